@@ -53,6 +53,7 @@ setup(
         "ckan.plugins": [
             "openlima = ckanext.openlima.plugin:OpenLimaPlugin",
             "openlima_search = ckanext.openlima.plugin:OpenLimaSearchPlugin",
+            "openlima_plan = ckanext.openlima.plugin:OpenLimaPlanPlugin",
             "limahonesta = ckanext.limahonesta.plugin:LimaHonestaPlugin",
             "limaactiva = ckanext.limaactiva.plugin:LimaActivaPlugin",
         ],

@@ -26,3 +26,12 @@ class OpenLimaSearchPlugin(p.SingletonPlugin):
         from ckanext.openlima.search import seam
 
         seam.install()
+
+
+class OpenLimaPlanPlugin(p.SingletonPlugin):
+    """Commitments dashboard of the Open Government Action Plan."""
+
+    p.implements(p.IConfigurer)
+
+    def update_config(self, config):
+        tk.add_template_directory(config, "templates")
