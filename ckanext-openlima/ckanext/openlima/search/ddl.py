@@ -1,0 +1,72 @@
+"""The search index's table and Spanish text configuration, as SQL.
+
+Used by the plugin's alembic migration (``ckan db upgrade -p openlima_search``) and by
+``ensure_schema``: CKAN's test fixture ``clean_db`` drops every table of the database,
+and Solr's index would survive that, so the engine recreates its (empty, rebuildable)
+index table when it finds it gone instead of failing every dataset write.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+TABLE = "openlima_search_index"
+TEXT_CONFIG = "openlima_es"
+# Any constant works: it only serialises concurrent creation across processes.
+_DDL_LOCK_KEY = 726_415_001
+
+STATEMENTS = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    f"""
+    DO $$
+    BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{TEXT_CONFIG}') THEN
+            CREATE TEXT SEARCH CONFIGURATION {TEXT_CONFIG} (COPY = pg_catalog.spanish);
+            ALTER TEXT SEARCH CONFIGURATION {TEXT_CONFIG}
+                ALTER MAPPING FOR hword, hword_part, word WITH unaccent, spanish_stem;
+        END IF;
+    END
+    $$
+    """,
+    f"""
+    CREATE TABLE IF NOT EXISTS {TABLE} (
+        index_id text PRIMARY KEY,
+        site_id text NOT NULL,
+        entity_type text,
+        entity_id text,
+        doc jsonb NOT NULL,
+        fields jsonb NOT NULL,
+        search_vector tsvector NOT NULL,
+        seq bigint NOT NULL,
+        indexed_at timestamptz NOT NULL DEFAULT now()
+    )
+    """,
+    f"CREATE SEQUENCE IF NOT EXISTS {TABLE}_seq",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_vector_idx ON {TABLE} USING gin (search_vector)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_fields_idx ON {TABLE} USING gin (fields jsonb_path_ops)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_site_idx ON {TABLE} (site_id, entity_type)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_entity_idx ON {TABLE} (entity_id)",
+]
+
+DROP_STATEMENTS = [
+    f"DROP TABLE IF EXISTS {TABLE}",
+    f"DROP SEQUENCE IF EXISTS {TABLE}_seq",
+    f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {TEXT_CONFIG}",
+]
+
+
+def create_schema(connection) -> None:
+    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DDL_LOCK_KEY})
+    for statement in STATEMENTS:
+        connection.execute(sa.text(statement))
+
+
+def drop_schema(connection) -> None:
+    for statement in DROP_STATEMENTS:
+        connection.execute(sa.text(statement))
+
+
+def schema_exists(connection) -> bool:
+    found = connection.execute(
+        sa.text("SELECT to_regclass(:table) IS NOT NULL"), {"table": TABLE}
+    ).scalar()
+    return bool(found)

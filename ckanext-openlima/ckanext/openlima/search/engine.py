@@ -1,0 +1,369 @@
+"""A pysolr-compatible connection that keeps CKAN's search index in PostgreSQL.
+
+CKAN talks to its index only through ``make_connection()`` and four pysolr methods
+(``add``, ``delete``, ``commit``, ``search``); this class answers them from the
+``openlima_search_index`` table of the CKAN database, through CKAN's own SQLAlchemy
+session. So an index write joins the transaction of the action that made it: the
+dataset is saved if and only if it is indexed.
+
+Errors come back the way pysolr reports them (``pysolr.SolrError``), with the texts
+CKAN looks for: bad syntax becomes CKAN's "Search Error" (HTTP 409), a sort it can't
+read a "Search Query Error", an unreachable database "Failed to connect to server".
+"""
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import logging
+import re
+import time
+from typing import Any, Iterable, Optional
+
+import psycopg2.errors
+import pysolr
+import sqlalchemy as sa
+
+from ckan import model
+
+from . import ddl
+from .document import as_list, index_fields, weighted_text
+from .query import RANK_WEIGHTS, Compiler, Params, QuerySyntaxError, compile_sort, parse_fl
+from .schema import get_schema
+
+log = logging.getLogger(__name__)
+
+TABLE = ddl.TABLE
+CONFIG = ddl.TEXT_CONFIG
+DEFAULT_ROWS = 10  # Solr's default when ``rows`` is absent
+
+
+class PostgresSearchConnection:
+    """The object ``make_connection()`` returns while ``openlima_search`` is enabled."""
+
+    url = "postgresql://openlima-search-index"
+
+    def __init__(self, decode_dates: bool = True):
+        self.decode_dates = decode_dates
+
+    # ------------------------------------------------------------ writes
+
+    def add(self, docs: Iterable[dict[str, Any]], commit: bool = True, **kwargs: Any) -> str:
+        rows = [self._row(doc) for doc in docs]
+
+        def write(session):
+            for row in rows:
+                session.execute(sa.text(_UPSERT), row)
+
+        self._run(write)
+        return ""
+
+    def delete(self, id: Any = None, q: Optional[str] = None, commit: bool = True,
+               **kwargs: Any) -> str:
+        if id is None and q is None:
+            raise ValueError('You must specify "id" or "q".')
+
+        def remove(session):
+            if id is not None:
+                session.execute(
+                    sa.text(f"DELETE FROM {TABLE} WHERE index_id = ANY(:ids)"),
+                    {"ids": [str(i) for i in as_list(id)]},
+                )
+            if q is not None:
+                params = Params()
+                compiled = Compiler(params, self._analyzer(session)).lucene(q)
+                session.execute(
+                    sa.text(f"DELETE FROM {TABLE} WHERE {compiled.condition}"), params.values
+                )
+
+        self._run(remove)
+        return ""
+
+    def commit(self, **kwargs: Any) -> str:
+        """Make index writes durable outside an action (``search-index rebuild``, ``clear``).
+
+        Inside an action CKAN commits the session itself, after the dataset rows.
+        """
+        try:
+            model.Session.commit()
+        except sa.exc.DBAPIError as error:
+            model.Session.rollback()
+            raise _solr_error(error)
+        return ""
+
+    def optimize(self, **kwargs: Any) -> str:
+        return ""
+
+    def ping(self, **kwargs: Any) -> str:
+        self._run(lambda session: session.execute(sa.text("SELECT 1")))
+        return '{"status":"OK"}'
+
+    # ------------------------------------------------------------ search
+
+    def search(self, q: Optional[str] = None, search_handler: Optional[str] = None,
+               **kwargs: Any) -> pysolr.Results:
+        started = time.monotonic()
+        request = {key: value for key, value in kwargs.items()}
+        if q is None:
+            q = request.pop("q", None)
+
+        def run(session):
+            return self._search(session, q, request)
+
+        decoded = self._run(run)
+        decoded["responseHeader"]["QTime"] = int((time.monotonic() - started) * 1000)
+        return pysolr.Results(decoded)
+
+    def _search(self, session, q, request) -> dict[str, Any]:
+        params = Params()
+        analyze = self._analyzer(session)
+        operator = str(request.get("q.op") or "AND")
+        compiler = Compiler(params, analyze, operator, request.get("df") or "text")
+        def_type = str(request.get("defType") or "lucene").lower()
+        q_text = "*:*" if q is None or not str(q).strip() else str(q)
+        if def_type in ("dismax", "edismax") and not (def_type == "edismax" and ":" in q_text):
+            compiled = compiler.dismax(q_text, request.get("mm"))
+        else:
+            compiled = compiler.lucene(q_text)
+        conditions = [compiled.condition]
+        for fq in as_list(request.get("fq")):
+            if str(fq).strip():
+                conditions.append(Compiler(params, analyze, operator).lucene(str(fq)).condition)
+        where = " AND ".join(f"({c})" for c in conditions)
+
+        if compiled.rank_queries:
+            combined = " || ".join(params(t, "tsquery") for t in compiled.rank_queries)
+            score = f"ts_rank('{RANK_WEIGHTS}'::float4[], search_vector, ({combined}))"
+        else:
+            score = "1.0::float4"
+        order = compile_sort(request.get("sort"), score, params)
+        rows = _int_param(request, "rows", DEFAULT_ROWS)
+        start = _int_param(request, "start", 0)
+        if rows < 0 or start < 0:
+            raise QuerySyntaxError("'start' and 'rows' must be non-negative")
+
+        hits = session.execute(
+            sa.text(f"SELECT count(*) FROM {TABLE} WHERE {where}"), params.values
+        ).scalar()
+        docs = []
+        if rows:
+            found = session.execute(
+                sa.text(
+                    f"SELECT doc, {score} AS score FROM {TABLE} WHERE {where} "
+                    f"ORDER BY {order} LIMIT {rows} OFFSET {start}"
+                ),
+                params.values,
+            )
+            names, everything, with_score = parse_fl(request.get("fl"))
+            docs = [self._present(doc, score_value, names, everything, with_score)
+                    for doc, score_value in found]
+
+        facets: dict[str, Any] = {}
+        if _truthy(request.get("facet")) and request.get("facet.field"):
+            facets = {
+                "facet_queries": {},
+                "facet_fields": {
+                    name: self._facet(session, name, where, params, request)
+                    for name in as_list(request.get("facet.field"))
+                },
+                "facet_ranges": {},
+                "facet_intervals": {},
+                "facet_heatmaps": {},
+            }
+        return {
+            "responseHeader": {"status": 0, "QTime": 0},
+            "response": {"numFound": hits, "start": start, "docs": docs},
+            "facet_counts": facets,
+        }
+
+    def _facet(self, session, name: str, where: str, params: Params, request) -> list[Any]:
+        limit = _int_param(request, "facet.limit", 100)
+        mincount = _int_param(request, "facet.mincount", 0)
+        by_index = str(request.get("facet.sort", "count")) == "index"
+        values = dict(params.values)
+        values["facet_field"] = name
+        values["facet_mincount"] = mincount
+        order = 'value COLLATE "C" ASC' if by_index else 'n DESC, value COLLATE "C" ASC'
+        limit_sql = "" if limit < 0 else f"LIMIT {int(limit)}"
+        if mincount > 0:
+            sql = (
+                f"SELECT value, count(*) AS n FROM {TABLE}, "
+                f"jsonb_array_elements_text(fields -> :facet_field) AS value "
+                f"WHERE {where} GROUP BY value HAVING count(*) >= :facet_mincount "
+                f"ORDER BY {order} {limit_sql}"
+            )
+        else:
+            sql = (
+                f"SELECT value, count(*) FILTER (WHERE {where}) AS n FROM {TABLE}, "
+                f"jsonb_array_elements_text(fields -> :facet_field) AS value "
+                f"GROUP BY value ORDER BY {order} {limit_sql}"
+            )
+        flat: list[Any] = []
+        for value, count in session.execute(sa.text(sql), values):
+            flat += [value, count]
+        return flat
+
+    # ------------------------------------------------------------ helpers
+
+    def _present(self, doc: dict[str, Any], score: float, names: set[str], everything: bool,
+                 with_score: bool) -> dict[str, Any]:
+        schema = get_schema()
+        out = {}
+        for key, value in doc.items():
+            field = schema.field(key)
+            if not field.stored or not (everything or key in names):
+                continue
+            if field.multivalued:
+                value = as_list(value)
+            elif isinstance(value, list):
+                value = value[0] if value else None
+            if self.decode_dates and field.kind == "date":
+                value = _decode_date(value)
+            out[key] = value
+        if with_score:
+            out["score"] = float(score)
+        return out
+
+    def _row(self, doc: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(doc, dict):
+            raise pysolr.SolrError("Solr responded with an error (HTTP 400): document is not an object")
+        unique = get_schema().unique_key
+        if not doc.get(unique):
+            raise pysolr.SolrError(
+                f"Solr responded with an error (HTTP 400): [Reason: Document is missing "
+                f"mandatory uniqueKey field: {unique}]"
+            )
+        weight_a, weight_b, weight_c = weighted_text(doc)
+        return {
+            "index_id": str(doc[unique]),
+            "site_id": str(doc.get("site_id") or ""),
+            "entity_type": doc.get("entity_type"),
+            "entity_id": str(doc.get("id") or ""),
+            "doc": _json(doc),
+            "fields": _json(index_fields(doc)),
+            "weight_a": _clean(weight_a),
+            "weight_b": _clean(weight_b),
+            "weight_c": _clean(weight_c),
+        }
+
+    def _analyzer(self, session):
+        def analyze(mode: str, text: str) -> str:
+            return _analyze(session, mode, text)
+        return analyze
+
+    def _run(self, work):
+        """Run ``work(session)`` in a savepoint, creating the index table if it is gone."""
+        session = model.Session
+        for attempt in (1, 2):
+            try:
+                with session.begin_nested():
+                    return work(session)
+            except QuerySyntaxError as error:
+                raise pysolr.SolrError(
+                    f"Solr responded with an error (HTTP 400): [Reason: {error}]"
+                )
+            except sa.exc.ProgrammingError as error:
+                if attempt == 1 and isinstance(
+                    error.orig, (psycopg2.errors.UndefinedTable, psycopg2.errors.UndefinedObject)
+                ):
+                    log.warning("Search index table missing: creating %s", TABLE)
+                    with session.begin_nested():
+                        ddl.create_schema(session.connection())
+                    continue
+                raise _solr_error(error)
+            except sa.exc.DBAPIError as error:
+                raise _solr_error(error)
+        raise AssertionError("unreachable")
+
+
+_UPSERT = f"""
+INSERT INTO {TABLE} (index_id, site_id, entity_type, entity_id, doc, fields, search_vector, seq)
+VALUES (
+    :index_id, :site_id, :entity_type, :entity_id,
+    CAST(:doc AS jsonb), CAST(:fields AS jsonb),
+    setweight(to_tsvector('{CONFIG}', :weight_a), 'A')
+      || setweight(to_tsvector('{CONFIG}', :weight_b), 'B')
+      || setweight(to_tsvector('{CONFIG}', :weight_c), 'C'),
+    nextval('{TABLE}_seq')
+)
+ON CONFLICT (index_id) DO UPDATE SET
+    site_id = EXCLUDED.site_id,
+    entity_type = EXCLUDED.entity_type,
+    entity_id = EXCLUDED.entity_id,
+    doc = EXCLUDED.doc,
+    fields = EXCLUDED.fields,
+    search_vector = EXCLUDED.search_vector,
+    seq = EXCLUDED.seq,
+    indexed_at = now()
+"""
+
+
+def _clean(text: str) -> str:
+    return text.replace("\x00", "")
+
+
+def _json(value: Any) -> str:
+    # PostgreSQL's jsonb refuses the NUL character; Solr would drop it as well
+    return json.dumps(value, default=str, ensure_ascii=False).replace("\\u0000", "")
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("true", "on", "1", "yes")
+
+
+def _int_param(request: dict[str, Any], name: str, default: int) -> int:
+    value = request.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise QuerySyntaxError(f"Invalid integer for '{name}': {value!r}")
+
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+
+
+def _decode_date(value: Any) -> Any:
+    if isinstance(value, str) and _DATE_RE.match(value):
+        return datetime.datetime.fromisoformat(value[:-1])
+    if isinstance(value, list):
+        return [_decode_date(v) for v in value]
+    return value
+
+
+def _solr_error(error: sa.exc.DBAPIError) -> pysolr.SolrError:
+    if isinstance(error, sa.exc.OperationalError) or error.connection_invalidated:
+        return pysolr.SolrError(f"Failed to connect to server at {PostgresSearchConnection.url}: {error.orig}")
+    detail = str(getattr(error, "orig", error)).strip().splitlines()[0]
+    return pysolr.SolrError(f"Solr responded with an error (HTTP 400): [Reason: {detail}]")
+
+
+@functools.lru_cache(maxsize=2048)
+def _analysis_sql(mode: str) -> str:
+    function = {"plain": "plainto_tsquery", "phrase": "phraseto_tsquery", "prefix": "to_tsquery"}[mode]
+    return f"SELECT {function}('{CONFIG}', :text)::text"
+
+
+_ANALYSIS_CACHE: dict[tuple[str, str], str] = {}
+
+
+def _analyze(session, mode: str, text: str) -> str:
+    """The tsquery (as text) for a query term; '' when it holds only stop words."""
+    if mode == "prefix":
+        words = re.findall(r"[^\W_]+", text)
+        if not words:
+            return ""
+        text = " & ".join(words[:-1] + [words[-1] + ":*"])
+    key = (mode, text)
+    if key not in _ANALYSIS_CACHE:
+        if len(_ANALYSIS_CACHE) > 10000:
+            _ANALYSIS_CACHE.clear()
+        _ANALYSIS_CACHE[key] = session.execute(
+            sa.text(_analysis_sql(mode)), {"text": text}
+        ).scalar() or ""
+    return _ANALYSIS_CACHE[key]
+
+
+def make_connection(decode_dates: bool = True) -> PostgresSearchConnection:
+    return PostgresSearchConnection(decode_dates=decode_dates)

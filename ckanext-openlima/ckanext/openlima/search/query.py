@@ -1,0 +1,488 @@
+"""Solr query syntax compiled to parameterised PostgreSQL.
+
+``lucene`` queries (``q`` with fields, every ``fq``, delete-by-query) are parsed with
+luqum and walked into SQL conditions; ``dismax``/``edismax`` free text becomes one
+full-text clause per term with Solr's ``mm`` rule. Every value from the request travels
+as a bound parameter: the SQL text only ever holds column names, operators and
+placeholders (``Params`` hands them out).
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field as dc_field
+from typing import Any, Callable, Optional
+
+import luqum.exceptions
+import luqum.tree as lt
+from luqum.thread import parse as luqum_parse
+
+from .ddl import TEXT_CONFIG
+from .document import format_date, parse_date
+from .schema import Field, get_schema
+
+# ts_rank weights for {D, C, B, A}: CKAN's qf boosts name/title 4, tags/groups 2, text 1.
+RANK_WEIGHTS = "{0.1, 0.25, 0.5, 1.0}"
+
+
+class QuerySyntaxError(ValueError):
+    """The request is not valid Solr syntax (Solr answers these with HTTP 400)."""
+
+
+class Params:
+    """Bound parameters of one SQL statement."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def __call__(self, value: Any, cast: Optional[str] = None) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"CAST(:{name} AS {cast})" if cast else f":{name}"
+
+
+@dataclass
+class Compiled:
+    condition: str
+    # tsquery texts of the positive free-text clauses, for ranking
+    rank_queries: list[str] = dc_field(default_factory=list)
+
+
+# ---------------------------------------------------------------- text analysis
+
+Analyzer = Callable[[str, str], str]
+"""(mode, text) -> tsquery text ('' when only stop words); modes: plain, phrase, prefix."""
+
+
+def strip_accents(text: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
+
+
+def unescape(value: str) -> str:
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+def has_wildcard(value: str) -> bool:
+    return bool(re.search(r"(?<!\\)[*?]", value))
+
+
+def like_pattern(value: str) -> str:
+    """A Lucene wildcard term as a LIKE pattern (``\\`` is LIKE's escape)."""
+    out = []
+    escaped = False
+    for char in value:
+        if escaped:
+            out.append("\\" + char if char in "%_\\" else char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "*":
+            out.append("%")
+        elif char == "?":
+            out.append("_")
+        elif char in "%_":
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- date math
+
+_UNITS = {
+    "YEAR": "years", "YEARS": "years", "MONTH": "months", "MONTHS": "months",
+    "DAY": "days", "DAYS": "days", "DATE": "days", "HOUR": "hours", "HOURS": "hours",
+    "MINUTE": "minutes", "MINUTES": "minutes", "SECOND": "seconds", "SECONDS": "seconds",
+    "MILLI": "milliseconds", "MILLIS": "milliseconds", "MILLISECOND": "milliseconds",
+    "MILLISECONDS": "milliseconds",
+}
+
+
+def _add(moment: datetime.datetime, amount: int, unit: str) -> datetime.datetime:
+    if unit == "years":
+        return _add(moment, amount * 12, "months")
+    if unit == "months":
+        month_index = moment.month - 1 + amount
+        year = moment.year + month_index // 12
+        month = month_index % 12 + 1
+        day = min(moment.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0)
+                               else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
+        return moment.replace(year=year, month=month, day=day)
+    return moment + datetime.timedelta(**{unit: amount})
+
+
+def _round(moment: datetime.datetime, unit: str) -> datetime.datetime:
+    order = ["years", "months", "days", "hours", "minutes", "seconds", "milliseconds"]
+    keep = order.index(unit)
+    fields = {"month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0, "microsecond": 0}
+    names = ["month", "day", "hour", "minute", "second", "microsecond"]
+    replace = {name: fields[name] for name in names[keep:]}
+    if unit == "milliseconds":
+        replace = {"microsecond": moment.microsecond // 1000 * 1000}
+    return moment.replace(**replace)
+
+
+def resolve_date(value: str, now: Optional[datetime.datetime] = None) -> datetime.datetime:
+    """Solr date syntax: ISO instants, ``NOW``, and date math (``NOW-1DAY``, ``/DAY``)."""
+    text = value.strip()
+    match = re.match(r"^(NOW|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)(.*)$", text)
+    if not match:
+        raise QuerySyntaxError(f"Invalid Date String:'{value}'")
+    base, math_part = match.groups()
+    if base == "NOW":
+        moment = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    else:
+        parsed = parse_date(base)
+        if parsed is None:
+            raise QuerySyntaxError(f"Invalid Date String:'{value}'")
+        moment = parsed
+    for op, amount, unit in re.findall(r"([+\-/])(\d*)([A-Z]+)", math_part):
+        unit_name = _UNITS.get(unit)
+        if unit_name is None:
+            raise QuerySyntaxError(f"Invalid Date Math String:'{value}'")
+        if op == "/":
+            moment = _round(moment, unit_name)
+        else:
+            if not amount:
+                raise QuerySyntaxError(f"Invalid Date Math String:'{value}'")
+            moment = _add(moment, int(amount) * (1 if op == "+" else -1), unit_name)
+    consumed = "".join("".join(t) for t in re.findall(r"([+\-/])(\d*)([A-Z]+)", math_part))
+    if consumed != math_part:
+        raise QuerySyntaxError(f"Invalid Date Math String:'{value}'")
+    return moment
+
+
+# ---------------------------------------------------------------- mm
+
+def min_should_match(spec: Optional[str], optional_count: int) -> int:
+    """Solr's ``mm`` for ``optional_count`` optional clauses."""
+    if optional_count == 0:
+        return 0
+    if spec is None or str(spec).strip() == "":
+        return optional_count
+    spec = str(spec).strip()
+
+    def apply(expression: str) -> int:
+        expression = expression.strip()
+        try:
+            if expression.endswith("%"):
+                pct = int(expression[:-1])
+                calc = math.floor(optional_count * abs(pct) / 100)
+                return optional_count - calc if pct < 0 else calc
+            number = int(expression)
+        except ValueError:
+            raise QuerySyntaxError(f"Invalid 'mm' parameter: {spec}")
+        return optional_count + number if number < 0 else number
+
+    if "<" in spec:
+        result = optional_count  # below the first condition every clause is required
+        for condition in spec.split():
+            threshold, _, expression = condition.partition("<")
+            try:
+                limit = int(threshold)
+            except ValueError:
+                raise QuerySyntaxError(f"Invalid 'mm' parameter: {spec}")
+            if optional_count > limit:
+                result = apply(expression)
+    else:
+        result = apply(spec)
+    return max(0, min(optional_count, result))
+
+
+# ---------------------------------------------------------------- compiler
+
+class Compiler:
+    def __init__(self, params: Params, analyze: Analyzer, default_operator: str = "AND",
+                 default_field: str = "text"):
+        self.params = params
+        self.analyze = analyze
+        self.default_operator = (default_operator or "AND").upper()
+        self.default_field = default_field or "text"
+        self.schema = get_schema()
+        self.rank_queries: list[str] = []
+
+    # -- entry points
+
+    def lucene(self, text: str) -> Compiled:
+        if text is None or not str(text).strip():
+            return Compiled("TRUE")
+        try:
+            tree = luqum_parse(str(text))
+        except luqum.exceptions.ParseError as error:
+            raise QuerySyntaxError(f"org.apache.solr.search.SyntaxError: Cannot parse '{text}': {error}")
+        except Exception as error:  # luqum's lexer can raise plain errors on odd input
+            raise QuerySyntaxError(f"org.apache.solr.search.SyntaxError: Cannot parse '{text}': {error}")
+        condition = self._node(tree, None, negated=False)
+        return Compiled(condition, list(self.rank_queries))
+
+    def dismax(self, text: str, mm: Optional[str]) -> Compiled:
+        text = (text or "").strip()
+        if not text or text == "*:*":
+            return Compiled("TRUE")
+        required, prohibited, optional = [], [], []
+        for sign, term, is_phrase in _dismax_terms(text):
+            tsq = self.analyze("phrase" if is_phrase else "plain", term)
+            if not tsq:
+                continue  # only stop words: Solr's dismax drops the clause too
+            clause = f"search_vector @@ {self.params(tsq, 'tsquery')}"
+            if sign == "-":
+                prohibited.append(clause)
+                continue
+            self.rank_queries.append(tsq)
+            (required if sign == "+" else optional).append(clause)
+        if mm is None and self.default_operator == "OR":
+            mm = "0"
+        parts = list(required)
+        needed = min_should_match(mm, len(optional))
+        if not required:
+            needed = max(needed, 1 if optional else 0)
+        if needed:
+            total = " + ".join(f"(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in optional)
+            parts.append(f"({total}) >= {int(needed)}")
+        parts += [f"NOT ({c})" for c in prohibited]
+        if not parts:
+            return Compiled("FALSE")  # every term was a stop word
+        return Compiled(" AND ".join(f"({p})" for p in parts), list(self.rank_queries))
+
+    # -- tree walking
+
+    def _node(self, node, fieldname: Optional[str], negated: bool) -> str:
+        if isinstance(node, lt.SearchField):
+            if node.name == "*" and isinstance(node.expr, lt.Word) and node.expr.value == "*":
+                return "TRUE"
+            return self._node(node.expr, node.name, negated)
+        if isinstance(node, (lt.Group, lt.FieldGroup)):
+            return self._node(node.expr, fieldname, negated)
+        if isinstance(node, (lt.AndOperation, lt.OrOperation, lt.UnknownOperation)):
+            return self._boolean(node, fieldname, negated)
+        if isinstance(node, (lt.Not, lt.Prohibit)):
+            return f"NOT ({self._node(node.a, fieldname, not negated)})"
+        if isinstance(node, lt.Plus):
+            return self._node(node.a, fieldname, negated)
+        if isinstance(node, lt.Boost):
+            return self._node(node.expr, fieldname, negated)
+        if isinstance(node, lt.Fuzzy):
+            return self._node(node.term, fieldname, negated)
+        if isinstance(node, lt.Proximity):
+            words = _phrase_text(node.term.value) if isinstance(node.term, lt.Phrase) else node.term.value
+            return self._term(fieldname, words, phrase=False, negated=negated)
+        if isinstance(node, lt.Phrase):
+            return self._term(fieldname, _phrase_text(node.value), phrase=True, negated=negated)
+        if isinstance(node, lt.Regex):
+            return self._regex(fieldname, node.value[1:-1])
+        if isinstance(node, lt.Range):
+            return self._range(fieldname, node.low.value, node.high.value,
+                               node.include_low, node.include_high)
+        if isinstance(node, lt.From):
+            return self._range(fieldname, node.a.value, "*", node.include, True)
+        if isinstance(node, lt.To):
+            return self._range(fieldname, "*", node.a.value, True, node.include)
+        if isinstance(node, lt.Word):
+            return self._word(fieldname, node.value, negated)
+        raise QuerySyntaxError(f"org.apache.solr.search.SyntaxError: unsupported query part '{node}'")
+
+    def _boolean(self, node, fieldname, negated) -> str:
+        must, must_not, should = [], [], []
+        for operand in node.children:
+            if isinstance(operand, (lt.Not, lt.Prohibit)):
+                must_not.append(self._node(operand.a, fieldname, not negated))
+            elif isinstance(operand, lt.Plus):
+                must.append(self._node(operand.a, fieldname, negated))
+            elif isinstance(node, lt.AndOperation):
+                must.append(self._node(operand, fieldname, negated))
+            elif isinstance(node, lt.OrOperation) or self.default_operator == "OR":
+                should.append(self._node(operand, fieldname, negated))
+            else:
+                must.append(self._node(operand, fieldname, negated))
+        parts = [f"({c})" for c in must]
+        if not must and should:
+            parts.append("(" + " OR ".join(f"({c})" for c in should) + ")")
+        parts += [f"NOT ({c})" for c in must_not]
+        return " AND ".join(parts) if parts else "TRUE"
+
+    # -- leaves
+
+    def _field(self, fieldname: Optional[str]) -> Field:
+        return self.schema.field(fieldname or self.default_field)
+
+    def _word(self, fieldname, raw: str, negated: bool) -> str:
+        field = self._field(fieldname)
+        if raw == "*":
+            return self._exists(field)
+        if has_wildcard(raw):
+            return self._wildcard(field, raw)
+        return self._term(fieldname, unescape(raw), phrase=False, negated=negated)
+
+    def _term(self, fieldname, value: str, phrase: bool, negated: bool) -> str:
+        field = self._field(fieldname)
+        if field.kind == "text":
+            tsq = self.analyze("phrase" if phrase else "plain", value)
+            if not tsq:
+                return "FALSE"
+            if not negated:
+                self.rank_queries.append(tsq)
+            return self._text_match(field, tsq)
+        if field.kind == "ngram":
+            return self._ngram(field, value)
+        return self._equals(field, value)
+
+    def _equals(self, field: Field, value: str) -> str:
+        if field.kind == "number":
+            try:
+                number = float(value)
+            except ValueError:
+                raise QuerySyntaxError(f"Invalid Number: {value}")
+            value_json: Any = int(number) if number.is_integer() else number
+        elif field.kind == "date":
+            value_json = format_date(resolve_date(value))
+        elif field.kind == "bool":
+            value_json = "true" if value.lower() in ("true", "1", "yes", "on") else "false"
+        else:
+            value_json = value
+        probe = json.dumps({field.name: [value_json]}, ensure_ascii=False)
+        return f"fields @> {self.params(probe, 'jsonb')}"
+
+    def _exists(self, field: Field) -> str:
+        if field.name == "text":
+            return "search_vector <> ''::tsvector"
+        return f"(fields -> {self.params(field.name)}) IS NOT NULL"
+
+    def _text_match(self, field: Field, tsq: str) -> str:
+        query = self.params(tsq, "tsquery")
+        if field.name == self.schema.field("text").name:
+            return f"search_vector @@ {query}"
+        own = (f"jsonb_to_tsvector('{TEXT_CONFIG}', COALESCE(fields -> {self.params(field.name)}, "
+               f"'[]'::jsonb), '[\"string\"]') @@ {query}")
+        if "text" in self.schema.copy_targets(field.name):
+            # the GIN-indexed vector holds every copied field: filter with it first
+            return f"(search_vector @@ {query} AND {own})"
+        return own
+
+    def _elements(self, field: Field, predicate: str) -> str:
+        return (f"EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> {self.params(field.name)})"
+                f" AS element(value) WHERE {predicate})")
+
+    def _wildcard(self, field: Field, raw: str) -> str:
+        if field.kind == "text":
+            prefix = raw[:-1]
+            if raw.endswith("*") and not has_wildcard(prefix) and prefix:
+                tsq = self.analyze("prefix", unescape(prefix))
+                if tsq:
+                    self.rank_queries.append(tsq)
+                    return self._text_match(field, tsq)
+            pattern = strip_accents(like_pattern(raw)).lower()
+            return self._elements(field, f"lower(unaccent(element.value)) LIKE {self.params(pattern)}")
+        if field.kind == "ngram":
+            return self._ngram(field, raw.replace("*", "").replace("?", ""))
+        return self._elements(field, f"element.value LIKE {self.params(like_pattern(raw))}")
+
+    def _ngram(self, field: Field, value: str) -> str:
+        # Solr indexes 2-10 character grams of name/title; a query token matches a gram.
+        source = field.name[: -len("_ngram")]
+        tokens = [t for t in strip_accents(value).lower().split() if t]
+        if not tokens or any(len(t) > 10 for t in tokens):
+            return "FALSE"
+        checks = []
+        for token in tokens:
+            pattern = "%" + like_pattern(token.replace("*", "\\*").replace("?", "\\?")) + "%"
+            checks.append(
+                self._elements(self.schema.field(source),
+                               f"lower(unaccent(element.value)) LIKE {self.params(pattern)}")
+            )
+        return " AND ".join(checks)
+
+    def _regex(self, fieldname, expression: str) -> str:
+        field = self._field(fieldname)
+        try:
+            re.compile(expression)
+        except re.error:
+            raise QuerySyntaxError(f"Invalid regular expression: /{expression}/")
+        pattern = self.params(f"^(?:{expression})$")
+        if field.is_text:
+            return self._elements(field, f"lower(unaccent(element.value)) ~ {pattern}")
+        return self._elements(field, f"element.value ~ {pattern}")
+
+    def _range(self, fieldname, low: str, high: str, include_low: bool, include_high: bool) -> str:
+        field = self._field(fieldname)
+        low, high = unescape(_phrase_text(low)), unescape(_phrase_text(high))
+        predicates = []
+        for bound, inclusive, op in ((low, include_low, ">"), (high, include_high, "<")):
+            if bound == "*":
+                continue
+            operator = op + ("=" if inclusive else "")
+            if field.kind == "number":
+                try:
+                    number = float(bound)
+                except ValueError:
+                    raise QuerySyntaxError(f"Invalid Number: {bound}")
+                predicates.append(f"element.value::numeric {operator} {self.params(number)}")
+            elif field.kind == "date":
+                moment = format_date(resolve_date(bound))
+                predicates.append(f"element.value COLLATE \"C\" {operator} {self.params(moment)}")
+            else:
+                predicates.append(f"element.value COLLATE \"C\" {operator} {self.params(bound)}")
+        if not predicates:
+            return self._exists(field)
+        return self._elements(field, " AND ".join(predicates))
+
+
+def _phrase_text(value: str) -> str:
+    if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
+        return value[1:-1].replace('\\"', '"')
+    return value
+
+
+def _dismax_terms(text: str):
+    """Split dismax input into (sign, text, is_phrase) clauses; quotes make phrases."""
+    for match in re.finditer(r'([+\-]?)(?:"([^"]*)"?|(\S+))', text):
+        sign, phrase, word = match.groups()
+        if phrase is not None:
+            if phrase.strip():
+                yield sign, phrase, True
+        elif word and word not in ("AND", "OR", "NOT", "&&", "||"):
+            yield sign, word, False
+
+
+# ---------------------------------------------------------------- sort and fl
+
+def compile_sort(spec: Optional[str], score_sql: str, params: Params) -> str:
+    schema = get_schema()
+    clauses = []
+    for part in (spec or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        pieces = part.split()
+        if len(pieces) != 2 or pieces[1].lower() not in ("asc", "desc"):
+            raise QuerySyntaxError(
+                f"Can't determine a Sort Order (asc or desc) in sort spec '{part}'"
+            )
+        name, direction = pieces[0], pieces[1].upper()
+        if name == "score":
+            clauses.append(f"{score_sql} {direction}")
+            continue
+        field = schema.field(name)
+        if field.multivalued:
+            raise QuerySyntaxError(f"can not sort on multivalued field: {name}")
+        value = f"(fields -> {params(name)} ->> 0)"
+        if field.kind == "number":
+            clauses.append(f"{value}::numeric {direction} NULLS LAST")
+        else:
+            clauses.append(f"{value} COLLATE \"C\" {direction} NULLS LAST")
+    clauses.append("seq ASC")
+    return ", ".join(clauses)
+
+
+def parse_fl(fl: Any) -> tuple[set[str], bool, bool]:
+    """-> (named fields, all stored fields?, score?)"""
+    if fl is None:
+        return set(), True, False
+    if isinstance(fl, (list, tuple)):
+        fl = " ".join(fl)
+    names = {n for n in re.split(r"[\s,]+", str(fl)) if n}
+    return names - {"*", "score"}, "*" in names or not names - {"score"}, "score" in names

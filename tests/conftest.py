@@ -1,0 +1,52 @@
+"""Fixtures shared by every Open Lima test suite.
+
+``clean_db`` extends CKAN's fixture of the same name: CKAN's first reset in a session
+drops every table of the test database, and the plugins enabled in test.ini that own
+tables (``activity``, ours) need their migrations applied again before a test runs.
+After the first reset CKAN only deletes rows, so the migrations run once per session.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from importlib.metadata import entry_points
+
+import pytest
+from alembic import command
+from alembic.config import Config
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+
+def migration_ini(plugin_name: str) -> str | None:
+    """The alembic.ini of a plugin's migrations, found the way ``ckan db upgrade -p`` finds it."""
+    for entry_point in entry_points(group="ckan.plugins"):
+        if entry_point.name != plugin_name:
+            continue
+        module = importlib.import_module(entry_point.module)
+        source = os.path.dirname(os.path.abspath(module.__file__))
+        marker = source.rfind("/ckanext/") + len("/ckanext/")
+        end = source.find("/", marker)
+        root = source if end == -1 else source[:end]
+        path = os.path.join(root, "migration", plugin_name, "alembic.ini")
+        return path if os.path.exists(path) else None
+    return None
+
+
+def migrate_enabled_plugins() -> None:
+    for plugin_name in tk.aslist(tk.config.get("ckan.plugins")):
+        ini = migration_ini(plugin_name)
+        if ini is None:
+            continue
+        alembic_config = Config(ini)
+        alembic_config.set_main_option("sqlalchemy.url", tk.config["sqlalchemy.url"])
+        command.upgrade(alembic_config, "head")
+
+
+@pytest.fixture
+def clean_db(reset_db):
+    tables_were_there = model.repo.tables_created_and_initialised
+    reset_db()
+    if not tables_were_there:
+        migrate_enabled_plugins()
