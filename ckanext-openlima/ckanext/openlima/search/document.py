@@ -20,6 +20,9 @@ WEIGHT_A = ("name", "title")
 WEIGHT_B = ("tags", "groups", "organization")
 
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# PostgreSQL refuses a tsvector over 1 MB; Solr has no such limit, so a very long
+# description must not make a dataset unsaveable. Past this, text is not searchable.
+MAX_TEXT_PER_WEIGHT = 200_000
 
 
 def as_list(value: Any) -> list[Any]:
@@ -124,4 +127,4 @@ def weighted_text(doc: dict[str, Any]) -> tuple[str, str, str]:
         if key == "text" or "text" in targets or "urls" in targets:
             c_keys.append(key)
     c_parts = _texts(doc, c_keys)
-    return " ".join(a_parts), " ".join(b_parts), " ".join(c_parts)
+    return tuple(" ".join(parts)[:MAX_TEXT_PER_WEIGHT] for parts in (a_parts, b_parts, c_parts))

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from ckan import model
 
 from . import ddl
-from .document import as_list, index_fields, weighted_text
+from .document import as_list, index_fields, parse_date, weighted_text
 from .query import RANK_WEIGHTS, Compiler, Params, QuerySyntaxError, compile_sort, parse_fl
 from .schema import get_schema
 
@@ -217,8 +217,10 @@ class PostgresSearchConnection:
                 value = as_list(value)
             elif isinstance(value, list):
                 value = value[0] if value else None
-            if self.decode_dates and field.kind == "date":
-                value = _decode_date(value)
+            if field.kind == "date":
+                value = _solr_date(value)
+                if self.decode_dates:
+                    value = _decode_date(value)
             out[key] = value
         if with_score:
             out["score"] = float(score)
@@ -322,6 +324,19 @@ def _int_param(request: dict[str, Any], name: str, default: int) -> int:
 
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+
+
+def _solr_date(value: Any) -> Any:
+    """Dates come back the way Solr writes them: UTC, ``Z``, milliseconds if any."""
+    if isinstance(value, list):
+        return [_solr_date(v) for v in value]
+    moment = parse_date(value)
+    if moment is None:
+        return value
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += ".%03d" % (moment.microsecond // 1000)
+    return text + "Z"
 
 
 def _decode_date(value: Any) -> Any:

@@ -21,8 +21,16 @@ SEAM = {
 }
 
 
+_original_schema_check = importlib.import_module("ckan.lib.search").check_solr_schema_version
+
+
 def _schema_version_ok(schema_file=None) -> bool:
-    """Our index follows CKAN's own schema.xml, so the version always matches."""
+    """Our index follows CKAN's own schema.xml, so the live version always matches.
+
+    Given a schema file, CKAN's own check still reads it (it needs no Solr for that).
+    """
+    if schema_file is not None:
+        return _original_schema_check(schema_file)
     return True
 
 
