@@ -1,0 +1,260 @@
+"""One build of the static site: render, index, swap in atomically, remember state.
+
+Layout beside the output path ``OUT`` (``site/dist`` by default):
+
+* ``OUT`` is a symbolic link to the current build directory ``OUT.build-<stamp>``;
+  a new build is written to a fresh ``OUT.build-<stamp>`` and the link is replaced
+  with one ``rename``, so visitors (nginx) see either the old site or the new one.
+* ``OUT.state.json`` records, per dataset, its ``metadata_modified``, a hash of what
+  its page shows and its page path; the next build starts from hard links of the
+  current one and re-renders only datasets whose hash changed. Any file a build did
+  not produce (pages of datasets deleted or made private, stale pagination) is removed.
+* ``OUT.lock`` keeps two builds from running at once.
+
+Everything is fetched from CKAN before anything is written, so a CKAN failure leaves
+the current site untouched.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .model import SiteModel
+from .render import Renderer, dataset_fingerprint, generator_fingerprint
+from .source import Catalogue, CkanSource
+
+__all__ = ["BuildError", "BuildReport", "build_site", "run_pagefind"]
+
+STATE_VERSION = 1
+Progress = Callable[[str, int, int], None]
+
+
+class BuildError(Exception):
+    """The build could not complete; the current site was left as it was."""
+
+
+@dataclass
+class BuildReport:
+    mode: str = "full"
+    datasets: int = 0
+    dataset_pages_rendered: int = 0
+    files_written: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    build_dir: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def run_pagefind(site_dir: Path) -> None:
+    """Index the dataset pages with Pagefind's binary from the ``pagefind-bin`` wheel."""
+    command = [
+        sys.executable, "-m", "pagefind", "--site", str(site_dir),
+        "--glob", "conjuntos/**/*.html", "--force-language", "es", "--silent",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(f"Pagefind no pudo indexar el sitio: {result.stderr.strip()[:500]}")
+
+
+class _Writer:
+    """Writes files into the new build; never modifies a file shared with the old one."""
+
+    def __init__(self, root: Path, incremental: bool):
+        self.root = root
+        self.incremental = incremental
+        self.expected: set[str] = set()
+        self.report_written: list[str] = []
+        self.unchanged = 0
+
+    def keep(self, rel: str) -> None:
+        self.expected.add(rel)
+
+    def write(self, rel: str, data: bytes) -> None:
+        self.expected.add(rel)
+        target = self.root / rel
+        if self.incremental:
+            try:
+                if target.read_bytes() == data:
+                    self.unchanged += 1
+                    return
+            except FileNotFoundError:
+                pass
+            # The file may be a hard link shared with the live site: replace, never rewrite.
+            target.unlink(missing_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.report_written.append(rel)
+
+    def sweep(self) -> list[str]:
+        """Delete every file this build did not produce (outside the Pagefind bundle)."""
+        removed = []
+        for dirpath, dirnames, filenames in os.walk(self.root, topdown=False):
+            rel_dir = os.path.relpath(dirpath, self.root)
+            if rel_dir == "pagefind" or rel_dir.startswith("pagefind" + os.sep):
+                continue
+            for name in filenames:
+                rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+                if rel not in self.expected:
+                    os.unlink(os.path.join(dirpath, name))
+                    removed.append(rel)
+            if rel_dir != "." and not os.listdir(dirpath):
+                os.rmdir(dirpath)
+        return removed
+
+
+def _load_state(path: Path) -> dict:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if state.get("version") == STATE_VERSION else {}
+
+
+def _swap(out: Path, new_dir: Path) -> Path | None:
+    """Point ``out`` at ``new_dir`` with one rename; return the directory it replaced."""
+    previous = out.resolve() if out.is_symlink() else None
+    if out.exists() and not out.is_symlink():
+        # A plain directory from elsewhere: move it aside, then link.
+        previous = out.with_name(f"{out.name}.old-{os.getpid()}")
+        os.rename(out, previous)
+    link = out.with_name(f"{out.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    os.symlink(new_dir.name, link)
+    os.replace(link, out)
+    return previous
+
+
+def build_site(
+    out: Path | str,
+    site_url: str,
+    source: CkanSource | None = None,
+    catalogue: Catalogue | None = None,
+    ckan_url: str | None = None,
+    base: str = "/",
+    state_path: Path | str | None = None,
+    incremental: bool = True,
+    pagefind: bool = True,
+    progress: Progress = _silent,
+) -> BuildReport:
+    """Build the site from ``source`` (a live CKAN) or ``catalogue`` (e.g. a saved dump)."""
+    out = Path(out).absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    state_path = Path(state_path) if state_path else out.with_name(out.name + ".state.json")
+    report = BuildReport()
+    clock = time.perf_counter()
+
+    with open(out.with_name(out.name + ".lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise BuildError(f"Ya hay otra construcción del sitio en curso en {out}") from error
+
+        if catalogue is None:
+            if source is None:
+                raise BuildError("Falta el origen de los datos (CKAN o un volcado)")
+            catalogue = source.fetch(progress)  # CkanError propagates: nothing written yet
+            report.warnings += source.warnings
+            ckan_url = ckan_url or source.url
+        report.seconds["fetch"] = round(time.perf_counter() - clock, 3)
+
+        model = SiteModel(catalogue, ckan_url or "")
+        renderer = Renderer(model, site_url, base)
+        generator = {
+            "code": generator_fingerprint(),
+            "site_url": renderer.site_url, "base": renderer.base, "ckan_url": model.ckan_url,
+            "commitments": renderer.env.globals["has_commitments"],
+            "compliance": renderer.env.globals["has_compliance"],
+        }
+        state = _load_state(state_path) if incremental else {}
+        current = out.resolve() if out.is_symlink() else None
+        can_reuse = bool(
+            state and current and current.is_dir()
+            and state.get("generator") == generator and state.get("build") == current.name
+        )
+        report.mode = "incremental" if can_reuse else "full"
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        new_dir = out.with_name(f"{out.name}.build-{stamp}")
+
+        try:
+            clock = time.perf_counter()
+            if can_reuse:
+                shutil.copytree(current, new_dir, copy_function=os.link, symlinks=True,
+                                ignore=lambda d, names: ["pagefind"] if Path(d) == current else [])
+            else:
+                new_dir.mkdir()
+            writer = _Writer(new_dir, incremental=can_reuse)
+            old = state.get("datasets", {}) if can_reuse else {}
+            datasets_state = {}
+            total = len(model.datasets)
+            for index, ds in enumerate(model.datasets, 1):
+                fingerprint = dataset_fingerprint(ds)
+                rel = ds.path + "index.html"
+                before = old.get(ds.id)
+                if before and before["hash"] == fingerprint and before["path"] == rel \
+                        and (new_dir / rel).is_file():
+                    writer.keep(rel)
+                else:
+                    writer.write(*renderer.dataset_page(ds))
+                    report.dataset_pages_rendered += 1
+                datasets_state[ds.id] = {
+                    "name": ds.name, "metadata_modified": ds.modified,
+                    "hash": fingerprint, "path": rel,
+                }
+                if index % 200 == 0 or index == total:
+                    progress("render", index, total)
+            for rel, data in renderer.other_pages():
+                writer.write(rel, data)
+            writer.write(*renderer.sitemap(sorted(writer.expected)))
+            report.removed = writer.sweep()
+            report.seconds["render"] = round(time.perf_counter() - clock, 3)
+
+            clock = time.perf_counter()
+            if pagefind and model.datasets:
+                shutil.rmtree(new_dir / "pagefind", ignore_errors=True)
+                run_pagefind(new_dir)
+                progress("index", 1, 1)
+            report.seconds["pagefind"] = round(time.perf_counter() - clock, 3)
+
+            previous = _swap(out, new_dir)
+        except BaseException:
+            shutil.rmtree(new_dir, ignore_errors=True)
+            raise
+
+        new_state = {
+            "version": STATE_VERSION, "build": new_dir.name, "generator": generator,
+            "built_at": stamp, "datasets": datasets_state,
+        }
+        tmp_state = state_path.with_name(state_path.name + ".tmp")
+        tmp_state.write_text(json.dumps(new_state, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp_state, state_path)
+
+        # Old builds are no longer served: remove them (and leftovers of killed builds).
+        for stale in out.parent.glob(f"{out.name}.build-*"):
+            if stale != new_dir and stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+        if previous and previous != new_dir and previous.exists():
+            shutil.rmtree(previous, ignore_errors=True)
+
+    report.datasets = len(model.datasets)
+    report.files_written = len(writer.report_written)
+    report.files_unchanged = writer.unchanged
+    report.files_removed = len(report.removed)
+    report.changed = sorted(writer.report_written)
+    report.build_dir = str(new_dir)
+    return report

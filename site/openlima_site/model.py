@@ -1,0 +1,273 @@
+"""Views of the catalogue shaped for the templates: datasets, offices, themes, districts."""
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from .vocab import DISTRICTS, district_codes, theme_label
+
+__all__ = ["DatasetView", "Facet", "SiteModel", "fold", "format_date"]
+
+# Top-level dataset keys shown in their own place on the page, or internal to CKAN.
+_SHOWN_ELSEWHERE = {
+    "id", "name", "title", "notes", "organization", "owner_org", "groups", "tags",
+    "resources", "license_id", "license_title", "license_url", "metadata_created",
+    "metadata_modified", "private", "state", "type", "num_resources", "num_tags",
+    "creator_user_id", "relationships_as_object", "relationships_as_subject",
+    "isopen", "extras", "theme", "url",
+}
+
+FIELD_LABELS = {
+    "access_rights": "Derechos de acceso",
+    "alternate_identifier": "Identificador alternativo",
+    "applicable_legislation": "Legislación aplicable",
+    "author": "Autor",
+    "author_email": "Correo del autor",
+    "conforms_to": "Conforme a",
+    "contact": "Punto de contacto",
+    "creator": "Creador",
+    "dcat_type": "Tipo",
+    "documentation": "Documentación",
+    "frequency": "Frecuencia de actualización",
+    "has_version": "Tiene versión",
+    "identifier": "Identificador",
+    "is_version_of": "Es versión de",
+    "issued": "Fecha de publicación",
+    "landing_page": "Página de inicio",
+    "language": "Idioma",
+    "maintainer": "Responsable",
+    "maintainer_email": "Correo del responsable",
+    "modified": "Fecha de modificación",
+    "provenance": "Procedencia",
+    "publisher": "Publicador",
+    "qualified_attribution": "Atribución",
+    "qualified_relation": "Relación",
+    "sample": "Muestra",
+    "source": "Fuente",
+    "spatial_coverage": "Cobertura espacial",
+    "spatial_resolution_in_meters": "Resolución espacial (m)",
+    "temporal_coverage": "Cobertura temporal",
+    "temporal_resolution": "Resolución temporal",
+    "version": "Versión",
+    "version_notes": "Notas de la versión",
+    "was_generated_by": "Generado por",
+    "email": "Correo electrónico",
+    "name": "Nombre",
+    "uri": "URI",
+    "url": "URL",
+    "type": "Tipo",
+    "start": "Inicio",
+    "end": "Fin",
+    "text": "Texto",
+    "identifier_": "Identificador",
+}
+
+_DISTRICT_KEYS = ("spatial", "district", "distrito", "ubigeo")
+
+
+def fold(text: str) -> str:
+    """Lower-case text without accents, for sorting Spanish names."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def format_date(value: Any) -> str:
+    """ISO date or datetime → dd/mm/yyyy, as Spanish pages show dates."""
+    text = str(value or "")
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
+    return text
+
+
+def _as_list(value: Any) -> list:
+    if value in (None, "", [], {}):
+        return []
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    return value if isinstance(value, list) else [value]
+
+
+def _metadata_value(value: Any) -> Any:
+    """Scalars as text, lists and dicts kept (the template nests them); empty → None."""
+    if value in (None, "", [], {}):
+        return None
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        items = [(FIELD_LABELS.get(k, k.replace("_", " ").capitalize()), _metadata_value(v))
+                 for k, v in value.items()]
+        items = [(k, v) for k, v in items if v is not None]
+        return dict(items) or None
+    if isinstance(value, list):
+        items = [v for v in (_metadata_value(v) for v in value) if v is not None]
+        return items or None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+@dataclass
+class Facet:
+    """An office, theme, district or format with its datasets."""
+
+    slug: str
+    label: str
+    kind: str
+    description: str = ""
+    image_url: str = ""
+    datasets: list["DatasetView"] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return f"{self.kind}/{self.slug}/"
+
+
+class DatasetView:
+    """One public dataset as the templates see it."""
+
+    def __init__(self, data: dict[str, Any], ckan_url: str):
+        self.data = data
+        self.id = data["id"]
+        self.name = data["name"]
+        self.title = data.get("title") or data["name"]
+        self.notes = data.get("notes") or ""
+        self.path = f"conjuntos/{self.name}/"
+        self.ckan_page = f"{ckan_url}/dataset/{self.name}"
+        self.modified = data.get("metadata_modified") or ""
+        self.created = data.get("metadata_created") or ""
+        org = data.get("organization") or {}
+        self.organization = {"name": org.get("name", ""), "title": org.get("title") or org.get("name", "")}
+        self.tags = [t.get("display_name") or t.get("name") for t in data.get("tags") or []]
+        self.license_title = data.get("license_title") or data.get("license_id") or ""
+        self.license_url = data.get("license_url") or ""
+        themes: dict[str, str] = {}
+        for group in data.get("groups") or []:
+            themes[group["name"]] = group.get("display_name") or group.get("title") or group["name"]
+        for uri in _as_list(data.get("theme")):
+            slug, label = theme_label(str(uri))
+            themes.setdefault(slug, label)
+        self.themes = sorted(themes.items(), key=lambda kv: fold(kv[1]))
+        spatial = {k: v for k, v in data.items() if any(s in k for s in _DISTRICT_KEYS)}
+        for extra in data.get("extras") or []:
+            if any(s in str(extra.get("key", "")) for s in _DISTRICT_KEYS):
+                spatial[extra["key"]] = extra.get("value")
+        self.districts = [(code, DISTRICTS[code]) for code in district_codes(spatial)]
+        self.resources = []
+        for res in data.get("resources") or []:
+            self.resources.append({
+                "id": res.get("id", ""),
+                "name": res.get("name") or res.get("url", "").rsplit("/", 1)[-1] or "Recurso",
+                "description": res.get("description") or "",
+                "format": (res.get("format") or "").upper(),
+                "url": res.get("url") or "",
+                "download": f"{ckan_url}/dataset/{self.name}/resource/{res.get('id', '')}/download",
+                "page": f"{ckan_url}/dataset/{self.name}/resource/{res.get('id', '')}",
+                "size": res.get("size"),
+                "modified": res.get("last_modified") or res.get("metadata_modified") or "",
+                "mimetype": res.get("mimetype") or res.get("media_type") or "",
+            })
+        self.formats = sorted({r["format"] for r in self.resources if r["format"]})
+        metadata = []
+        for key in sorted(data):
+            if key in _SHOWN_ELSEWHERE:
+                continue
+            value = _metadata_value(data[key])
+            if value is not None:
+                metadata.append((FIELD_LABELS.get(key, key.replace("_", " ").capitalize()), value))
+        for extra in data.get("extras") or []:
+            value = _metadata_value(extra.get("value"))
+            if value is not None:
+                metadata.append((str(extra.get("key")), value))
+        self.metadata = metadata
+
+    @property
+    def sort_key(self) -> str:
+        return fold(self.title)
+
+    def json_ld(self, site_url: str) -> str:
+        """schema.org Dataset description (Google Dataset Search), safe inside <script>."""
+        doc: dict[str, Any] = {
+            "@context": "https://schema.org/",
+            "@type": "Dataset",
+            "name": self.title,
+            "description": self.notes or self.title,
+            "url": f"{site_url}/{self.path}",
+            "identifier": self.data.get("identifier") or self.id,
+            "sameAs": self.ckan_page,
+            "isAccessibleForFree": True,
+            "inLanguage": "es",
+            "dateCreated": self.created,
+            "dateModified": self.modified,
+        }
+        if self.tags:
+            doc["keywords"] = self.tags
+        if self.license_url or self.license_title:
+            doc["license"] = self.license_url or self.license_title
+        if self.organization["title"]:
+            doc["creator"] = doc["publisher"] = {
+                "@type": "Organization",
+                "name": self.organization["title"],
+                "parentOrganization": "Municipalidad Metropolitana de Lima",
+            }
+        if self.districts:
+            doc["spatialCoverage"] = [
+                {"@type": "Place", "name": f"{label}, Lima, Perú", "identifier": code}
+                for code, label in self.districts
+            ]
+        if self.resources:
+            doc["distribution"] = [
+                {"@type": "DataDownload", "name": r["name"], "contentUrl": r["download"],
+                 "encodingFormat": r["mimetype"] or r["format"]}
+                for r in self.resources
+            ]
+        text = json.dumps(doc, ensure_ascii=False, indent=1)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class SiteModel:
+    """The whole public catalogue indexed the way the pages need it."""
+
+    def __init__(self, catalogue, ckan_url: str):
+        self.catalogue = catalogue
+        self.ckan_url = ckan_url.rstrip("/")
+        self.datasets = sorted(
+            (DatasetView(d, self.ckan_url) for d in catalogue.datasets if not d.get("private")),
+            key=lambda d: (d.sort_key, d.name),
+        )
+        self.latest = sorted(self.datasets, key=lambda d: d.modified, reverse=True)
+        self.offices: dict[str, Facet] = {}
+        for org in catalogue.organizations:
+            self.offices[org["name"]] = Facet(
+                org["name"], org.get("title") or org["name"], "oficinas",
+                org.get("description") or "", org.get("image_display_url") or "", raw=org,
+            )
+        self.themes: dict[str, Facet] = {}
+        for group in catalogue.groups:
+            self.themes[group["name"]] = Facet(
+                group["name"], group.get("title") or group["name"], "temas",
+                group.get("description") or "", raw=group,
+            )
+        self.districts: dict[str, Facet] = {}
+        self.formats: dict[str, int] = {}
+        for ds in self.datasets:
+            org = ds.organization["name"]
+            if org:
+                if org not in self.offices:
+                    self.offices[org] = Facet(org, ds.organization["title"], "oficinas")
+                self.offices[org].datasets.append(ds)
+            for slug, label in ds.themes:
+                self.themes.setdefault(slug, Facet(slug, label, "temas")).datasets.append(ds)
+            for code, label in ds.districts:
+                self.districts.setdefault(code, Facet(code, label, "distritos")).datasets.append(ds)
+            for fmt in ds.formats:
+                self.formats[fmt] = self.formats.get(fmt, 0) + 1
+
+    def sorted_facets(self, facets: dict[str, Facet]) -> list[Facet]:
+        return sorted(facets.values(), key=lambda f: (fold(f.label), f.slug))

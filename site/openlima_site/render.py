@@ -1,0 +1,294 @@
+"""Jinja2 rendering of every page, feed and machine-readable file of the site."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any, Iterator
+
+import jinja2
+
+from .model import DatasetView, Facet, SiteModel, fold, format_date
+
+__all__ = ["PER_PAGE", "Renderer", "dataset_fingerprint", "generator_fingerprint"]
+
+PER_PAGE = 50
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+_METRIC_LABELS = {
+    "consulted": "consultas de conjuntos de datos",
+    "views": "consultas de conjuntos de datos",
+    "page_views": "consultas de conjuntos de datos",
+    "downloads": "descargas de recursos",
+    "rating": "valoración media (1 a 5)",
+    "rating_average": "valoración media (1 a 5)",
+}
+
+
+def generator_fingerprint() -> str:
+    """Changes whenever templates, assets or rendering code change: forces a full build."""
+    digest = hashlib.sha256()
+    for folder in (TEMPLATES, STATIC):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+    for module in ("model.py", "render.py", "vocab.py"):
+        digest.update((HERE / module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _rfc3339(value: Any) -> str:
+    text = str(value or "")
+    if not text:
+        return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if len(text) == 10:
+        return text + "T00:00:00Z"
+    text = text.split(".")[0]
+    return text if text.endswith("Z") or "+" in text[10:] else text + "Z"
+
+
+def _pct(value: Any) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "sin datos"
+    text = f"{number:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") + " %"
+
+
+def _paragraphs(text: str) -> list[str]:
+    blocks = [b.strip() for b in str(text or "").replace("\r\n", "\n").split("\n\n")]
+    return [b for b in blocks if b]
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _first(data: dict, *keys: str, default: Any = "") -> Any:
+    for key in keys:
+        if data.get(key) not in (None, ""):
+            return data[key]
+    return default
+
+
+class Renderer:
+    """Turns a :class:`SiteModel` into ``(relative path, bytes)`` pairs."""
+
+    def __init__(self, model: SiteModel, site_url: str, base: str = "/",
+                 site_title: str = "Open Lima",
+                 site_description: str = "Datos abiertos de la Municipalidad Metropolitana de Lima."):
+        self.model = model
+        self.site_url = site_url.rstrip("/")
+        self.base = base if base.endswith("/") else base + "/"
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+            autoescape=jinja2.select_autoescape(["html", "xml", "atom"]),
+            trim_blocks=False,
+            lstrip_blocks=False,
+        )
+        self.env.filters.update(date=format_date, rfc3339=_rfc3339, pct=_pct, paragraphs=_paragraphs)
+        extras = model.catalogue.extras
+        self.plan, self.commitments = self._commitments(extras)
+        self.compliance = extras.get("openlima_compliance_summary")
+        self.metrics = self._metrics(extras.get("openlima_metrics_show"))
+        self.env.globals.update(
+            base=self.base, site_url=self.site_url, ckan_url=model.ckan_url,
+            site_title=site_title, site_description=site_description,
+            has_commitments=self.plan is not None or bool(self.commitments),
+            has_compliance=self.compliance is not None,
+        )
+        self._dataset_template = self.env.get_template("dataset.html")
+
+    # ---- data from the optional actions, whatever their exact shape ----
+
+    @staticmethod
+    def _commitments(extras: dict) -> tuple[dict | None, list[dict]]:
+        plan = extras.get("openlima_plan_show")
+        listed = extras.get("openlima_commitment_list")
+        if plan is None and listed is None:
+            return None, []
+        if isinstance(listed, dict):
+            listed = listed.get("results") or listed.get("commitments") or []
+        if not listed and isinstance(plan, dict):
+            listed = plan.get("commitments") or []
+        plan_view = None
+        if isinstance(plan, dict):
+            period = plan.get("period") or "–".join(
+                str(plan[k])[:4] for k in ("start", "end") if plan.get(k)
+            )
+            plan_view = {
+                "title": _first(plan, "title", "name", default="Plan de Acción de Gobierno Abierto"),
+                "description": _first(plan, "description", "summary"),
+                "progress": _number(_first(plan, "progress", "progress_percent", default=None)),
+                "period": period,
+            }
+        commitments = []
+        for item in listed or []:
+            if not isinstance(item, dict):
+                continue
+            offices = item.get("responsible_offices") or item.get("offices") or []
+            if isinstance(offices, str):
+                offices = [offices]
+            milestones = []
+            for m in item.get("milestones") or []:
+                if not isinstance(m, dict):
+                    continue
+                milestones.append({
+                    "title": _first(m, "title", "deliverable", "name", "code", default="Hito"),
+                    "planned_start": _first(m, "planned_start", "start_planned"),
+                    "planned_end": _first(m, "planned_end", "end_planned"),
+                    "actual_end": _first(m, "actual_end", "end_actual"),
+                    "status": _first(m, "status_label", "status"),
+                    "progress": _number(m.get("progress")),
+                    "delayed": bool(m.get("delayed")),
+                })
+            commitments.append({
+                "code": _first(item, "code"),
+                "title": _first(item, "title", "name", default="Compromiso"),
+                "status": _first(item, "status_label", "status"),
+                "progress": _number(item.get("progress")),
+                "objective": _first(item, "objective", "description"),
+                "offices": [o.get("title", o.get("name", "")) if isinstance(o, dict) else str(o)
+                            for o in offices],
+                "milestones": milestones,
+            })
+        return plan_view or ({"title": "Plan de Acción de Gobierno Abierto", "progress": None}
+                             if commitments else None), commitments
+
+    @staticmethod
+    def _metrics(result: Any) -> list[tuple[str, Any]]:
+        if not isinstance(result, dict):
+            return []
+        scope = result.get("city") or result.get("totals") or result
+        shown, seen = [], set()
+        for key, label in _METRIC_LABELS.items():
+            value = scope.get(key) if isinstance(scope, dict) else None
+            if isinstance(value, (int, float)) and label not in seen:
+                seen.add(label)
+                shown.append((label, value))
+        return shown
+
+    def office_compliance(self, office: Facet) -> Any:
+        """The compliance summary's entry for one office, if the summary lists offices."""
+        if not isinstance(self.compliance, dict):
+            return None
+        for value in self.compliance.values():
+            entries = list(value.values()) if isinstance(value, dict) else value
+            if not isinstance(entries, list):
+                continue
+            for entry in entries:
+                if not isinstance(entry, dict):
+                    continue
+                keys = (entry.get("name"), entry.get("organization"), entry.get("owner_org"),
+                        entry.get("id"))
+                if office.slug in keys or office.raw.get("id") in keys:
+                    return entry
+        return None
+
+    # ---- pages ----
+
+    def page(self, template: str, **context: Any) -> bytes:
+        return self.env.get_template(template).render(**context).encode("utf-8")
+
+    def dataset_page(self, ds: DatasetView) -> tuple[str, bytes]:
+        html = self._dataset_template.render(ds=ds, canonical=ds.path, compliance=None)
+        return ds.path + "index.html", html.encode("utf-8")
+
+    def listing(self, prefix: str, heading: str, datasets: list[DatasetView],
+                **context: Any) -> Iterator[tuple[str, bytes]]:
+        pages = max(1, math.ceil(len(datasets) / PER_PAGE))
+        for page in range(1, pages + 1):
+            path = prefix if page == 1 else f"{prefix}pagina/{page}/"
+            chunk = datasets[(page - 1) * PER_PAGE: page * PER_PAGE]
+            yield path + "index.html", self.page(
+                "listing.html", heading=heading, datasets=chunk, total=len(datasets),
+                page=page, pages=pages, prefix=prefix, canonical=path, **context,
+            )
+
+    def facet_pages(self, kind: str, heading: str, intro: str,
+                    facets: list[Facet]) -> Iterator[tuple[str, bytes]]:
+        shown = [f for f in facets if f.datasets or kind == "oficinas"]
+        yield f"{kind}/index.html", self.page(
+            "facets.html", heading=heading, intro=intro, facets=shown, canonical=f"{kind}/")
+        for facet in shown:
+            datasets = sorted(facet.datasets, key=lambda d: (d.sort_key, d.name))
+            compliance = self.office_compliance(facet) if kind == "oficinas" else None
+            yield from self.listing(
+                facet.path, facet.label, datasets, intro=facet.description,
+                crumbs=[(f"{kind}/", heading)], compliance=compliance,
+            )
+
+    def search_filters(self) -> list[tuple[str, str, list[str]]]:
+        m = self.model
+        return [
+            ("oficina", "Oficina", sorted({f.label for f in m.offices.values() if f.datasets}, key=fold)),
+            ("tema", "Tema", sorted({f.label for f in m.themes.values() if f.datasets}, key=fold)),
+            ("formato", "Formato", sorted(m.formats)),
+            ("distrito", "Distrito", sorted({f.label for f in m.districts.values()}, key=fold)),
+        ]
+
+    def other_pages(self) -> Iterator[tuple[str, bytes]]:
+        """Everything but the dataset pages: listings, search, dashboards, feeds, assets."""
+        m = self.model
+        themes = [t for t in m.sorted_facets(m.themes) if t.datasets]
+        yield "index.html", self.page(
+            "home.html", model=m, themes=themes, plan=self.plan, metrics=self.metrics,
+            offices_with_data=sum(1 for f in m.offices.values() if f.datasets), canonical="",
+        )
+        yield from self.listing("conjuntos/", "Conjuntos de datos", m.datasets)
+        yield from self.facet_pages(
+            "oficinas", "Oficinas",
+            "Gerencias y subgerencias de la Municipalidad que publican datos abiertos.",
+            m.sorted_facets(m.offices))
+        yield from self.facet_pages(
+            "temas", "Temas", "Conjuntos de datos agrupados por tema.", m.sorted_facets(m.themes))
+        yield from self.facet_pages(
+            "distritos", "Distritos",
+            "Conjuntos de datos según los distritos de Lima Metropolitana que cubren.",
+            m.sorted_facets(m.districts))
+        yield "buscar/index.html", self.page(
+            "search.html", filters=self.search_filters(), canonical="buscar/")
+        if self.env.globals["has_commitments"]:
+            yield "compromisos/index.html", self.page(
+                "commitments.html", plan=self.plan, commitments=self.commitments,
+                canonical="compromisos/")
+        if self.compliance is not None:
+            yield "cumplimiento/index.html", self.page(
+                "compliance.html", summary=self.compliance,
+                offices=[f for f in m.sorted_facets(m.offices) if f.datasets],
+                canonical="cumplimiento/")
+        yield "404.html", self.page("404.html")
+        yield "feed.atom", self.page(
+            "feed.atom", datasets=m.latest[:50],
+            updated=_rfc3339(m.latest[0].modified if m.latest else ""))
+        yield "robots.txt", (
+            f"User-agent: *\nAllow: /\nSitemap: {self.site_url}/sitemap.xml\n").encode()
+        for name, text in sorted(m.catalogue.dcat.items()):
+            yield name, text.encode("utf-8")
+        for path in sorted(STATIC.iterdir()):
+            yield f"assets/{path.name}", path.read_bytes()
+
+    def sitemap(self, paths: list[str]) -> tuple[str, bytes]:
+        """sitemap.xml of every HTML page written, with dataset modification dates."""
+        lastmod = {ds.path + "index.html": ds.modified[:10] for ds in self.model.datasets}
+        urls = []
+        for path in sorted(paths):
+            if not path.endswith("index.html"):
+                continue
+            urls.append((path[: -len("index.html")], lastmod.get(path, "")))
+        return "sitemap.xml", self.page("sitemap.xml", urls=urls)
+
+
+def dataset_fingerprint(ds: DatasetView) -> str:
+    """Hash of everything a dataset page shows (its dict includes its office and groups)."""
+    raw = json.dumps(ds.data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()

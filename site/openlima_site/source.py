@@ -1,0 +1,171 @@
+"""Where the site's data comes from: the CKAN Action API, or a saved JSON dump.
+
+Only what an anonymous visitor can see is ever requested (no API token is sent),
+and datasets flagged private are dropped again on arrival, so a misconfigured
+CKAN cannot leak them into the site.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import requests
+
+__all__ = ["Catalogue", "CkanError", "CkanSource", "OPTIONAL_ACTIONS", "load_dump", "save_dump"]
+
+# Actions other Open Lima plugins provide; the site shows their pages only when they answer.
+OPTIONAL_ACTIONS = (
+    "openlima_plan_show",
+    "openlima_commitment_list",
+    "openlima_compliance_summary",
+    "openlima_metrics_show",
+)
+
+Progress = Callable[[str, int, int], None]
+
+
+class CkanError(Exception):
+    """CKAN could not be read; the message is meant for the person running the build."""
+
+
+@dataclass
+class Catalogue:
+    """Everything public the site renders."""
+
+    datasets: list[dict[str, Any]] = field(default_factory=list)
+    organizations: list[dict[str, Any]] = field(default_factory=list)
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    # action name -> result, only for the optional actions that answered
+    extras: dict[str, Any] = field(default_factory=dict)
+    # file name -> text of the DCAT catalogue copies (catalog.ttl, catalog.jsonld, ...)
+    dcat: dict[str, str] = field(default_factory=dict)
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    return None
+
+
+class CkanSource:
+    """Reads a CKAN site through its Action API as an anonymous visitor."""
+
+    def __init__(self, url: str, page_size: int = 1000, timeout: float = 60.0):
+        self.url = url.rstrip("/")
+        self.page_size = page_size
+        self.timeout = timeout
+        self.http = requests.Session()
+        self.http.headers["User-Agent"] = "openlima-site/0.1"
+        self.warnings: list[str] = []
+
+    def action(self, name: str, optional: bool = False, **params: Any) -> Any:
+        """Call an action with a GET; ``optional`` actions that CKAN does not know give None."""
+        endpoint = f"{self.url}/api/3/action/{name}"
+        query = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in params.items()}
+        try:
+            response = self.http.get(endpoint, params=query, timeout=self.timeout)
+        except requests.RequestException as error:
+            raise CkanError(
+                f"No se pudo conectar con CKAN en {self.url} ({name}): {error}"
+            ) from error
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("success") is True:
+            return body.get("result")
+        if isinstance(body, dict):
+            err = body.get("error") if isinstance(body.get("error"), dict) else {}
+            message = str(err.get("message") or body.get("error") or "")
+        else:
+            err, message = {}, str(body if body is not None else response.text[:200])
+        if optional and response.status_code in (400, 404) and (
+            "not known" in message.lower() or "not found" in message.lower() or body is None
+        ):
+            return None
+        if optional and response.status_code in (403, 409):
+            # Not public, or it wants parameters we do not know: nothing to publish.
+            self.warnings.append(f"{name}: {response.status_code} {message}")
+            return None
+        detail = message or err or response.text[:200]
+        raise CkanError(
+            f"CKAN respondió {response.status_code} a {name} en {self.url}: {detail}"
+        )
+
+    def fetch(self, progress: Progress = _silent) -> Catalogue:
+        """All public datasets (paged ``package_search``), offices, groups and optional data."""
+        catalogue = Catalogue()
+        start, total = 0, None
+        while total is None or start < total:
+            result = self.action(
+                "package_search",
+                q="*:*",
+                rows=self.page_size,
+                start=start,
+                sort="name asc",
+                include_private=False,
+            )
+            total = int(result["count"])
+            page = result["results"]
+            catalogue.datasets += [d for d in page if not d.get("private")]
+            start += self.page_size
+            progress("datasets", min(start, total), total)
+            if not page:
+                break
+        catalogue.organizations = self.action(
+            "organization_list", all_fields=True, include_extras=True, limit=1000
+        ) or []
+        catalogue.groups = self.action(
+            "group_list", all_fields=True, include_extras=True, limit=1000
+        ) or []
+        progress("organizations", 1, 1)
+        for name in OPTIONAL_ACTIONS:
+            result = self.action(name, optional=True)
+            if result is not None:
+                catalogue.extras[name] = result
+        progress("extras", 1, 1)
+        catalogue.dcat = self.fetch_dcat()
+        progress("dcat", 1, 1)
+        return catalogue
+
+    def fetch_dcat(self) -> dict[str, str]:
+        """Copies of CKAN's DCAT catalogue, every page, as served by ckanext-dcat."""
+        copies: dict[str, str] = {}
+        for ext in ("ttl", "jsonld", "rdf"):
+            page = 1
+            while page <= 1000:
+                endpoint = f"{self.url}/catalog.{ext}"
+                try:
+                    response = self.http.get(
+                        endpoint, params={"page": page} if page > 1 else None,
+                        timeout=self.timeout,
+                    )
+                except requests.RequestException as error:
+                    raise CkanError(
+                        f"No se pudo descargar el catálogo DCAT de {endpoint}: {error}"
+                    ) from error
+                if response.status_code == 404 and page == 1:
+                    break  # ckanext-dcat is not enabled
+                if response.status_code != 200:
+                    raise CkanError(
+                        f"CKAN respondió {response.status_code} a {endpoint}?page={page}"
+                    )
+                name = f"catalog.{ext}" if page == 1 else f"catalog-{page}.{ext}"
+                # RDF is UTF-8 whatever the Content-Type says (Turtle often has no charset).
+                text = response.content.decode("utf-8", errors="replace")
+                copies[name] = text
+                if f"page={page + 1}" not in text:
+                    break
+                page += 1
+        return copies
+
+
+def save_dump(catalogue: Catalogue, path: Path) -> None:
+    path.write_text(json.dumps(asdict(catalogue), ensure_ascii=False), encoding="utf-8")
+
+
+def load_dump(path: Path) -> Catalogue:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    catalogue = Catalogue(**data)
+    catalogue.datasets = [d for d in catalogue.datasets if not d.get("private")]
+    return catalogue

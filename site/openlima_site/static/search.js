@@ -1,0 +1,91 @@
+// Client-side search over the Pagefind index (Spanish stemming, accent folding).
+const form = document.getElementById("buscador");
+const base = form.dataset.base || "/";
+const status = document.getElementById("estado");
+const list = document.getElementById("resultados");
+let pagefind = null;
+
+async function engine() {
+  if (!pagefind) {
+    pagefind = await import(base + "pagefind/pagefind.js");
+    await pagefind.options({ baseUrl: base });
+    await pagefind.init();
+  }
+  return pagefind;
+}
+
+function chosenFilters() {
+  const filters = {};
+  for (const select of form.querySelectorAll("select[data-filter]")) {
+    if (select.value) filters[select.dataset.filter] = select.value;
+  }
+  return filters;
+}
+
+// Pagefind excerpts mark matches with <mark>; keep only text and <mark>.
+function excerptNodes(html) {
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  const nodes = [];
+  for (const node of doc.body.childNodes) {
+    if (node.nodeName === "MARK") {
+      const mark = document.createElement("mark");
+      mark.textContent = node.textContent;
+      nodes.push(mark);
+    } else {
+      nodes.push(document.createTextNode(node.textContent));
+    }
+  }
+  return nodes;
+}
+
+function resultItem(data) {
+  const item = document.createElement("li");
+  const heading = document.createElement("h2");
+  heading.className = "ds-title";
+  const link = document.createElement("a");
+  link.href = data.url;
+  link.textContent = (data.meta && data.meta.title) || data.url;
+  heading.append(link);
+  const excerpt = document.createElement("p");
+  excerpt.append(...excerptNodes(data.excerpt || ""));
+  item.append(heading, excerpt);
+  return item;
+}
+
+async function run() {
+  const query = form.q.value.trim();
+  const filters = chosenFilters();
+  const params = new URLSearchParams();
+  if (query) params.set("q", query);
+  for (const [key, value] of Object.entries(filters)) params.set(key, value);
+  history.replaceState(null, "", params.toString() ? "?" + params : location.pathname);
+  if (!query && Object.keys(filters).length === 0) {
+    status.textContent = "";
+    list.replaceChildren();
+    return;
+  }
+  status.textContent = "Buscando…";
+  const pf = await engine();
+  const search = await pf.search(query || null, { filters });
+  const shown = await Promise.all(search.results.slice(0, 50).map((r) => r.data()));
+  list.replaceChildren(...shown.map(resultItem));
+  const n = search.results.length;
+  status.textContent = n === 0
+    ? "No se encontraron conjuntos de datos."
+    : `${n} conjunto${n === 1 ? "" : "s"} de datos encontrado${n === 1 ? "" : "s"}` +
+      (n > shown.length ? ` (se muestran los ${shown.length} primeros).` : ".");
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  run();
+});
+for (const select of form.querySelectorAll("select[data-filter]")) {
+  select.addEventListener("change", () => run());
+}
+const initial = new URLSearchParams(location.search);
+form.q.value = initial.get("q") || "";
+for (const select of form.querySelectorAll("select[data-filter]")) {
+  select.value = initial.get(select.dataset.filter) || "";
+}
+run();

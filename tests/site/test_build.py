@@ -1,0 +1,138 @@
+"""Building the site from a real CKAN: pages, privacy, links, sitemap, feed, DCAT copies."""
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import requests
+from bs4 import BeautifulSoup
+
+pytestmark = pytest.mark.usefixtures("with_plugins")
+
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+ATOM_NS = "{http://www.w3.org/2005/Atom}"
+
+
+def html_files(root: Path):
+    return sorted(p for p in root.rglob("*.html") if "pagefind" not in p.relative_to(root).parts)
+
+
+def test_one_page_per_public_dataset_and_none_for_the_private_one(built_site):
+    out = built_site["out"]
+    pages = sorted(p.parent.name for p in (out / "conjuntos").glob("*/index.html"))
+    assert pages == sorted([built_site["accented"]["name"], built_site["transport"]["name"],
+                            built_site["parks"]["name"]])
+    assert built_site["report"].datasets == 3
+    private = built_site["private"]
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes()
+            for secret in (private["name"], private["id"], "Zorzal"):
+                assert secret.encode() not in text, f"{secret} leaked into {path}"
+
+
+def test_dataset_page_shows_metadata_resources_and_json_ld(built_site):
+    ds = built_site["accented"]
+    page = built_site["out"] / "conjuntos" / ds["name"] / "index.html"
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    assert soup.html["lang"] == "es"
+    assert soup.h1.get_text(strip=True) == ds["title"]
+    assert "Gerencia de Educación y Deportes" in soup.get_text()
+    assert "Miraflores" in soup.get_text() and "San Juan de Lurigancho" in soup.get_text()
+    download = soup.select_one("a.download")
+    resource = ds["resources"][0]
+    ckan = built_site["server"].url
+    assert download["href"] == f"{ckan}/dataset/{ds['name']}/resource/{resource['id']}/download"
+    # The link really goes through CKAN to the file.
+    response = requests.get(download["href"], allow_redirects=False, timeout=10)
+    assert response.status_code in (301, 302, 303, 307)
+    assert response.headers["Location"] == resource["url"]
+    ld = json.loads(soup.find("script", type="application/ld+json").string)
+    assert ld["@type"] == "Dataset" and ld["name"] == ds["title"]
+    assert ld["distribution"][0]["contentUrl"] == download["href"]
+    assert ld["url"] == f"http://sitio.test/conjuntos/{ds['name']}/"
+
+
+def test_office_theme_and_district_pages_list_their_datasets(built_site):
+    out = built_site["out"]
+    office = (out / "oficinas/gerencia-de-educacion/index.html").read_text(encoding="utf-8")
+    assert built_site["accented"]["title"] in office and built_site["parks"]["title"] in office
+    assert built_site["transport"]["title"] not in office
+    theme = (out / "temas/participacion/index.html").read_text(encoding="utf-8")
+    assert built_site["accented"]["title"] in theme
+    soci = (out / "temas/soci/index.html").read_text(encoding="utf-8")
+    assert built_site["accented"]["title"] in soci
+    miraflores = (out / "distritos/150122/index.html").read_text(encoding="utf-8")
+    assert "Miraflores" in miraflores and built_site["accented"]["title"] in miraflores
+    assert built_site["transport"]["title"] not in miraflores
+    assert (out / "404.html").exists() and (out / "buscar/index.html").exists()
+
+
+def test_no_broken_internal_links(built_site):
+    out = built_site["out"].resolve()
+    checked = 0
+    for page in html_files(out):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        ids = {tag["id"] for tag in soup.find_all(id=True)}
+        for tag in soup.find_all(["a", "link", "script", "img"]):
+            ref = tag.get("href") or tag.get("src")
+            if not ref or ref.startswith(("http://", "https://", "mailto:")):
+                continue
+            parts = urlsplit(ref)
+            if not parts.path:
+                assert parts.fragment in ids, f"{page}: #{parts.fragment} has no target"
+                continue
+            target = out / unquote(parts.path).lstrip("/") if parts.path.startswith("/") \
+                else (page.parent / unquote(parts.path)).resolve()
+            if parts.path.endswith("/"):
+                target = target / "index.html"
+            assert target.is_file(), f"{page.relative_to(out)} links to missing {ref}"
+            checked += 1
+    assert checked > 100
+
+
+def test_sitemap_is_valid_and_lists_every_page(built_site):
+    out = built_site["out"]
+    root = ET.parse(out / "sitemap.xml").getroot()
+    assert root.tag == f"{SITEMAP_NS}urlset"
+    locs = {}
+    for url in root.findall(f"{SITEMAP_NS}url"):
+        loc = url.find(f"{SITEMAP_NS}loc").text
+        lastmod = url.find(f"{SITEMAP_NS}lastmod")
+        locs[loc] = lastmod.text if lastmod is not None else None
+    assert len(locs) == len(root.findall(f"{SITEMAP_NS}url"))  # no duplicates
+    for loc, lastmod in locs.items():
+        assert loc.startswith("http://sitio.test/")
+        assert (out / loc[len("http://sitio.test/"):] / "index.html").is_file(), loc
+        if lastmod:
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", lastmod)
+    ds = built_site["accented"]
+    assert locs[f"http://sitio.test/conjuntos/{ds['name']}/"] == ds["metadata_modified"][:10]
+    assert "http://sitio.test/" in locs
+    assert (out / "robots.txt").read_text().endswith("Sitemap: http://sitio.test/sitemap.xml\n")
+
+
+def test_atom_feed_parses_with_new_and_updated_datasets(built_site):
+    feed = ET.parse(built_site["out"] / "feed.atom").getroot()
+    assert feed.tag == f"{ATOM_NS}feed"
+    entries = feed.findall(f"{ATOM_NS}entry")
+    titles = [e.find(f"{ATOM_NS}title").text for e in entries]
+    assert sorted(titles) == sorted([built_site["accented"]["title"],
+                                     built_site["transport"]["title"],
+                                     built_site["parks"]["title"]])
+    for entry in entries:
+        assert entry.find(f"{ATOM_NS}id").text.startswith("http://sitio.test/conjuntos/")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry.find(f"{ATOM_NS}updated").text)
+
+
+def test_dcat_catalogue_copies(built_site):
+    out = built_site["out"]
+    ttl = (out / "catalog.ttl").read_text(encoding="utf-8")
+    assert "dcat:Catalog" in ttl or "Catalog" in ttl
+    assert built_site["accented"]["title"] in ttl
+    assert "Zorzal" not in ttl
+    json.loads((out / "catalog.jsonld").read_text(encoding="utf-8"))
