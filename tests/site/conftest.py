@@ -140,9 +140,21 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def static_server(built_site):
+def serve_folder():
+    """Serve folders with Python's http.server on 127.0.0.1; stopped after the test."""
+    servers = []
+
+    def serve(folder: Path) -> Server:
+        handler = functools.partial(_QuietHandler, directory=str(Path(folder).resolve()))
+        servers.append(Server(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)))
+        return servers[-1]
+
+    yield serve
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def static_server(built_site, serve_folder):
     """The built site served by Python's http.server on 127.0.0.1."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site["out"].resolve()))
-    server = Server(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler))
-    yield server
-    server.stop()
+    return serve_folder(built_site["out"])

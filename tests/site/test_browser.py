@@ -1,0 +1,144 @@
+"""The built site in headless Chromium: Spanish search, filters, downloads, accessibility."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins")]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+REPO = Path(__file__).resolve().parents[2]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    """axe-core, installed from the repository's package-lock.json when missing."""
+    if not AXE.exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=REPO, check=True,
+                       capture_output=True)
+    return str(AXE)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="es-PE")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], errors
+
+
+def serious_violations(page, axe_script):
+    page.add_script_tag(path=axe_script)
+    violations = page.evaluate(
+        "async () => (await axe.run()).violations.map("
+        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def result_titles(page):
+    return page.eval_on_selector_all("#resultados li h2 a", "links => links.map(a => a.textContent)")
+
+
+def test_home_search_without_accents_finds_the_accented_dataset(page, static_server, built_site):
+    page.goto(static_server.url + "/")
+    assert page.title().startswith("Inicio")
+    assert page.locator("h1").inner_text() == "Datos abiertos de Lima"
+    page.fill("#q-inicio", "poblacion atendida comedores")
+    page.press("#q-inicio", "Enter")
+    page.wait_for_url("**/buscar/?q=*")
+    page.wait_for_selector("#resultados li")
+    assert result_titles(page)[0] == built_site["accented"]["title"]
+    assert "encontrado" in page.locator("#estado").inner_text()
+
+
+def test_a_filter_narrows_the_results(page, static_server, built_site):
+    page.goto(static_server.url + "/buscar/?q=poblacion")
+    page.wait_for_function("document.querySelectorAll('#resultados li').length === 2")
+    assert sorted(result_titles(page)) == sorted(
+        [built_site["accented"]["title"], built_site["transport"]["title"]])
+    page.select_option("#f-oficina", "Gerencia de Transporte Urbano")
+    page.wait_for_function("document.querySelectorAll('#resultados li').length === 1")
+    assert result_titles(page) == [built_site["transport"]["title"]]
+    assert "oficina=Gerencia" in page.url
+    page.select_option("#f-oficina", "")
+    page.select_option("#f-formato", "CSV")
+    page.wait_for_function("document.querySelectorAll('#resultados li').length === 1")
+    assert result_titles(page) == [built_site["accented"]["title"]]
+
+
+def test_dataset_page_download_link_points_to_ckan(page, static_server, built_site):
+    ds = built_site["accented"]
+    page.goto(f"{static_server.url}/conjuntos/{ds['name']}/")
+    href = page.get_attribute("a.download", "href")
+    assert href == (f"{built_site['server'].url}/dataset/{ds['name']}/resource/"
+                    f"{ds['resources'][0]['id']}/download")
+    page.click("text=Gerencia de Educación y Deportes >> nth=0")
+    page.wait_for_url("**/oficinas/gerencia-de-educacion/")
+    assert page.locator("h1").inner_text() == "Gerencia de Educación y Deportes"
+
+
+def test_axe_finds_no_serious_or_critical_violations(page, static_server, built_site, axe_script):
+    ds = built_site["accented"]
+    for path in ("/", "/buscar/?q=poblacion", f"/conjuntos/{ds['name']}/",
+                 "/oficinas/gerencia-de-educacion/", "/distritos/", "/no-existe.html"):
+        page.goto(static_server.url + path)
+        if path.startswith("/buscar"):
+            page.wait_for_selector("#resultados li")
+        assert serious_violations(page, axe_script) == [], path
+
+
+@pytest.fixture
+def commitments_site(tmp_path, serve_folder):
+    """A site whose CKAN answers the commitments actions (data in the plan's own shape)."""
+    from openlima_site.build import build_site
+    from openlima_site.synthetic import make_catalogue
+
+    catalogue = make_catalogue(3)
+    catalogue.extras = {
+        "openlima_plan_show": {"title": "Plan de Acción de Gobierno Abierto 2022",
+                               "progress": 42.5, "start": "2022-11-08", "end": "2024-06-30"},
+        "openlima_commitment_list": [{
+            "code": "1", "title": "Open Lima", "status": "En curso", "progress": 60,
+            "responsible_offices": ["Subgerencia de Gobierno Digital e Innovación"],
+            "milestones": [
+                {"title": "Hito A: lineamientos aprobados", "planned_start": "2022-11-08",
+                 "planned_end": "2023-01-31", "actual_end": "2023-02-15", "status": "Completado",
+                 "progress": 100},
+                {"title": "Hito B: portal publicado", "planned_start": "2023-02-01",
+                 "planned_end": "2023-06-30", "status": "En curso", "progress": 20,
+                 "delayed": True},
+            ],
+        }],
+    }
+    out = tmp_path / "plan-dist"
+    build_site(out, "http://sitio.test", catalogue=catalogue, ckan_url="http://ckan.test")
+    return serve_folder(out)
+
+
+def test_commitments_dashboard_is_accessible(page, commitments_site, axe_script):
+    page.goto(commitments_site.url + "/")
+    page.click("nav >> text=Compromisos")
+    page.wait_for_url("**/compromisos/")
+    text = page.locator("main").inner_text()
+    assert "Hito B: portal publicado" in text and "(retrasado)" in text
+    assert "30/06/2023" in text and "42,5 %" in text
+    assert serious_violations(page, axe_script) == []

@@ -1,0 +1,121 @@
+"""Incremental rebuilds, atomic swap and CKAN failing mid-build."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ckan.tests.helpers import call_action
+
+pytestmark = pytest.mark.usefixtures("with_plugins")
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file of the site but the Pagefind bundle (rebuilt as a whole each time)."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and p.relative_to(root).parts[0] != "pagefind"
+    }
+
+
+def build(out: Path, url: str, **kwargs):
+    from openlima_site.build import build_site
+    from openlima_site.source import CkanSource
+
+    return build_site(out, "http://sitio.test", source=CkanSource(url, **kwargs.pop("source", {})),
+                      **kwargs)
+
+
+def test_changing_one_dataset_rerenders_only_it_and_listings_that_show_it(built_site):
+    out, url = built_site["out"], built_site["server"].url
+    first_dir = out.resolve()
+    before = snapshot(out)
+    parks = built_site["parks"]
+    call_action("package_patch", context=dict(built_site["context"]), id=parks["id"],
+                title="Parques zonales renovados")
+
+    report = build(out, url)
+
+    assert report.mode == "incremental"
+    assert report.dataset_pages_rendered == 1
+    after = snapshot(out)
+    changed = {rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel)}
+    parks_page = f"conjuntos/{parks['name']}/index.html"
+    assert parks_page in changed
+    for ds in (built_site["accented"], built_site["transport"]):
+        assert f"conjuntos/{ds['name']}/index.html" not in changed
+    for rel in changed:
+        # Only files that show the changed dataset (its new title or its new date) may change.
+        assert rel.startswith("catalog") or rel == "sitemap.xml" \
+            or "Parques zonales renovados".encode() in after[rel], rel
+    assert "oficinas/gerencia-de-transporte/index.html" not in changed
+    # Swapped atomically: a new build directory behind the link, the old one removed.
+    assert out.is_symlink() and out.resolve() != first_dir and not first_dir.exists()
+    assert sorted(p.name for p in out.parent.glob("dist.build-*")) == [out.resolve().name]
+
+
+def test_deleted_and_privatised_datasets_lose_their_pages(built_site):
+    out, url = built_site["out"], built_site["server"].url
+    transport, accented = built_site["transport"], built_site["accented"]
+    call_action("package_delete", context=dict(built_site["context"]), id=transport["id"])
+    call_action("package_patch", context=dict(built_site["context"]), id=accented["id"],
+                private=True)
+
+    report = build(out, url)
+
+    assert report.mode == "incremental"
+    assert not (out / "conjuntos" / transport["name"]).exists()
+    assert not (out / "conjuntos" / accented["name"]).exists()
+    assert (out / "conjuntos" / built_site["parks"]["name"] / "index.html").is_file()
+    # The transport office has no dataset left; nothing anywhere mentions the two datasets.
+    for rel, data in snapshot(out).items():
+        for gone in (transport["name"], accented["name"], accented["title"]):
+            assert gone.encode() not in data, f"{gone} still in {rel}"
+    assert not (out / "distritos" / "150122").exists()
+
+
+def test_ckan_stopped_mid_build_leaves_the_previous_site_untouched(built_site):
+    from openlima_site.source import CkanError
+
+    out, server = built_site["out"], built_site["server"]
+    current = out.resolve()
+    before = snapshot(out)
+    call_action("package_patch", context=dict(built_site["context"]),
+                id=built_site["parks"]["id"], title="Cambio que no llegará")
+    fetched = []
+
+    def stop_ckan_after_first_page(stage, done, total):
+        fetched.append((stage, done, total))
+        if stage == "datasets" and done == 1:
+            server.stop()
+
+    with pytest.raises(CkanError, match="No se pudo conectar con CKAN"):
+        build(out, server.url, source={"page_size": 1}, progress=stop_ckan_after_first_page)
+
+    assert fetched == [("datasets", 1, 3)]  # it really stopped mid-way through the datasets
+    assert out.resolve() == current
+    assert snapshot(out) == before
+    assert [p.name for p in out.parent.glob("dist.build-*")] == [current.name]
+
+
+def test_cli_builds_and_reports_failures_clearly(ckan_server, tmp_path):
+    from openlima_site.cli import main
+
+    out = tmp_path / "dist"
+    runner = CliRunner()
+    result = runner.invoke(main, ["build", "--source", ckan_server.url, "--out", str(out),
+                                  "--site-url", "http://sitio.test"])
+    assert result.exit_code == 0, result.output
+    assert "0 conjuntos de datos" in result.output
+    assert (out / "index.html").is_file()
+    before = snapshot(out)
+    ckan_server.stop()
+
+    result = runner.invoke(main, ["build", "--source", ckan_server.url, "--out", str(out)])
+
+    assert result.exit_code != 0
+    assert "No se pudo conectar con CKAN" in result.output
+    assert "no se modificó" in result.output
+    assert snapshot(out) == before
