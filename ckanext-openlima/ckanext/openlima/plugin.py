@@ -3,8 +3,12 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 
+@tk.blanket.helpers
+@tk.blanket.validators
+@tk.blanket.config_declarations
 class OpenLimaPlugin(p.SingletonPlugin):
-    """Catalogue core: theme, CLI (demo data) and, later, schema glue and metrics."""
+    """Catalogue core: the MML schema (validators, vocabularies), the DCAT-AP 3 profile
+    (entry point ``openlima_dcat_ap_3``), compliance, usage metrics and the Spanish theme."""
 
     p.implements(p.IConfigurer)
 
