@@ -2,6 +2,11 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from ckanext.openlima.plan import helpers as plan_helpers
+from ckanext.openlima.plan import views as plan_views
+from ckanext.openlima.plan.logic import action as plan_action
+from ckanext.openlima.plan.logic import auth as plan_auth
+
 
 @tk.blanket.helpers
 @tk.blanket.validators
@@ -32,8 +37,17 @@ class OpenLimaSearchPlugin(p.SingletonPlugin):
         seam.install()
 
 
+@tk.blanket.actions(plan_action)
+@tk.blanket.auth_functions(plan_auth)
+@tk.blanket.helpers(plan_helpers)
+@tk.blanket.blueprints(plan_views)
+@tk.blanket.config_declarations("plan/config_declaration.yaml")
 class OpenLimaPlanPlugin(p.SingletonPlugin):
-    """Commitments dashboard of the Open Government Action Plan."""
+    """Commitments dashboard of the Open Government Action Plan (``/compromisos``).
+
+    Its modules live in ``ckanext/openlima/plan/``; its tables come from
+    ``ckan db upgrade -p openlima_plan``; its CLI is ``ckan openlima plan``.
+    """
 
     p.implements(p.IConfigurer)
 

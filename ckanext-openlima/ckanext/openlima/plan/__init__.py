@@ -1,0 +1,1 @@
+"""Commitments dashboard of the Open Government Action Plan (plugin ``openlima_plan``)."""
