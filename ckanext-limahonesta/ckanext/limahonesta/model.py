@@ -1,0 +1,170 @@
+"""Lima Honesta tables. Created only by the alembic migrations in ``migration/limahonesta``.
+
+What is stored in clear is only what workflow and statistics need: channel, status,
+outcome, dates (day precision, never a time of day for anything a reporter does),
+the case's public key and opaque hashes. Everything a person wrote is ciphertext.
+No foreign keys into CKAN core tables (user ids are plain strings).
+"""
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+STATUSES = ("recibida", "en_evaluacion", "en_investigacion", "decision", "cerrada")
+# Triage and closing outcomes, always decided by a person with a written reason.
+OUTCOMES = ("fundada", "infundada", "duplicada", "mala_fe", "derivada", "archivada", "spam")
+CHANNELS = ("web", "correo", "telefono", "presencial")
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def today() -> datetime.date:
+    return datetime.date.today()
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class Case(tk.BaseModel):
+    __tablename__ = "limahonesta_case"
+
+    id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True, default=_uuid)
+    case_number: Mapped[str] = mapped_column(sa.UnicodeText, unique=True, nullable=False)
+    channel: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False, default="web")
+    # "anonima" for web reports; "confidencial" when an operator filed it (phone, e-mail)
+    confidentiality: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)
+    status: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False, default="recibida")
+    outcome: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    received_on: Mapped[datetime.date] = mapped_column(sa.Date, nullable=False, default=today)
+    acknowledged_on: Mapped[datetime.date | None] = mapped_column(sa.Date)
+    feedback_on: Mapped[datetime.date | None] = mapped_column(sa.Date)
+    closed_on: Mapped[datetime.date | None] = mapped_column(sa.Date)
+    assigned_to: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    pdudc_code: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    rating: Mapped[int | None] = mapped_column(sa.Integer)
+    # reporter access: lookup = HMAC(pepper, Argon2id(code, site salt)); unique
+    code_lookup: Mapped[bytes] = mapped_column(sa.LargeBinary, unique=True, nullable=False)
+    code_kdf: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)
+    code_salt: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    code_change_required: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    # case private key under HMAC(pepper, Argon2id(code, code_salt))
+    reporter_wrapped_key: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    # the report itself (JSON sealed to public_key)
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+
+
+class CaseKey(tk.BaseModel):
+    """The case private key sealed to one reviewer. No row = no access."""
+    __tablename__ = "limahonesta_case_key"
+
+    case_id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True)
+    reviewer_id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True)
+    sealed_key: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+
+
+class Identity(tk.BaseModel):
+    """Reporter identity, kept apart; double-encrypted (case key + server identity key)."""
+    __tablename__ = "limahonesta_identity"
+
+    case_id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True)
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+
+
+class StatusChange(tk.BaseModel):
+    __tablename__ = "limahonesta_status_change"
+
+    id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True, default=_uuid)
+    case_id: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False, index=True)
+    position: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    status: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)
+    outcome: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    changed_on: Mapped[datetime.date] = mapped_column(sa.Date, nullable=False, default=today)
+    changed_by: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    reason: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+
+
+class Message(tk.BaseModel):
+    __tablename__ = "limahonesta_message"
+
+    id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True, default=_uuid)
+    case_id: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False, index=True)
+    position: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    author_role: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)  # denunciante|unidad|sistema
+    author_id: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    internal: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    created_on: Mapped[datetime.date] = mapped_column(sa.Date, nullable=False, default=today)
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+
+
+class Attachment(tk.BaseModel):
+    __tablename__ = "limahonesta_attachment"
+
+    id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True, default=_uuid)
+    case_id: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False, index=True)
+    origin: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)
+    created_on: Mapped[datetime.date] = mapped_column(sa.Date, nullable=False, default=today)
+    storage_name: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False, unique=True)
+    # {"name", "media_type", "size"} sealed to the case key
+    meta: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+
+
+class Reviewer(tk.BaseModel):
+    """An enrolled Integrity Unit reviewer: key pair and second factor."""
+    __tablename__ = "limahonesta_reviewer"
+
+    user_id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    key_kdf: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)
+    key_salt: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    passphrase_wrapped_key: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    recovery_wrapped_key: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    totp_secret: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)  # under a pepper subkey
+    totp_last_step: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    recovery_codes: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    enrolled_at: Mapped[datetime.datetime] = mapped_column(sa.DateTime, nullable=False, default=now)
+
+
+class IdentityRequest(tk.BaseModel):
+    """Four-eyes: a reviewer asks to see the identity; another reviewer decides."""
+    __tablename__ = "limahonesta_identity_request"
+
+    id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True, default=_uuid)
+    case_id: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False, index=True)
+    requested_by: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)
+    reason: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    state: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False, default="pendiente")
+    decided_by: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    requested_at: Mapped[datetime.datetime] = mapped_column(sa.DateTime, nullable=False, default=now)
+    decided_at: Mapped[datetime.datetime | None] = mapped_column(sa.DateTime)
+
+
+class AuditEvent(tk.BaseModel):
+    """Every staff read, decryption and change. Ids only, never content; kept after deletion."""
+    __tablename__ = "limahonesta_audit"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime.datetime] = mapped_column(sa.DateTime, nullable=False, default=now)
+    actor_id: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    action: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)
+    case_id: Mapped[str | None] = mapped_column(sa.UnicodeText, index=True)
+    detail: Mapped[str | None] = mapped_column(sa.UnicodeText)
+
+
+def audit(action: str, actor_id: str | None = None, case_id: str | None = None,
+          detail: str | None = None) -> None:
+    # Reporter events carry the date only (midnight), never a time of day.
+    at = now()
+    if actor_id is None:
+        at = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    model.Session.add(AuditEvent(occurred_at=at, actor_id=actor_id, action=action,
+                                      case_id=case_id, detail=detail))
