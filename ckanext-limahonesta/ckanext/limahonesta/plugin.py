@@ -1,10 +1,35 @@
-"""Lima Honesta: anonymous corruption reports (skeleton; features come with its own issue)."""
+"""Lima Honesta: anonymous, encrypted corruption reports for the Integrity Unit."""
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from .middleware import LimaHonestaMiddleware
 
+
+@tk.blanket.actions
+@tk.blanket.auth_functions
+@tk.blanket.blueprints
+@tk.blanket.cli
+@tk.blanket.config_declarations
 class LimaHonestaPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
+    p.implements(p.IMiddleware, inherit=True)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
+
+    def make_middleware(self, app: Any, config: Any) -> Any:
+        # Wrap Flask's own wsgi_app (not the outer stack) so that the environ is
+        # scrubbed for every caller, including CKAN's test client.
+        flask_app = app
+        while not isinstance(flask_app, flask.Flask) and hasattr(flask_app, "app"):
+            flask_app = flask_app.app
+        if isinstance(flask_app, flask.Flask):
+            flask_app.wsgi_app = LimaHonestaMiddleware(flask_app.wsgi_app)
+            return app
+        return LimaHonestaMiddleware(app)

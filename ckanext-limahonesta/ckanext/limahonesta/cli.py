@@ -1,0 +1,40 @@
+"""``ckan limahonesta ...``: pepper generation, retention purge, deadline reminders."""
+from __future__ import annotations
+
+import secrets
+
+import click
+
+__all__ = ["limahonesta"]
+
+
+@click.group(short_help="Lima Honesta (denuncias) commands")
+def limahonesta():
+    pass
+
+
+@limahonesta.command("generate-pepper")
+def generate_pepper():
+    """Print a new random pepper for ckanext.limahonesta.pepper (keep it out of git)."""
+    click.echo(secrets.token_urlsafe(48))
+
+
+@limahonesta.command()
+def purge():
+    """Delete closed cases past their retention period (rows and files)."""
+    from . import cases
+    deleted = cases.purge_expired()
+    click.echo(f"{len(deleted)} caso(s) eliminado(s) por plazo de conservación")
+
+
+@limahonesta.command()
+def reminders():
+    """E-mail the Integrity Unit if any deadline is near or overdue (no case details)."""
+    import ckan.model as model
+    from . import cases
+    from .model import Case
+    due = [c for c in model.Session.query(Case).filter(Case.status != "cerrada")
+           if any(v for k, v in cases.deadlines(c).items() if k.endswith(("overdue", "reminder")))]
+    if due:
+        cases.notify_staff()
+    click.echo(f"{len(due)} caso(s) con plazos próximos o vencidos")

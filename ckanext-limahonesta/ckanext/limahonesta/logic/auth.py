@@ -1,0 +1,54 @@
+"""Auth functions: reporters need nothing; everything else needs a reviewer.
+
+A reviewer is a member of the Integrity Unit organisation with an enrolled key and a
+live two-factor session in this browser. ``auth_sysadmins_check`` makes CKAN apply
+these rules to sysadmins too: a sysadmin who is not a reviewer gets 403.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from .. import staff
+
+__all__ = [
+    "limahonesta_pow_challenge_show", "limahonesta_report_create",
+    "limahonesta_report_show_by_code", "limahonesta_report_message_create",
+    "limahonesta_report_rate", "limahonesta_statistics", "limahonesta_stats_show",
+    "limahonesta_case_list", "limahonesta_case_show", "limahonesta_case_update_status",
+    "limahonesta_message_create", "limahonesta_case_assign", "limahonesta_case_access_grant",
+    "limahonesta_case_access_revoke", "limahonesta_identity_request_create",
+    "limahonesta_identity_request_decide", "limahonesta_identity_show",
+    "limahonesta_audit_list", "limahonesta_security_status",
+]
+
+
+def _public(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    return {"success": True}
+
+
+def _reviewer(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    user_id = staff.user_id_from_context(context)
+    if not staff.is_member(user_id):
+        return {"success": False,
+                "msg": tk._("Solo la Unidad de Integridad Institucional tiene acceso.")}
+    if staff.get_reviewer(user_id) is None:
+        return {"success": False, "msg": tk._("Primero inscriba su llave y su segundo factor.")}
+    if staff.reviewer_key(context) is None:
+        return {"success": False,
+                "msg": tk._("Ingrese su código de segundo factor para continuar.")}
+    return {"success": True}
+
+
+def _make(check, name):
+    func = tk.auth_sysadmins_check(tk.auth_allow_anonymous_access(
+        lambda context, data_dict: check(context, data_dict)))
+    func.__name__ = name
+    return func
+
+
+for _name in __all__[:7]:
+    globals()[_name] = _make(_public, _name)
+for _name in __all__[7:]:
+    globals()[_name] = _make(_reviewer, _name)

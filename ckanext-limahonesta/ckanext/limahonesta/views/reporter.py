@@ -1,0 +1,183 @@
+"""Reporter pages under /denuncias: no account, Spanish, no JavaScript required.
+
+The tracking code only ever travels in a POST body. After it is checked, the page
+keeps a short-lived reporter session (see ``vault``) so the reporter can write and
+rate without typing the code again; "Salir" destroys it.
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from flask import Blueprint, session as flask_session
+
+import ckan.plugins.toolkit as tk
+
+from .. import crypto, pow as proof_of_work, uploads, vault
+from ..logic.validators import DISTRICTS
+
+reporter = Blueprint("limahonesta_reporter", __name__, url_prefix="/denuncias",
+                     static_folder="../public/limahonesta", static_url_path="/recursos")
+
+SESSION_FIELD = "limahonesta_reporter"
+
+
+@reporter.before_request
+def _guard():
+    from ckan.config.middleware.flask_app import csrf  # see README: CKAN's exempt leak
+    # CKAN exempts a view from CSRF for good once anybody calls it with an API token;
+    # undo that for our views and refuse token logins here.
+    for name in list(getattr(csrf, "_exempt_views", ())):
+        if name.startswith("ckanext.limahonesta."):
+            csrf._exempt_views.discard(name)
+    if tk.request.headers.get("Authorization"):
+        return tk.abort(403, tk._("Estas páginas no aceptan tokens de API."))
+    return None
+
+
+def _context() -> dict[str, Any]:
+    return {"user": tk.current_user.name if tk.current_user.is_authenticated else "",
+            "limahonesta_client_tag": tk.request.environ.get("limahonesta.client_tag")}
+
+
+def _render(template: str, **extra: Any) -> str:
+    extra.setdefault("districts", DISTRICTS)
+    extra.setdefault("max_files", tk.config.get("ckanext.limahonesta.max_files"))
+    extra.setdefault("max_mb", tk.config.get("ckanext.limahonesta.max_file_size_mb"))
+    return tk.render(template, extra_vars=extra)
+
+
+@reporter.route("/")
+def index():
+    return _render("limahonesta/reporter/index.html")
+
+
+@reporter.route("/nueva", methods=["GET", "POST"])
+def new():
+    if not crypto.is_configured():
+        return _render("limahonesta/reporter/unavailable.html"), 503
+    if tk.request.method == "GET":
+        return _render("limahonesta/reporter/new.html", data={}, errors={},
+                       challenge=proof_of_work.issue())
+    form = tk.request.form
+    data = {key: form.get(key) for key in (
+        "descripcion", "oficina", "distrito", "fecha_hechos", "involucrados", "buena_fe",
+        "identidad_nombre", "identidad_documento", "identidad_contacto",
+        "pow_challenge", "pow_counter")}
+    context = _context()
+    context["limahonesta_files"] = uploads.read_uploads(tk.request.files.getlist("evidencias"))
+    try:
+        result = tk.get_action("limahonesta_report_create")(context, data)
+    except tk.ValidationError as exc:
+        challenge = {"challenge": data.get("pow_challenge") or "",
+                     "difficulty": tk.config.get("ckanext.limahonesta.pow_difficulty"),
+                     "wait_seconds": tk.config.get("ckanext.limahonesta.pow_nojs_wait_seconds")}
+        if "verificacion" in exc.error_dict and "Espere" not in str(exc.error_dict):
+            challenge = proof_of_work.issue()
+        data.pop("identidad_documento", None)
+        return _render("limahonesta/reporter/new.html", data=data, errors=exc.error_dict,
+                       challenge=challenge), 400
+    return _render("limahonesta/reporter/receipt.html", result=result,
+                   received_on=datetime.date.today().isoformat())
+
+
+def _case_page(view: dict[str, Any], status: int = 200):
+    return _render("limahonesta/reporter/case.html", case=view, errors={}), status
+
+
+@reporter.route("/seguimiento", methods=["GET", "POST"])
+def follow():
+    if tk.request.method == "GET":
+        return _render("limahonesta/reporter/follow.html", errors={})
+    _logout()
+    context = _context()
+    try:
+        view = tk.get_action("limahonesta_report_show_by_code")(
+            context, {"codigo": tk.request.form.get("codigo")})
+    except tk.ValidationError as exc:
+        return _render("limahonesta/reporter/follow.html", errors=exc.error_dict), 400
+    flask_session[SESSION_FIELD] = vault.open_session({
+        "case_id": context["limahonesta_case_id"],
+        "key": bytes(context["limahonesta_case_key"]).hex()})
+    return _case_page(view)
+
+
+def _session_context():
+    payload = vault.read_session(flask_session.get(SESSION_FIELD))
+    if not payload:
+        return None
+    context = _context()
+    context["limahonesta_case_id"] = payload["case_id"]
+    context["limahonesta_case_key"] = crypto.private_key(bytes.fromhex(payload["key"]))
+    return context
+
+
+def _expired():
+    return _render("limahonesta/reporter/follow.html", errors={"codigo": [tk._(
+        "Su sesión terminó. Ingrese de nuevo su código de seguimiento.")]}), 403
+
+
+@reporter.route("/caso")
+def case():
+    context = _session_context()
+    if context is None:
+        return _expired()
+    from .. import cases
+    opened = cases.case_for_session(context["limahonesta_case_id"],
+                                    bytes(context["limahonesta_case_key"]))
+    if opened is None:
+        return _expired()
+    return _case_page(cases.reporter_view(*opened))
+
+
+@reporter.route("/caso/mensaje", methods=["POST"])
+def message():
+    context = _session_context()
+    if context is None:
+        return _expired()
+    context["limahonesta_files"] = uploads.read_uploads(tk.request.files.getlist("evidencias"))
+    try:
+        tk.get_action("limahonesta_report_message_create")(
+            context, {"mensaje": tk.request.form.get("mensaje")})
+    except tk.ValidationError as exc:
+        return _error_on_case(context, exc.error_dict)
+    except tk.NotAuthorized:
+        return _expired()
+    return tk.redirect_to("limahonesta_reporter.case"), 303
+
+
+@reporter.route("/caso/calificar", methods=["POST"])
+def rate():
+    context = _session_context()
+    if context is None:
+        return _expired()
+    try:
+        tk.get_action("limahonesta_report_rate")(
+            context, {"calificacion": tk.request.form.get("calificacion")})
+    except tk.ValidationError as exc:
+        return _error_on_case(context, exc.error_dict)
+    except tk.NotAuthorized:
+        return _expired()
+    return tk.redirect_to("limahonesta_reporter.case"), 303
+
+
+def _error_on_case(context: dict[str, Any], errors: dict[str, Any]):
+    from .. import cases
+    opened = cases.case_for_session(context["limahonesta_case_id"],
+                                    bytes(context["limahonesta_case_key"]))
+    if opened is None:
+        return _expired()
+    return _render("limahonesta/reporter/case.html", case=cases.reporter_view(*opened),
+                   errors=errors), 400
+
+
+def _logout() -> None:
+    token = flask_session.pop(SESSION_FIELD, None)
+    if token:
+        vault.close_session(token)
+
+
+@reporter.route("/salir", methods=["POST"])
+def logout():
+    _logout()
+    return _render("limahonesta/reporter/logout.html")

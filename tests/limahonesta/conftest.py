@@ -1,0 +1,243 @@
+"""Fixtures for Lima Honesta: a generated pepper, cheap KDF cost, and page-level helpers.
+
+The pepper is generated per test session (never committed). The Argon2id cost is the
+minimum so the suite stays fast; ``make bench`` measures the production cost.
+Helpers drive the real pages (CSRF tokens, proof of work, TOTP) like a browser would.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import hmac
+import secrets
+import struct
+import time
+
+import pytest
+from bs4 import BeautifulSoup
+
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories
+
+PEPPER = secrets.token_urlsafe(48)
+INTEGRITY_ORG = "unidad-de-integridad-institucional"
+PASSWORD = "Contrasena-de-prueba-123"
+PASSPHRASE = "frase de acceso de la llave"
+POW_BITS = 6
+
+GOOD_REPORT = {
+    "descripcion": "El jefe de licencias pidió dinero para aprobar una licencia de funcionamiento.",
+    "oficina": "Subgerencia de Licencias",
+    "distrito": "150101",
+    "fecha_hechos": "2026-01-15",
+    "involucrados": "Jefe de la oficina de licencias",
+    "buena_fe": "on",
+}
+
+
+@pytest.fixture(autouse=True)
+def honesta_config(ckan_config, monkeypatch, tmp_path):
+    settings = {
+        "ckanext.limahonesta.pepper": PEPPER,
+        "ckanext.limahonesta.kdf_opslimit": 1,
+        "ckanext.limahonesta.kdf_memlimit_mib": 8,
+        "ckanext.limahonesta.pow_difficulty": POW_BITS,
+        "ckanext.limahonesta.pow_nojs_wait_seconds": 30,
+        "ckanext.limahonesta.guess_delay_max_ms": 20,
+        "ckanext.limahonesta.guess_free_failures": 5,
+        "ckanext.limahonesta.guess_alert_threshold": 8,
+        "ckanext.limahonesta.storage_path": str(tmp_path / "limahonesta"),
+        "ckanext.limahonesta.integrity_org": INTEGRITY_ORG,
+        "ckanext.limahonesta.max_file_size_mb": 1,
+    }
+    for key, value in settings.items():
+        monkeypatch.setitem(ckan_config, key, value)
+    from ckanext.limahonesta import throttle  # noqa: PLC0415 - reset in-memory counters
+    throttle.reset()
+    yield settings
+    throttle.reset()
+
+
+# --------------------------------------------------------------------------- page helpers
+
+
+def csrf(html: str) -> str:
+    field = BeautifulSoup(html, "html.parser").find("input", {"name": "_csrf_token"})
+    assert field is not None, "form without CSRF token"
+    return field["value"]
+
+
+def form_value(html: str, name: str) -> str:
+    field = BeautifulSoup(html, "html.parser").find("input", {"name": name})
+    return field["value"] if field is not None else ""
+
+
+def solve_pow(challenge: str, bits: int = POW_BITS) -> str:
+    counter = 0
+    while True:
+        digest = hashlib.sha256(f"{challenge}:{counter}".encode()).digest()
+        value = int.from_bytes(digest, "big")
+        if value >> (256 - bits) == 0:
+            return str(counter)
+        counter += 1
+
+
+def text_of(html: str, element_id: str) -> str:
+    node = BeautifulSoup(html, "html.parser").find(id=element_id)
+    return node.get_text(" ", strip=True) if node else ""
+
+
+def submit_report(app, status=200, files=None, **overrides):
+    page = app.get("/denuncias/nueva")
+    challenge = form_value(page.body, "pow_challenge")
+    data = dict(GOOD_REPORT, _csrf_token=csrf(page.body), pow_challenge=challenge,
+                pow_counter=solve_pow(challenge))
+    data.update(overrides)
+    data = {k: v for k, v in data.items() if v is not None}
+    if files:
+        data["evidencias"] = files
+    response = app.post("/denuncias/nueva", data=data, status=status,
+                        content_type="multipart/form-data")
+    if status != 200:
+        return response, None, None
+    number = text_of(response.body, "tracking-code")
+    case_number = BeautifulSoup(response.body, "html.parser").find(class_="lh-case-number")
+    return response, case_number.get_text(strip=True), number
+
+
+def open_case(app, code, status=200):
+    page = app.get("/denuncias/seguimiento")
+    return app.post("/denuncias/seguimiento", data={"_csrf_token": csrf(page.body),
+                                                     "codigo": code}, status=status)
+
+
+# --------------------------------------------------------------------------- staff
+
+
+def totp(secret_b32: str, step: int) -> str:
+    """RFC 6238 computed independently of the plugin (what a phone app would show)."""
+    compact = secret_b32.replace("-", "").replace(" ", "")
+    secret = base64.b32decode(compact + "=" * (-len(compact) % 8))
+    mac = hmac.new(secret, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    number = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
+    return str(number % 10**6).zfill(6)
+
+
+def current_step() -> int:
+    return int(time.time() // 30)
+
+
+def ckan_login(app, user_name: str):
+    page = app.get("/user/login")
+    app.post("/user/login", data={"login": user_name, "password": PASSWORD,
+                                  "_csrf_token": csrf(page.body)})
+    assert app.get("/dashboard/datasets", follow_redirects=False).status_code == 200
+
+
+class Reviewer:
+    """A browser session of one Integrity Unit reviewer."""
+
+    def __init__(self, app, user):
+        self.app, self.user = app, user
+        self.secret = ""
+        self.recovery_codes: list[str] = []
+        self.step = 0
+
+    def enrol(self):
+        page = self.app.get("/integridad/inscripcion")
+        assert page.status_code == 200
+        self.secret = text_of(page.body, "totp-secret")
+        self.step = current_step()
+        done = self.app.post("/integridad/inscripcion", data={
+            "_csrf_token": csrf(page.body), "passphrase": PASSPHRASE,
+            "passphrase2": PASSPHRASE, "totp": totp(self.secret, self.step)})
+        assert done.status_code == 200, done.body
+        soup = BeautifulSoup(done.body, "html.parser")
+        self.recovery_codes = [li.get_text(strip=True) for li in soup.select("#recovery-codes li")]
+        self.recovery_key = text_of(done.body, "recovery-key")
+        return self
+
+    def login(self, code=None, passphrase=PASSPHRASE, expect=302, **extra):
+        page = self.app.get("/integridad/acceso")
+        if code is None:
+            self.step = max(self.step + 1, current_step())
+            code = totp(self.secret, self.step)
+        response = self.app.post("/integridad/acceso", data=dict({
+            "_csrf_token": csrf(page.body), "second_factor": code, "passphrase": passphrase},
+            **extra), follow_redirects=False)
+        assert response.status_code == expect, response.body
+        return code
+
+    def post(self, url, data, **kwargs):
+        page = self.app.get("/integridad/acceso")
+        return self.app.post(url, data=dict(data, _csrf_token=csrf(page.body)), **kwargs)
+
+
+@pytest.fixture
+def integrity_org():
+    return factories.Organization(name=INTEGRITY_ORG, title="Unidad de Integridad Institucional")
+
+
+def new_browser(app):
+    """Same CKAN app, separate cookie jar (another person's browser)."""
+    browser = copy.copy(app)
+    browser.client = app.test_client()
+    return browser
+
+
+@pytest.fixture
+def make_reviewer(app, integrity_org):
+    """``make_reviewer()`` -> an enrolled, logged-in reviewer in its own browser."""
+    def factory(login=True, member=True):
+        user = factories.User(password=PASSWORD)
+        if member:
+            tk.get_action("organization_member_create")(
+                {"ignore_auth": True}, {"id": integrity_org["id"], "username": user["name"],
+                                        "role": "editor"})
+        browser = new_browser(app)
+        ckan_login(browser, user["name"])
+        reviewer = Reviewer(browser, user)
+        if member:
+            reviewer.enrol()
+            if login:
+                reviewer.login()
+        return reviewer
+    return factory
+
+
+def case_id_by_number(case_number: str) -> str:
+    import ckan.model as model
+    import sqlalchemy as sa
+    row = model.Session.execute(
+        sa.text("select id from limahonesta_case where case_number = :n"),
+        {"n": case_number}).first()
+    return row[0]
+
+
+def all_table_bytes() -> bytes:
+    """Every row of every Lima Honesta table, as text (for grep-style leak checks)."""
+    import ckan.model as model
+    import sqlalchemy as sa
+    out = []
+    tables = [r[0] for r in model.Session.execute(sa.text(
+        "select tablename from pg_tables where tablename like 'limahonesta%'"))]
+    for table in tables:
+        for row in model.Session.execute(sa.text(f'select * from "{table}"')):
+            out.append(repr(tuple(row)))
+    return "\n".join(out).encode()
+
+
+def db_dump_text() -> str:
+    """All text-ish columns of the whole database (core tables included)."""
+    import ckan.model as model
+    import sqlalchemy as sa
+    chunks = []
+    tables = [r[0] for r in model.Session.execute(sa.text(
+        "select tablename from pg_tables where schemaname = 'public'"))]
+    for table in tables:
+        for row in model.Session.execute(sa.text(f'select * from "{table}"')):
+            chunks.append(repr(tuple(row)))
+    return "\n".join(chunks)
+
