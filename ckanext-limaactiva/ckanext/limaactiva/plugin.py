@@ -1,8 +1,16 @@
-"""Lima Activa: participation spaces and 3/2/1 prioritisation (skeleton; features come with its own issue)."""
+"""Lima Activa: participation spaces, sessions, proposals, threads, 3/2/1 prioritisation
+and the municipal services directory."""
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 
+@tk.blanket.actions
+@tk.blanket.auth_functions
+@tk.blanket.validators
+@tk.blanket.blueprints
+@tk.blanket.helpers
+@tk.blanket.cli
+@tk.blanket.config_declarations
 class LimaActivaPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
 

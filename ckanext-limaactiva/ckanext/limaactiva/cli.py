@@ -1,0 +1,29 @@
+"""``ckan limaactiva ...`` commands."""
+from __future__ import annotations
+
+import secrets
+
+import click
+
+import ckan.plugins.toolkit as tk
+
+__all__ = ["limaactiva"]
+
+
+@click.group(short_help="Lima Activa (participación ciudadana).")
+def limaactiva():
+    pass
+
+
+@limaactiva.command("generate-key")
+def generate_key():
+    """Print a new random key for ckanext.limaactiva.dni_hmac_key (keep it out of git)."""
+    click.echo(secrets.token_hex(32))
+
+
+@limaactiva.command("snapshot")
+def snapshot():
+    """Record today's score of every proposal (run daily from cron)."""
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    written = tk.get_action("limaactiva_snapshot_create")({"user": site_user["name"]}, {})
+    click.echo(f"{len(written)} cortes registrados.")

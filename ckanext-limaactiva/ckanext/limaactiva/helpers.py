@@ -1,0 +1,60 @@
+"""Template helpers of Lima Activa."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.limaactiva.districts import DISTRICTS
+from ckanext.limaactiva.logic import validators as v
+
+__all__ = [
+    "limaactiva_label",
+    "limaactiva_districts",
+    "limaactiva_history_chart",
+]
+
+_LABELS = {
+    "space_type": v.SPACE_TYPES,
+    "phase": v.PHASE_KEYS,
+    "modality": v.MODALITIES,
+    "state": v.PROPOSAL_STATES,
+    "alignment": v.ALIGNMENTS,
+    "channel": v.CHANNELS,
+    "weight": v.WEIGHTS,
+    "district": DISTRICTS,
+}
+
+
+def limaactiva_label(kind: str, key: Any) -> str:
+    """Spanish label of a stored code (``limaactiva_label('state', 'accepted')``)."""
+    label = _LABELS.get(kind, {}).get(key)
+    return tk._(label) if label else (str(key) if key is not None else "")
+
+
+def limaactiva_districts() -> list[tuple[str, str]]:
+    return sorted(DISTRICTS.items(), key=lambda item: item[1])
+
+
+def limaactiva_history_chart(snapshots: list[dict], width: int = 600, height: int = 200) -> dict:
+    """Coordinates for an SVG line of the score over time (the table beside it has the data)."""
+    margin = 30
+    if not snapshots:
+        return {"points": "", "dots": [], "width": width, "height": height, "max": 0}
+    top = max(max(s["score"] for s in snapshots), 1)
+    count = len(snapshots)
+    step = (width - 2 * margin) / (count - 1) if count > 1 else 0
+    dots = []
+    for index, snapshot in enumerate(snapshots):
+        x = margin + index * step if count > 1 else width / 2
+        y = height - margin - (snapshot["score"] / top) * (height - 2 * margin)
+        dots.append({"x": round(x, 1), "y": round(y, 1), **snapshot})
+    return {
+        "points": " ".join(f"{d['x']},{d['y']}" for d in dots),
+        "dots": dots,
+        "width": width,
+        "height": height,
+        "max": top,
+        "baseline": height - margin,
+        "margin": margin,
+    }

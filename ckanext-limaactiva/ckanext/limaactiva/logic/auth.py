@@ -1,0 +1,173 @@
+"""Who may do what in Lima Activa.
+
+Reading is public. Proposing, commenting and voting need a logged-in CKAN account whose
+e-mail address has been confirmed for Lima Activa (see ``participation.is_confirmed``).
+Managing a space, its sessions and the official answers belongs to the members (editor or
+admin) of the space's responsible office; sysadmins pass every check (CKAN default).
+"""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.limaactiva import participation
+
+__all__ = [
+    "limaactiva_space_create",
+    "limaactiva_space_update",
+    "limaactiva_space_show",
+    "limaactiva_space_list",
+    "limaactiva_session_create",
+    "limaactiva_session_close",
+    "limaactiva_session_show",
+    "limaactiva_session_list",
+    "limaactiva_proposal_create",
+    "limaactiva_proposal_answer",
+    "limaactiva_proposal_show",
+    "limaactiva_proposal_list",
+    "limaactiva_proposal_score",
+    "limaactiva_comment_create",
+    "limaactiva_comment_update",
+    "limaactiva_comment_delete",
+    "limaactiva_comment_list",
+    "limaactiva_vote_cast",
+    "limaactiva_vote_show",
+    "limaactiva_snapshot_create",
+    "limaactiva_snapshot_list",
+    "limaactiva_statistics",
+    "limaactiva_stats_show",
+    "limaactiva_participant_show",
+    "limaactiva_participant_update",
+    "limaactiva_participant_confirm",
+    "limaactiva_email_confirmation_request",
+    "limaactiva_email_confirm",
+    "limaactiva_service_create",
+    "limaactiva_service_list",
+]
+
+
+def _public(context, data_dict):
+    return {"success": True}
+
+
+limaactiva_space_show = tk.auth_allow_anonymous_access(_public)
+limaactiva_space_list = tk.auth_allow_anonymous_access(_public)
+limaactiva_session_show = tk.auth_allow_anonymous_access(_public)
+limaactiva_session_list = tk.auth_allow_anonymous_access(_public)
+limaactiva_proposal_show = tk.auth_allow_anonymous_access(_public)
+limaactiva_proposal_list = tk.auth_allow_anonymous_access(_public)
+limaactiva_proposal_score = tk.auth_allow_anonymous_access(_public)
+limaactiva_comment_list = tk.auth_allow_anonymous_access(_public)
+limaactiva_snapshot_list = tk.auth_allow_anonymous_access(_public)
+limaactiva_statistics = tk.auth_allow_anonymous_access(_public)
+limaactiva_stats_show = tk.auth_allow_anonymous_access(_public)
+limaactiva_service_list = tk.auth_allow_anonymous_access(_public)
+limaactiva_email_confirm = tk.auth_allow_anonymous_access(_public)
+
+
+def _refuse(message: str) -> dict:
+    return {"success": False, "msg": message}
+
+
+def _office_member(context, office: str | None) -> dict:
+    user = participation.user_object(context)
+    if user is None:
+        return _refuse(tk._("Debe iniciar sesión."))
+    if office and participation.is_office_member(user, office):
+        return {"success": True}
+    return _refuse(tk._("Solo la oficina responsable puede realizar esta acción."))
+
+
+def limaactiva_space_create(context, data_dict):
+    return _office_member(context, (data_dict or {}).get("responsible_office"))
+
+
+def limaactiva_space_update(context, data_dict):
+    space = participation.find_space((data_dict or {}).get("id"))
+    return _office_member(context, space.responsible_office if space else None)
+
+
+def limaactiva_session_create(context, data_dict):
+    space = participation.find_space((data_dict or {}).get("space_id"))
+    return _office_member(context, space.responsible_office if space else None)
+
+
+def limaactiva_session_close(context, data_dict):
+    return _office_member(
+        context, participation.office_of_session((data_dict or {}).get("id"))
+    )
+
+
+def limaactiva_proposal_answer(context, data_dict):
+    return _office_member(
+        context, participation.office_of_proposal((data_dict or {}).get("id"))
+    )
+
+
+def limaactiva_service_create(context, data_dict):
+    return _office_member(context, (data_dict or {}).get("office"))
+
+
+def limaactiva_snapshot_create(context, data_dict):
+    # Sysadmins only (they bypass this function); meant for a scheduled job.
+    return _refuse(tk._("Solo un administrador del sistema puede registrar cortes."))
+
+
+def limaactiva_participant_confirm(context, data_dict):
+    return _refuse(
+        tk._("Solo un administrador del sistema puede confirmar correos manualmente.")
+    )
+
+
+def _participant(context, data_dict):
+    user = participation.user_object(context)
+    if user is None:
+        return _refuse(tk._("Debe iniciar sesión para participar."))
+    if not participation.is_confirmed(user):
+        return _refuse(
+            tk._("Para participar debe confirmar su correo electrónico en Lima Activa.")
+        )
+    return {"success": True}
+
+
+limaactiva_proposal_create = _participant
+limaactiva_comment_create = _participant
+limaactiva_vote_cast = _participant
+
+
+def _logged_in(context, data_dict):
+    if participation.user_object(context) is None:
+        return _refuse(tk._("Debe iniciar sesión."))
+    return {"success": True}
+
+
+limaactiva_participant_show = _logged_in
+limaactiva_participant_update = _logged_in
+limaactiva_email_confirmation_request = _logged_in
+limaactiva_vote_show = _logged_in
+
+
+def _comment_author(context, data_dict):
+    user = participation.user_object(context)
+    if user is None:
+        return _refuse(tk._("Debe iniciar sesión."))
+    comment = participation.find_comment((data_dict or {}).get("id"))
+    if comment is not None and comment.author_user_id == user.id:
+        return {"success": True}
+    return _refuse(tk._("Solo quien escribió el comentario puede modificarlo."))
+
+
+limaactiva_comment_update = _comment_author
+
+
+def limaactiva_comment_delete(context, data_dict):
+    result = _comment_author(context, data_dict)
+    if result["success"]:
+        return result
+    # The responsible office moderates the threads of its spaces.
+    user = participation.user_object(context)
+    comment = participation.find_comment((data_dict or {}).get("id"))
+    if user is not None and comment is not None:
+        office = participation.office_of_proposal(comment.proposal_id)
+        if office and participation.is_office_member(user, office):
+            return {"success": True}
+    return _refuse(tk._("Solo quien escribió el comentario o la oficina responsable puede eliminarlo."))

@@ -1,0 +1,206 @@
+"""Validators for Lima Activa input. Every message is Spanish first (through ``tk._``)."""
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any, Callable
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.limaactiva.districts import DISTRICTS
+
+__all__ = [
+    "limaactiva_required",
+    "limaactiva_optional",
+    "limaactiva_text",
+    "limaactiva_long_text",
+    "limaactiva_slug",
+    "limaactiva_date",
+    "limaactiva_datetime",
+    "limaactiva_natural",
+    "limaactiva_bool",
+    "limaactiva_url",
+    "limaactiva_district",
+    "limaactiva_weight",
+    "limaactiva_space_type",
+    "limaactiva_phase_key",
+    "limaactiva_modality",
+    "limaactiva_proposal_state",
+    "limaactiva_alignment",
+    "limaactiva_channel",
+    "limaactiva_dni",
+]
+
+Missing = tk.missing
+StopOnError = tk.StopOnError
+
+SPACE_TYPES = {
+    "policy": "Política",
+    "plan": "Plan",
+    "programme": "Programa",
+    "project": "Proyecto",
+}
+PHASE_KEYS = {
+    "information": "Información",
+    "contributions": "Aportes",
+    "prioritisation": "Priorización",
+    "answer": "Respuesta",
+    "follow_up": "Seguimiento",
+}
+MODALITIES = {"in_person": "Presencial", "online": "Virtual", "hybrid": "Híbrida"}
+PROPOSAL_STATES = {
+    "received": "Recibida",
+    "under_evaluation": "En evaluación",
+    "accepted": "Aceptada",
+    "partially_accepted": "Aceptada parcialmente",
+    "rejected": "No aceptada",
+    "implemented": "Implementada",
+}
+ALIGNMENTS = {"a_favor": "A favor", "neutral": "Neutral", "en_contra": "En contra"}
+CHANNELS = {"online": "En línea", "in_person": "Presencial", "both": "En línea y presencial"}
+WEIGHTS = {3: "Muy prioritario", 2: "Prioritario", 1: "Poco prioritario"}
+
+
+def _empty(value: Any) -> bool:
+    return value is Missing or value is None or (isinstance(value, str) and not value.strip())
+
+
+def limaactiva_required(key, data, errors, context):
+    if _empty(data.get(key)):
+        errors[key].append(tk._("Este campo es obligatorio."))
+        raise StopOnError
+
+
+def limaactiva_optional(key, data, errors, context):
+    if _empty(data.get(key)):
+        data[key] = None
+        raise StopOnError
+
+
+def _text(limit: int) -> Callable[[Any], str]:
+    def validator(value: Any) -> str:
+        if not isinstance(value, str):
+            raise tk.Invalid(tk._("Debe ser un texto."))
+        value = value.strip()
+        if len(value) > limit:
+            raise tk.Invalid(
+                tk._("Es demasiado largo (máximo {limit} caracteres).").format(limit=limit)
+            )
+        return value
+
+    return validator
+
+
+limaactiva_text = _text(300)
+limaactiva_long_text = _text(20000)
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,99}$")
+
+
+def limaactiva_slug(value: Any) -> str:
+    if not isinstance(value, str) or not _SLUG.match(value):
+        raise tk.Invalid(
+            tk._(
+                "Use de 2 a 100 caracteres: minúsculas sin tildes, números, '-' o '_'."
+            )
+        )
+    return value
+
+
+def limaactiva_date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise tk.Invalid(tk._("Fecha no válida: use el formato AAAA-MM-DD."))
+
+
+def limaactiva_datetime(value: Any) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):
+        return value
+    try:
+        parsed = datetime.datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        raise tk.Invalid(tk._("Fecha y hora no válidas: use el formato AAAA-MM-DDTHH:MM."))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def limaactiva_natural(value: Any) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise tk.Invalid(tk._("Debe ser un número entero."))
+    if number < 0 or number > 10_000_000:
+        raise tk.Invalid(tk._("Debe ser un número entero no negativo."))
+    return number
+
+
+def limaactiva_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "on", "yes", "si", "sí"):
+        return True
+    if text in ("false", "0", "off", "no", ""):
+        return False
+    raise tk.Invalid(tk._("Debe ser verdadero o falso."))
+
+
+def limaactiva_url(value: Any) -> str:
+    value = _text(2000)(value)
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise tk.Invalid(tk._("Debe ser una dirección web que empiece con http:// o https://."))
+    return value
+
+
+def limaactiva_district(value: Any) -> str:
+    value = str(value).strip()
+    if value not in DISTRICTS:
+        raise tk.Invalid(
+            tk._("Distrito no válido: use el código UBIGEO de un distrito de Lima (150101-150143).")
+        )
+    return value
+
+
+def limaactiva_weight(value: Any) -> int:
+    try:
+        weight = int(str(value).strip())
+    except ValueError:
+        weight = 0
+    if weight not in WEIGHTS:
+        raise tk.Invalid(
+            tk._("La prioridad debe ser 3 (muy prioritario), 2 (prioritario) o 1 (poco prioritario).")
+        )
+    return weight
+
+
+def _choice(choices: dict, message: str) -> Callable[[Any], str]:
+    def validator(value: Any) -> str:
+        value = str(value).strip()
+        if value not in choices:
+            raise tk.Invalid(tk._(message).format(options=", ".join(choices)))
+        return value
+
+    return validator
+
+
+limaactiva_space_type = _choice(SPACE_TYPES, "Tipo de espacio no válido. Opciones: {options}.")
+limaactiva_phase_key = _choice(PHASE_KEYS, "Fase no válida. Opciones: {options}.")
+limaactiva_modality = _choice(MODALITIES, "Modalidad no válida. Opciones: {options}.")
+limaactiva_proposal_state = _choice(
+    PROPOSAL_STATES, "Estado de propuesta no válido. Opciones: {options}."
+)
+limaactiva_alignment = _choice(
+    ALIGNMENTS, "Postura no válida: use a_favor, neutral o en_contra."
+)
+limaactiva_channel = _choice(CHANNELS, "Canal no válido. Opciones: {options}.")
+
+
+def limaactiva_dni(value: Any) -> str:
+    value = str(value).strip()
+    if not re.fullmatch(r"\d{8}", value):
+        raise tk.Invalid(tk._("El DNI debe tener 8 dígitos."))
+    return value

@@ -1,0 +1,301 @@
+"""Public pages of Lima Activa: ``/participa`` (spaces, sessions, proposals, threads) and
+``/servicios`` (services directory). They work without JavaScript: every form posts
+and redirects back, and errors are shown on the same page."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+import ckan.plugins.toolkit as tk
+
+__all__ = ["participa", "servicios"]
+
+participa = Blueprint("limaactiva", __name__, url_prefix="/participa")
+servicios = Blueprint("limaactiva_services", __name__, url_prefix="/servicios")
+
+
+def _context() -> dict:
+    return {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
+
+
+def _action(name: str, data: dict) -> Any:
+    return tk.get_action(name)(_context(), data)
+
+
+def _form() -> dict:
+    return {key: value for key, value in tk.request.form.items() if key != "_csrf_token"}
+
+
+def _error_summary(error: tk.ValidationError) -> list[str]:
+    messages = []
+    for value in (error.error_dict or {}).values():
+        if isinstance(value, list):
+            messages.extend(str(item) for item in value if isinstance(item, str))
+        elif isinstance(value, str):
+            messages.append(value)
+    return messages or [tk._("Revise los datos ingresados.")]
+
+
+def _me() -> dict | None:
+    if not tk.current_user.is_authenticated:
+        return None
+    try:
+        return _action("limaactiva_participant_show", {})
+    except tk.NotAuthorized:
+        return None
+
+
+# --------------------------------------------------------------------------- spaces
+
+
+@participa.route("/")
+def index():
+    spaces = _action("limaactiva_space_list", {})
+    return tk.render(
+        "limaactiva/index.html",
+        {"spaces": spaces, "statistics": _action("limaactiva_statistics", {})},
+    )
+
+
+def _render_space(name: str, errors: list[str] | None = None, form: dict | None = None,
+                  status: int = 200):
+    try:
+        space = _action("limaactiva_space_show", {"id": name})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Espacio de participación no encontrado."))
+    proposals = _action("limaactiva_proposal_list", {"space_id": space["id"]})
+    sessions = _action("limaactiva_session_list", {"space_id": space["id"]})
+    body = tk.render(
+        "limaactiva/space.html",
+        {
+            "space": space,
+            "proposals": proposals,
+            "sessions": sessions,
+            "me": _me(),
+            "errors": errors or [],
+            "form": form or {},
+        },
+    )
+    return body, status
+
+
+@participa.route("/espacio/<name>")
+def space(name: str):
+    return _render_space(name)
+
+
+@participa.route("/espacio/<name>/proponer", methods=["POST"])
+def propose(name: str):
+    form = _form()
+    data = {key: form.get(key) for key in ("title", "body", "district", "theme")}
+    data["space_id"] = name
+    data["show_author"] = form.get("show_author") == "on"
+    if form.get("author_organisation"):
+        data["author_organisation"] = form["author_organisation"]
+    try:
+        proposal = _action("limaactiva_proposal_create", data)
+    except tk.NotAuthorized as error:
+        return _render_space(name, [str(error) or tk._("No autorizado.")], form, 403)
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Espacio de participación no encontrado."))
+    except tk.ValidationError as error:
+        return _render_space(name, _error_summary(error), form, 400)
+    tk.h.flash_success(tk._("Su propuesta fue registrada."))
+    return tk.redirect_to("limaactiva.proposal", proposal_id=proposal["id"])
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+@participa.route("/sesion/<session_id>")
+def session(session_id: str):
+    try:
+        item = _action("limaactiva_session_show", {"id": session_id})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Sesión no encontrada."))
+    space_dict = _action("limaactiva_space_show", {"id": item["space_id"]})
+    proposals = [
+        _action("limaactiva_proposal_show", {"id": proposal_id})
+        for proposal_id in item["proposal_ids"]
+    ]
+    return tk.render(
+        "limaactiva/session.html",
+        {"session": item, "space": space_dict, "proposals": proposals},
+    )
+
+
+# --------------------------------------------------------------------------- proposals
+
+
+def _render_proposal(proposal_id: str, errors: list[str] | None = None,
+                     form: dict | None = None, status: int = 200):
+    try:
+        proposal = _action("limaactiva_proposal_show", {"id": proposal_id})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Propuesta no encontrada."))
+    space_dict = _action("limaactiva_space_show", {"id": proposal["space_id"]})
+    my_vote = None
+    if tk.current_user.is_authenticated:
+        my_vote = _action("limaactiva_vote_show", {"proposal_id": proposal_id})["weight"]
+    body = tk.render(
+        "limaactiva/proposal.html",
+        {
+            "proposal": proposal,
+            "space": space_dict,
+            "comments": _action("limaactiva_comment_list", {"proposal_id": proposal_id}),
+            "snapshots": _action("limaactiva_snapshot_list", {"proposal_id": proposal_id}),
+            "milestone": _milestone(proposal.get("commitment_milestone_ref")),
+            "my_vote": my_vote,
+            "me": _me(),
+            "errors": errors or [],
+            "form": form or {},
+        },
+    )
+    return body, status
+
+
+def _milestone(reference: str | None) -> dict | None:
+    """The commitment milestone of the trail, from the commitments dashboard when present."""
+    if not reference:
+        return None
+    try:
+        return tk.get_action("openlima_plan_milestone_show")(_context(), {"id": reference})
+    except KeyError:  # the commitments dashboard is not enabled
+        return None
+    except (tk.ObjectNotFound, tk.ValidationError, tk.NotAuthorized):
+        return None
+
+
+@participa.route("/propuesta/<proposal_id>")
+def proposal(proposal_id: str):
+    return _render_proposal(proposal_id)
+
+
+def _post(proposal_id: str, action: str, data: dict, done: str):
+    try:
+        _action(action, data)
+    except tk.NotAuthorized as error:
+        return _render_proposal(proposal_id, [str(error) or tk._("No autorizado.")], _form(), 403)
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("No encontrado."))
+    except tk.ValidationError as error:
+        return _render_proposal(proposal_id, _error_summary(error), _form(), 400)
+    tk.h.flash_success(done)
+    return tk.redirect_to("limaactiva.proposal", proposal_id=proposal_id)
+
+
+@participa.route("/propuesta/<proposal_id>/priorizar", methods=["POST"])
+def vote(proposal_id: str):
+    return _post(
+        proposal_id,
+        "limaactiva_vote_cast",
+        {"proposal_id": proposal_id, "weight": tk.request.form.get("weight")},
+        tk._("Su priorización fue registrada."),
+    )
+
+
+@participa.route("/propuesta/<proposal_id>/comentar", methods=["POST"])
+def comment(proposal_id: str):
+    form = _form()
+    data = {
+        "proposal_id": proposal_id,
+        "alignment": form.get("alignment"),
+        "body": form.get("body"),
+    }
+    if form.get("parent_id"):
+        data["parent_id"] = form["parent_id"]
+    return _post(proposal_id, "limaactiva_comment_create", data, tk._("Su comentario fue publicado."))
+
+
+@participa.route("/propuesta/<proposal_id>/comentario/<comment_id>/editar", methods=["POST"])
+def comment_edit(proposal_id: str, comment_id: str):
+    form = _form()
+    data = {"id": comment_id, "body": form.get("body")}
+    if form.get("alignment"):
+        data["alignment"] = form["alignment"]
+    return _post(proposal_id, "limaactiva_comment_update", data, tk._("Comentario editado."))
+
+
+@participa.route("/propuesta/<proposal_id>/comentario/<comment_id>/eliminar", methods=["POST"])
+def comment_delete(proposal_id: str, comment_id: str):
+    return _post(
+        proposal_id, "limaactiva_comment_delete", {"id": comment_id}, tk._("Comentario eliminado.")
+    )
+
+
+@participa.route("/propuesta/<proposal_id>/responder", methods=["POST"])
+def answer(proposal_id: str):
+    form = _form()
+    data = {
+        "id": proposal_id,
+        "state": form.get("state"),
+        "answer_text": form.get("answer_text"),
+    }
+    return _post(proposal_id, "limaactiva_proposal_answer", data, tk._("Respuesta publicada."))
+
+
+# --------------------------------------------------------------------------- participant
+
+
+@participa.route("/perfil", methods=["GET", "POST"])
+def profile():
+    if not tk.current_user.is_authenticated:
+        return tk.redirect_to("user.login")
+    errors: list[str] = []
+    status = 200
+    if tk.request.method == "POST":
+        form = _form()
+        try:
+            if form.get("request_confirmation"):
+                result = _action("limaactiva_email_confirmation_request", {})
+                if result["sent"]:
+                    tk.h.flash_success(tk._("Le enviamos un enlace de confirmación a su correo."))
+                else:
+                    tk.h.flash_error(
+                        tk._("No se pudo enviar el correo. Inténtelo más tarde.")
+                    )
+            else:
+                data = {
+                    "district": form.get("district") or None,
+                    "public_name": form.get("public_name") or None,
+                    "show_publicly": form.get("show_publicly") == "on",
+                }
+                if form.get("dni"):
+                    data["dni"] = form["dni"]
+                _action("limaactiva_participant_update", data)
+                tk.h.flash_success(tk._("Perfil actualizado."))
+            return tk.redirect_to("limaactiva.profile")
+        except tk.ValidationError as error:
+            errors, status = _error_summary(error), 400
+    return tk.render("limaactiva/profile.html", {"me": _me(), "errors": errors}), status
+
+
+@participa.route("/confirmar/<token>")
+def confirm_email(token: str):
+    try:
+        _action("limaactiva_email_confirm", {"token": token})
+    except tk.ValidationError as error:
+        return tk.render("limaactiva/confirm.html", {"ok": False, "errors": _error_summary(error)}), 400
+    return tk.render("limaactiva/confirm.html", {"ok": True, "errors": []})
+
+
+# --------------------------------------------------------------------------- services
+
+
+@servicios.route("/")
+def directory():
+    q = tk.request.args.get("q", "")
+    channel = tk.request.args.get("canal", "")
+    data = {"q": q}
+    if channel:
+        data["channel"] = channel
+    errors: list[str] = []
+    try:
+        services = _action("limaactiva_service_list", data)
+    except tk.ValidationError as error:
+        services, errors = [], _error_summary(error)
+    return tk.render(
+        "limaactiva/services.html",
+        {"services": services, "q": q, "channel": channel, "errors": errors},
+    )
