@@ -8,6 +8,7 @@ from ckanext.openlima.plan.logic import action as plan_action
 from ckanext.openlima.plan.logic import auth as plan_auth
 
 
+@tk.blanket.cli
 @tk.blanket.helpers
 @tk.blanket.validators
 @tk.blanket.config_declarations
