@@ -55,7 +55,7 @@ class PostgresSearchConnection:
             for row in rows:
                 session.execute(sa.text(_UPSERT), row)
 
-        self._run(write)
+        self._run(write, commit)
         return ""
 
     def delete(self, id: Any = None, q: Optional[str] = None, commit: bool = True,
@@ -71,12 +71,12 @@ class PostgresSearchConnection:
                 )
             if q is not None:
                 params = Params()
-                compiled = Compiler(params, self._analyzer(session)).lucene(q)
+                compiled = Compiler(params, self._analyzer(session)).parse(q)
                 session.execute(
                     sa.text(f"DELETE FROM {TABLE} WHERE {compiled.condition}"), params.values
                 )
 
-        self._run(remove)
+        self._run(remove, commit)
         return ""
 
     def commit(self, **kwargs: Any) -> str:
@@ -119,16 +119,12 @@ class PostgresSearchConnection:
         analyze = self._analyzer(session)
         operator = str(request.get("q.op") or "AND")
         compiler = Compiler(params, analyze, operator, request.get("df") or "text")
-        def_type = str(request.get("defType") or "lucene").lower()
         q_text = "*:*" if q is None or not str(q).strip() else str(q)
-        if def_type in ("dismax", "edismax") and not (def_type == "edismax" and ":" in q_text):
-            compiled = compiler.dismax(q_text, request.get("mm"))
-        else:
-            compiled = compiler.lucene(q_text)
+        compiled = compiler.parse(q_text, str(request.get("defType") or "lucene"), request.get("mm"))
         conditions = [compiled.condition]
         for fq in as_list(request.get("fq")):
             if str(fq).strip():
-                conditions.append(Compiler(params, analyze, operator).lucene(str(fq)).condition)
+                conditions.append(Compiler(params, analyze, operator).parse(str(fq)).condition)
         where = " AND ".join(f"({c})" for c in conditions)
 
         if compiled.rank_queries:
@@ -253,13 +249,25 @@ class PostgresSearchConnection:
             return _analyze(session, mode, text)
         return analyze
 
-    def _run(self, work):
-        """Run ``work(session)`` in a savepoint, creating the index table if it is gone."""
+    def _run(self, work, commit: bool = False):
+        """Run ``work(session)`` in a savepoint, creating the index table if it is gone.
+
+        ``commit`` is pysolr's flag. Solr commits such a write at once; here the write
+        is part of the caller's transaction. Inside an action CKAN commits that
+        transaction right after indexing (or is inside its own savepoint, as
+        ``package_update`` is, and commits after releasing it), so committing here
+        changes nothing there, and makes standalone writes (``search-index clear``,
+        direct ``index_package`` calls) as durable as they are with Solr.
+        """
         session = model.Session
+        commit_now = commit and not session().in_nested_transaction()
         for attempt in (1, 2):
             try:
                 with session.begin_nested():
-                    return work(session)
+                    result = work(session)
+                if commit_now:
+                    session.commit()
+                return result
             except QuerySyntaxError as error:
                 raise pysolr.SolrError(
                     f"Solr responded with an error (HTTP 400): [Reason: {error}]"

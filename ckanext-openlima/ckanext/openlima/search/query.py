@@ -208,6 +208,43 @@ class Compiler:
 
     # -- entry points
 
+    def parse(self, text: Optional[str], def_type: str = "lucene",
+              mm: Optional[str] = None) -> Compiled:
+        """A ``q`` or ``fq`` value: local params (``{!bool must=x}``) or ``def_type``."""
+        text = "" if text is None else str(text)
+        local = _LOCAL_PARAMS.match(text)
+        if local:
+            return self._local_params(local.group(1), local.group(2))
+        def_type = (def_type or "lucene").lower()
+        if def_type in ("dismax", "edismax") and not (def_type == "edismax" and ":" in text):
+            return self.dismax(text, mm)
+        if def_type not in ("lucene", "dismax", "edismax"):
+            raise QuerySyntaxError(f"Unknown query parser '{def_type}'")
+        return self.lucene(text)
+
+    def _local_params(self, spec: str, rest: str) -> Compiled:
+        parser_type, options = _parse_local_params(spec)
+        rest = options.pop("v", [rest])[-1]
+        if parser_type in ("lucene", "dismax", "edismax"):
+            inner = Compiler(self.params, self.analyze,
+                             options.get("q.op", [self.default_operator])[-1],
+                             options.get("df", [self.default_field])[-1])
+            compiled = inner.parse(rest, parser_type, options.get("mm", [None])[-1])
+            self.rank_queries += compiled.rank_queries
+            return compiled
+        if parser_type == "bool":
+            def sub(values):
+                return [self.parse(v).condition for v in values]
+            must = sub(options.get("must", []) + options.get("filter", []))
+            should = sub(options.get("should", []))
+            must_not = sub(options.get("must_not", []))
+            parts = [f"({c})" for c in must]
+            if should and not must:
+                parts.append("(" + " OR ".join(f"({c})" for c in should) + ")")
+            parts += [f"NOT ({c})" for c in must_not]
+            return Compiled(" AND ".join(parts) if parts else "FALSE", list(self.rank_queries))
+        raise QuerySyntaxError(f"Unsupported query parser '{parser_type}'")
+
     def lucene(self, text: str) -> Compiled:
         if text is None or not str(text).strip():
             return Compiled("TRUE")
@@ -226,6 +263,9 @@ class Compiler:
             return Compiled("TRUE")
         required, prohibited, optional = [], [], []
         for sign, term, is_phrase in _dismax_terms(text):
+            if not is_phrase and sign and term[:1] in "+-":
+                raise QuerySyntaxError(
+                    f"org.apache.solr.search.SyntaxError: Cannot parse '{text}'")
             tsq = self.analyze("phrase" if is_phrase else "plain", term)
             if not tsq:
                 continue  # only stop words: Solr's dismax drops the clause too
@@ -429,6 +469,26 @@ class Compiler:
         if not predicates:
             return self._exists(field)
         return self._elements(field, " AND ".join(predicates))
+
+
+_LOCAL_PARAMS = re.compile(r"^\s*\{!([^}]*)\}(.*)$", re.S)
+
+
+def _parse_local_params(spec: str) -> tuple[str, dict[str, list[str]]]:
+    """``bool must=a must='b c'`` -> ("bool", {"must": ["a", "b c"]})."""
+    parser_type = "lucene"
+    options: dict[str, list[str]] = {}
+    for match in re.finditer(r"""([^\s=]+)(?:=(?:'([^']*)'|"([^"]*)"|(\S*)))?""", spec):
+        key, single, double, bare = match.groups()
+        if single is None and double is None and bare is None:
+            parser_type = key
+            continue
+        value = next(v for v in (single, double, bare) if v is not None)
+        if key == "type":
+            parser_type = value
+        else:
+            options.setdefault(key, []).append(value)
+    return parser_type.lower(), options
 
 
 def _phrase_text(value: str) -> str:

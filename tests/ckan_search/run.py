@@ -1,0 +1,57 @@
+"""Run CKAN 2.12's own search tests, from the installed package, against openlima_search.
+
+Usage: python tests/ckan_search/run.py [extra pytest args]
+The test database and Redis come from CKAN_SQLALCHEMY_URL / CKAN_REDIS_URL, as for
+every suite; the ini is config/test-ckan-search.ini (CKAN's test-core settings, our
+search plugin and nothing else). Exclusions, each with its reason: exclusions.txt.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import ckan
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SITE_PACKAGES = Path(ckan.__file__).resolve().parents[1]
+
+TARGETS = [
+    "ckan/tests/lib/search/",
+    "ckan/tests/logic/action/test_get.py::TestPackageSearch",
+    "ckan/tests/logic/action/test_get.py::TestPackageAutocomplete",
+    "ckan/tests/logic/action/test_get.py::TestOrganizationList",
+    "ckan/tests/logic/action/test_get.py::TestOrganizationShow",
+    "ckan/tests/logic/action/test_get.py::TestGroupList",
+    "ckan/tests/logic/action/test_get.py::TestGroupShow",
+    "ckan/tests/controllers/test_package.py::TestSearch",
+    "ckan/tests/controllers/test_pagination.py",
+    "ckan/tests/cli/test_search_index.py",
+]
+
+
+def exclusions() -> list[str]:
+    ids = []
+    for line in (HERE / "exclusions.txt").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            node, _, reason = line.partition("#")
+            if not reason.strip():
+                raise SystemExit(f"exclusion without a reason: {line}")
+            ids.append(node.strip())
+    return ids
+
+
+def main(argv: list[str]) -> int:
+    args = [f"--ckan-ini={REPO / 'config' / 'test-ckan-search.ini'}", "-p", "no:cacheprovider",
+            f"--rootdir={SITE_PACKAGES}", *TARGETS]
+    for node in exclusions():
+        args += ["--deselect", node]
+    os.chdir(SITE_PACKAGES)
+    return pytest.main(args + argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
