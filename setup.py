@@ -27,6 +27,8 @@ def packages_and_dirs():
     package_dir["openlima_site"] = "site/openlima_site"
     packages.append("openlima_site")
     packages += [f"openlima_site.{sub}" for sub in find_namespace_packages("site/openlima_site")]
+    package_dir["openlima_stack"] = "stack/openlima_stack"
+    packages.append("openlima_stack")
     return packages, package_dir
 
 
@@ -60,6 +62,7 @@ setup(
         "console_scripts": [
             "openlima = openlima_site.devstack.cli:main",
             "openlima-site = openlima_site.cli:main",
+            "openlima-stack = openlima_stack.cli:main",
         ],
     },
 )

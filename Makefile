@@ -1,0 +1,59 @@
+# Open Lima: thin wrappers. The work is done by `openlima-stack` (stack/openlima_stack/).
+#
+#   make run     serve the portal on http://127.0.0.1:$(PORT) with demo data (PORT=5000)
+#   make test    run the whole test suite on its own database (pytest args: TESTS=...)
+#   make lint    ruff
+#   make bench   benchmarks/run.py
+#
+# Services: CKAN_SQLALCHEMY_URL / CKAN_REDIS_URL / CKAN_SOLR_URL if set, else local
+# PostgreSQL/Redis if they answer, else embedded ones; OPENLIMA_SERVICES=embedded forces those.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+TESTS  ?= tests/
+
+.PHONY: run test lint bench install install-test help
+.DEFAULT_GOAL := help
+
+help:
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+
+# Create the venv when missing, and `pip install -e <target>` only when setup.py or
+# requirements/*.txt changed since the last install (a stamp keeps their hash).
+define install_into_venv
+	@set -e; \
+	if [ ! -x "$(BIN)/python" ]; then \
+	  $(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null || \
+	    { echo "!!  Open Lima necesita Python 3.10 o más nuevo ($(PYTHON) no sirve; use PYTHON=python3.11)"; exit 1; }; \
+	  echo "==> Creando el entorno virtual $(VENV)"; \
+	  $(PYTHON) -m venv $(VENV); \
+	  $(BIN)/python -m pip install -q --upgrade pip; \
+	fi; \
+	hash=$$(cat setup.py requirements/*.txt | $(BIN)/python -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())'); \
+	stamp="$(VENV)/.openlima-$(2).stamp"; \
+	if [ "$$(cat $$stamp 2>/dev/null)" != "$$hash" ]; then \
+	  echo "==> Instalando Open Lima y dependencias: pip install -e '$(1)' (solo la primera vez o si cambian)"; \
+	  $(BIN)/python -m pip install -q -e '$(1)'; \
+	  echo "$$hash" > $$stamp; \
+	fi
+endef
+
+install:
+	$(call install_into_venv,.,run)
+
+install-test:
+	$(call install_into_venv,.[test],test)
+
+run: install
+	@$(BIN)/openlima-stack run
+
+test: install-test
+	@$(BIN)/openlima-stack test $(TESTS)
+
+lint: install-test
+	$(BIN)/ruff check ckanext-openlima ckanext-limahonesta ckanext-limaactiva site stack tests
+
+bench: install-test
+	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py; \
+	else echo "==> benchmarks/run.py todavía no existe"; fi

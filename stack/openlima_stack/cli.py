@@ -1,0 +1,262 @@
+"""``openlima-stack``: the commands behind ``make run`` and ``make test``.
+
+    openlima-stack run                 # serve the portal (PORT, default 5000)
+    openlima-stack test [pytest args]  # run the test suite on the test database
+    openlima-stack production-ini OUT  # render the production ini (Docker entrypoint)
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Optional
+
+from . import ckan_tasks, config
+from .services import (
+    LOCALHOST,
+    Services,
+    StackError,
+    database_name,
+    ensure_database,
+    port_answers,
+    redact,
+    say,
+    with_database,
+    with_redis_db,
+)
+
+
+class Interrupted(Exception):
+    """Ctrl-C, SIGTERM or SIGHUP: stop what we started and leave."""
+
+
+def raise_interrupted(signum, frame):
+    # Only the first signal interrupts; a second Ctrl-C must not cut the cleanup short.
+    for other in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(other, signal.SIG_IGN)
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def install_signal_handlers() -> None:
+    # Explicit, because a background job may inherit SIGINT as ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, raise_interrupted)
+
+
+class Steps:
+    """Numbered progress lines, so the user sees which long step is running."""
+
+    def __init__(self, total: int):
+        self.total, self.done, self.started = total, 0, time.monotonic()
+
+    def __call__(self, title: str) -> None:
+        self.done += 1
+        elapsed = time.monotonic() - self.started
+        say(f"[{self.done}/{self.total}] {title}  (+{elapsed:.1f}s)")
+
+
+def dev_database_url(postgres_url: str, environ=os.environ) -> str:
+    """The development database: CKAN_SQLALCHEMY_URL as given, else ``openlima`` on the
+    resolved server."""
+    if environ.get("CKAN_SQLALCHEMY_URL"):
+        return environ["CKAN_SQLALCHEMY_URL"]
+    return with_database(postgres_url, config.dev_database(environ))
+
+
+def test_urls(postgres_url: str, redis_url: str, environ=os.environ) -> tuple[str, str]:
+    """The test database and Redis db on the same servers; never the development ones."""
+    database = config.test_database(environ)
+    test_db_url = with_database(postgres_url, database)
+    test_redis_url = with_redis_db(redis_url, config.test_redis_db(environ))
+    if database == database_name(dev_database_url(postgres_url, environ)):
+        raise StackError(
+            f"La base de datos de pruebas '{database}' es la de desarrollo; "
+            "elija otra con OPENLIMA_TEST_DB"
+        )
+    if test_redis_url.rstrip("/") == redis_url.rstrip("/") and environ.get("CKAN_REDIS_URL"):
+        raise StackError(
+            "La base Redis de pruebas es la de desarrollo; elija otra con OPENLIMA_TEST_REDIS_DB"
+        )
+    return test_db_url, test_redis_url
+
+
+def stop_process_group(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """Stop a child started in its own session, and everything it spawned."""
+    if process.poll() is not None:
+        return
+    for signum, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 180.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def banner(url: str, password: str, admin_file: Path) -> str:
+    line = "=" * 64
+    return (
+        f"\n{line}\n"
+        f"  Open Lima está en marcha:  {url}\n"
+        f"  Administrador:  usuario  {ckan_tasks.ADMIN_NAME}\n"
+        f"                  clave    {password}\n"
+        f"  (la clave se guarda en {admin_file})\n"
+        f"  Ctrl-C detiene CKAN y los servicios que este comando inició.\n"
+        f"{line}\n"
+    )
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def command_run(args: argparse.Namespace) -> int:
+    port = int(os.environ.get("PORT") or 5000)
+    if port_answers(port):
+        raise StackError(f"El puerto {port} ya está en uso; pruebe con `PORT={port + 1} make run`")
+    state = config.state_dir()
+    steps = Steps(6)
+    ckan: Optional[subprocess.Popen] = None
+    services = Services(state)
+    try:
+        steps("Servicios: PostgreSQL y Redis")
+        services.start()
+        assert services.postgres and services.redis
+        for endpoint in (services.postgres, services.redis):
+            say(f"    {endpoint.describe()}")
+        database_url = dev_database_url(services.postgres.url)
+        if ensure_database(database_url):
+            say(f"    base de datos '{database_name(database_url)}' creada")
+
+        steps("Configuración: .openlima/development.ini")
+        ini = config.write_development_ini(
+            state, database_url=database_url, redis_url=services.redis.url, port=port,
+        )
+        plugins = config.enabled_plugins(ini)
+        if os.environ.get("CKAN_SOLR_URL"):
+            solr = redact(os.environ["CKAN_SOLR_URL"])
+            say(f"    CKAN_SOLR_URL definido: búsqueda con Solr ({solr}), "
+                f"sin {config.SEARCH_PLUGIN}")
+
+        steps("Migraciones")
+        ckan_tasks.migrate(ini, database_url, plugins)
+
+        steps("Administrador")
+        password = ckan_tasks.ensure_admin(ini, database_url, state)
+
+        steps("Datos de demostración")
+        ckan_tasks.load_demo_if_empty(ini, database_url)
+
+        steps(f"Sirviendo CKAN en http://{LOCALHOST}:{port}")
+        command = [ckan_tasks.ckan_executable(), "-c", str(ini), "run", "-H", LOCALHOST,
+                   "-p", str(port)]
+        if os.environ.get("OPENLIMA_RELOAD", "") not in ("1", "true", "yes"):
+            command.append("--disable-reloader")
+        # Its own session: Ctrl-C reaches us, and we stop CKAN before the services.
+        ckan = subprocess.Popen(command, start_new_session=True)
+        if wait_for_http(f"http://{LOCALHOST}:{port}/api/3/action/status_show", ckan):
+            site_url = os.environ.get("CKAN_SITE_URL") or f"http://{LOCALHOST}:{port}"
+            print(banner(site_url, password, state / "admin-password"), flush=True)
+        return ckan.wait()
+    except Interrupted as reason:
+        say(f"Deteniendo ({reason})")
+        return 130
+    finally:
+        if ckan is not None:
+            stop_process_group(ckan)
+        services.stop()
+
+
+def command_test(args: argparse.Namespace) -> int:
+    state = config.state_dir()
+    process: Optional[subprocess.Popen] = None
+    services = Services(state)
+    try:
+        services.start()
+        assert services.postgres and services.redis
+        for endpoint in (services.postgres, services.redis):
+            say(f"{endpoint.describe()}")
+        database_url, redis_url = test_urls(services.postgres.url, services.redis.url)
+        if ensure_database(database_url):
+            say(f"Base de datos de pruebas '{database_name(database_url)}' creada")
+        say(f"Pruebas con {redact(database_url)} y {redis_url}")
+        env = dict(os.environ, CKAN_SQLALCHEMY_URL=database_url, CKAN_REDIS_URL=redis_url)
+        pytest_args = list(args.pytest_args) or ["tests/"]
+        command = [sys.executable, "-m", "pytest", f"--ckan-ini={config.CONFIG_DIR / 'test.ini'}",
+                   *pytest_args]
+        say("pytest " + " ".join(command[3:]))
+        process = subprocess.Popen(command, env=env, cwd=config.ROOT)
+        return process.wait()
+    except Interrupted as reason:
+        say(f"Deteniendo ({reason})")
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        return 130
+    finally:
+        services.stop()
+
+
+def command_production_ini(args: argparse.Namespace) -> int:
+    try:
+        path = config.write_production_ini(Path(args.output))
+    except ValueError as error:
+        raise StackError(str(error)) from error
+    say(f"Escrito {path}")
+    return 0
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="openlima-stack", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="servir el portal con datos de demostración")
+    test = commands.add_parser("test", help="ejecutar las pruebas (argumentos para pytest)")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    production = commands.add_parser("production-ini", help="escribir el ini de producción")
+    production.add_argument("output")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["test"]:
+        # everything after `test` belongs to pytest, options included
+        rest = argv[1:]
+        pytest_args = rest[1:] if rest[:1] == ["--"] else rest
+        args = argparse.Namespace(command="test", pytest_args=pytest_args)
+    else:
+        args = parser.parse_args(argv)
+    install_signal_handlers()
+    handler = {"run": command_run, "test": command_test,
+               "production-ini": command_production_ini}[args.command]
+    try:
+        return handler(args)
+    except StackError as error:
+        print(f"\n!!  {error}\n", file=sys.stderr, flush=True)
+        return 1
+    except Interrupted:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
