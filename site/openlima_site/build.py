@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from .model import SiteModel
-from .render import Renderer, dataset_fingerprint, generator_fingerprint
+from .render import Renderer, generator_fingerprint
 from .source import Catalogue, CkanSource
 
 __all__ = ["BuildError", "BuildReport", "build_site", "run_pagefind"]
@@ -140,6 +140,39 @@ def _swap(out: Path, new_dir: Path) -> Path | None:
     return previous
 
 
+def _link_tree(source: Path, target: Path, skip: set[str]) -> None:
+    """Hard-link copy of a build (fast: no file content is copied)."""
+    target.mkdir()
+    entries = [e for e in sorted(os.listdir(source)) if e not in skip]
+    if not entries:
+        return
+    if shutil.which("cp"):
+        result = subprocess.run(["cp", "-al", *[str(source / e) for e in entries], str(target)],
+                                capture_output=True, text=True)
+        if result.returncode == 0:
+            return
+        for entry in os.listdir(target):
+            shutil.rmtree(target / entry, ignore_errors=True)
+    for entry in entries:
+        if (source / entry).is_dir():
+            shutil.copytree(source / entry, target / entry, copy_function=os.link)
+        else:
+            os.link(source / entry, target / entry)
+
+
+def _discard(directory: Path) -> None:
+    """Remove an old build in the background: it is no longer served, and deleting tens of
+    thousands of files can take seconds on slow disks."""
+    trash = directory.with_name(directory.name.replace(".build-", ".trash-", 1)
+                                if ".build-" in directory.name else directory.name + ".trash")
+    try:
+        os.rename(directory, trash)
+    except OSError:
+        trash = directory
+    subprocess.Popen(["rm", "-rf", "--", str(trash)], start_new_session=True,
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def build_site(
     out: Path | str,
     site_url: str,
@@ -191,22 +224,27 @@ def build_site(
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
         new_dir = out.with_name(f"{out.name}.build-{stamp}")
 
+        old = state.get("datasets", {}) if can_reuse else {}
+        old_pages = state.get("pages", {}) if can_reuse else {}
+        live_ids = {ds.id for ds in model.datasets}
+        # The search index depends on the dataset pages only: reuse it when none changed.
+        reindex = not can_reuse or any(
+            old.get(ds.id, {}).get("hash") != ds.fingerprint for ds in model.datasets
+        ) or any(old_id not in live_ids for old_id in old)
+
         try:
             clock = time.perf_counter()
             if can_reuse:
-                shutil.copytree(current, new_dir, copy_function=os.link, symlinks=True,
-                                ignore=lambda d, names: ["pagefind"] if Path(d) == current else [])
+                _link_tree(current, new_dir, skip={"pagefind"} if reindex else set())
             else:
                 new_dir.mkdir()
             writer = _Writer(new_dir, incremental=can_reuse)
-            old = state.get("datasets", {}) if can_reuse else {}
-            datasets_state = {}
+            datasets_state, pages_state = {}, {}
             total = len(model.datasets)
             for index, ds in enumerate(model.datasets, 1):
-                fingerprint = dataset_fingerprint(ds)
                 rel = ds.path + "index.html"
                 before = old.get(ds.id)
-                if before and before["hash"] == fingerprint and before["path"] == rel \
+                if before and before["hash"] == ds.fingerprint and before["path"] == rel \
                         and (new_dir / rel).is_file():
                     writer.keep(rel)
                 else:
@@ -214,21 +252,28 @@ def build_site(
                     report.dataset_pages_rendered += 1
                 datasets_state[ds.id] = {
                     "name": ds.name, "metadata_modified": ds.modified,
-                    "hash": fingerprint, "path": rel,
+                    "hash": ds.fingerprint, "path": rel,
                 }
                 if index % 200 == 0 or index == total:
                     progress("render", index, total)
-            for rel, data in renderer.other_pages():
-                writer.write(rel, data)
+            for rel, key, make in renderer.other_pages():
+                if key is not None:
+                    pages_state[rel] = key
+                    if old_pages.get(rel) == key and (new_dir / rel).is_file():
+                        writer.keep(rel)
+                        continue
+                writer.write(rel, make())
             writer.write(*renderer.sitemap(sorted(writer.expected)))
             report.removed = writer.sweep()
             report.seconds["render"] = round(time.perf_counter() - clock, 3)
 
             clock = time.perf_counter()
-            if pagefind and model.datasets:
+            if pagefind and model.datasets and (reindex or not (new_dir / "pagefind").is_dir()):
                 shutil.rmtree(new_dir / "pagefind", ignore_errors=True)
                 run_pagefind(new_dir)
                 progress("index", 1, 1)
+            elif not model.datasets:
+                shutil.rmtree(new_dir / "pagefind", ignore_errors=True)
             report.seconds["pagefind"] = round(time.perf_counter() - clock, 3)
 
             previous = _swap(out, new_dir)
@@ -238,7 +283,7 @@ def build_site(
 
         new_state = {
             "version": STATE_VERSION, "build": new_dir.name, "generator": generator,
-            "built_at": stamp, "datasets": datasets_state,
+            "built_at": stamp, "datasets": datasets_state, "pages": pages_state,
         }
         tmp_state = state_path.with_name(state_path.name + ".tmp")
         tmp_state.write_text(json.dumps(new_state, ensure_ascii=False), encoding="utf-8")
@@ -247,9 +292,9 @@ def build_site(
         # Old builds are no longer served: remove them (and leftovers of killed builds).
         for stale in out.parent.glob(f"{out.name}.build-*"):
             if stale != new_dir and stale.is_dir():
-                shutil.rmtree(stale, ignore_errors=True)
+                _discard(stale)
         if previous and previous != new_dir and previous.exists():
-            shutil.rmtree(previous, ignore_errors=True)
+            _discard(previous)
 
     report.datasets = len(model.datasets)
     report.files_written = len(writer.report_written)

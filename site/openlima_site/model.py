@@ -1,9 +1,11 @@
 """Views of the catalogue shaped for the templates: datasets, offices, themes, districts."""
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .vocab import DISTRICTS, district_codes, theme_label
@@ -137,6 +139,7 @@ class DatasetView:
         self.id = data["id"]
         self.name = data["name"]
         self.title = data.get("title") or data["name"]
+        self.sort_key = fold(self.title)
         self.notes = data.get("notes") or ""
         self.path = f"conjuntos/{self.name}/"
         self.ckan_page = f"{ckan_url}/dataset/{self.name}"
@@ -159,22 +162,38 @@ class DatasetView:
             if any(s in str(extra.get("key", "")) for s in _DISTRICT_KEYS):
                 spatial[extra["key"]] = extra.get("value")
         self.districts = [(code, DISTRICTS[code]) for code in district_codes(spatial)]
-        self.resources = []
-        for res in data.get("resources") or []:
-            self.resources.append({
-                "id": res.get("id", ""),
+        self.formats = sorted({(r.get("format") or "").upper()
+                               for r in data.get("resources") or [] if r.get("format")})
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Hash of everything the dataset's pages show (its dict embeds office and groups)."""
+        raw = json.dumps(self.data, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha1(raw.encode("utf-8")).hexdigest()
+
+    @cached_property
+    def resources(self) -> list[dict[str, Any]]:
+        resources = []
+        for res in self.data.get("resources") or []:
+            rid = res.get("id", "")
+            resources.append({
+                "id": rid,
                 "name": res.get("name") or res.get("url", "").rsplit("/", 1)[-1] or "Recurso",
                 "description": res.get("description") or "",
                 "format": (res.get("format") or "").upper(),
                 "url": res.get("url") or "",
-                "download": f"{ckan_url}/dataset/{self.name}/resource/{res.get('id', '')}/download",
-                "page": f"{ckan_url}/dataset/{self.name}/resource/{res.get('id', '')}",
+                "download": f"{self.ckan_page}/resource/{rid}/download",
+                "page": f"{self.ckan_page}/resource/{rid}",
                 "size": res.get("size"),
                 "modified": res.get("last_modified") or res.get("metadata_modified") or "",
                 "mimetype": res.get("mimetype") or res.get("media_type") or "",
             })
-        self.formats = sorted({r["format"] for r in self.resources if r["format"]})
-        metadata = []
+        return resources
+
+    @cached_property
+    def metadata(self) -> list[tuple[str, Any]]:
+        """Every other metadata field, labelled in Spanish, nested values kept."""
+        data, metadata = self.data, []
         for key in sorted(data):
             if key in _SHOWN_ELSEWHERE:
                 continue
@@ -185,11 +204,7 @@ class DatasetView:
             value = _metadata_value(extra.get("value"))
             if value is not None:
                 metadata.append((str(extra.get("key")), value))
-        self.metadata = metadata
-
-    @property
-    def sort_key(self) -> str:
-        return fold(self.title)
+        return metadata
 
     def json_ld(self, site_url: str) -> str:
         """schema.org Dataset description (Google Dataset Search), safe inside <script>."""

@@ -6,13 +6,13 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import jinja2
 
 from .model import DatasetView, Facet, SiteModel, fold, format_date
 
-__all__ = ["PER_PAGE", "Renderer", "dataset_fingerprint", "generator_fingerprint"]
+__all__ = ["PER_PAGE", "Renderer", "generator_fingerprint"]
 
 PER_PAGE = 50
 HERE = Path(__file__).parent
@@ -204,20 +204,32 @@ class Renderer:
         return ds.path + "index.html", html.encode("utf-8")
 
     def listing(self, prefix: str, heading: str, datasets: list[DatasetView],
-                **context: Any) -> Iterator[tuple[str, bytes]]:
+                **context: Any) -> Iterator[tuple[str, str, Callable[[], bytes]]]:
+        """Paginated list pages, each with a key that changes only when what it shows changes."""
         pages = max(1, math.ceil(len(datasets) / PER_PAGE))
+        shared = json.dumps([heading, context.get("intro"), context.get("crumbs"),
+                             context.get("compliance"), len(datasets)],
+                            sort_keys=True, ensure_ascii=False, default=str)
         for page in range(1, pages + 1):
             path = prefix if page == 1 else f"{prefix}pagina/{page}/"
             chunk = datasets[(page - 1) * PER_PAGE: page * PER_PAGE]
-            yield path + "index.html", self.page(
-                "listing.html", heading=heading, datasets=chunk, total=len(datasets),
-                page=page, pages=pages, prefix=prefix, canonical=path, **context,
-            )
+            digest = hashlib.sha1(shared.encode("utf-8"))
+            digest.update(f"{page}/{pages}".encode())
+            for ds in chunk:
+                digest.update(ds.fingerprint.encode())
+
+            def make(chunk=chunk, page=page, path=path) -> bytes:
+                return self.page(
+                    "listing.html", heading=heading, datasets=chunk, total=len(datasets),
+                    page=page, pages=pages, prefix=prefix, canonical=path, **context,
+                )
+
+            yield path + "index.html", digest.hexdigest(), make
 
     def facet_pages(self, kind: str, heading: str, intro: str,
-                    facets: list[Facet]) -> Iterator[tuple[str, bytes]]:
+                    facets: list[Facet]) -> Iterator[tuple[str, str | None, Callable[[], bytes]]]:
         shown = [f for f in facets if f.datasets or kind == "oficinas"]
-        yield f"{kind}/index.html", self.page(
+        yield f"{kind}/index.html", None, lambda: self.page(
             "facets.html", heading=heading, intro=intro, facets=shown, canonical=f"{kind}/")
         for facet in shown:
             datasets = sorted(facet.datasets, key=lambda d: (d.sort_key, d.name))
@@ -236,11 +248,15 @@ class Renderer:
             ("distrito", "Distrito", sorted({f.label for f in m.districts.values()}, key=fold)),
         ]
 
-    def other_pages(self) -> Iterator[tuple[str, bytes]]:
-        """Everything but the dataset pages: listings, search, dashboards, feeds, assets."""
+    def other_pages(self) -> Iterator[tuple[str, str | None, Callable[[], bytes]]]:
+        """Everything but the dataset pages, as ``(path, key, make)``.
+
+        ``key`` identifies what a listing page shows, so an incremental build can keep
+        the previous file when the key is unchanged; ``None`` means always render.
+        """
         m = self.model
         themes = [t for t in m.sorted_facets(m.themes) if t.datasets]
-        yield "index.html", self.page(
+        yield "index.html", None, lambda: self.page(
             "home.html", model=m, themes=themes, plan=self.plan, metrics=self.metrics,
             offices_with_data=sum(1 for f in m.offices.values() if f.datasets), canonical="",
         )
@@ -255,27 +271,27 @@ class Renderer:
             "distritos", "Distritos",
             "Conjuntos de datos según los distritos de Lima Metropolitana que cubren.",
             m.sorted_facets(m.districts))
-        yield "buscar/index.html", self.page(
+        yield "buscar/index.html", None, lambda: self.page(
             "search.html", filters=self.search_filters(), canonical="buscar/")
         if self.env.globals["has_commitments"]:
-            yield "compromisos/index.html", self.page(
+            yield "compromisos/index.html", None, lambda: self.page(
                 "commitments.html", plan=self.plan, commitments=self.commitments,
                 canonical="compromisos/")
         if self.compliance is not None:
-            yield "cumplimiento/index.html", self.page(
+            yield "cumplimiento/index.html", None, lambda: self.page(
                 "compliance.html", summary=self.compliance,
                 offices=[f for f in m.sorted_facets(m.offices) if f.datasets],
                 canonical="cumplimiento/")
-        yield "404.html", self.page("404.html")
-        yield "feed.atom", self.page(
+        yield "404.html", None, lambda: self.page("404.html")
+        yield "feed.atom", None, lambda: self.page(
             "feed.atom", datasets=m.latest[:50],
             updated=_rfc3339(m.latest[0].modified if m.latest else ""))
-        yield "robots.txt", (
+        yield "robots.txt", None, lambda: (
             f"User-agent: *\nAllow: /\nSitemap: {self.site_url}/sitemap.xml\n").encode()
         for name, text in sorted(m.catalogue.dcat.items()):
-            yield name, text.encode("utf-8")
+            yield name, None, lambda text=text: text.encode("utf-8")
         for path in sorted(STATIC.iterdir()):
-            yield f"assets/{path.name}", path.read_bytes()
+            yield f"assets/{path.name}", None, path.read_bytes
 
     def sitemap(self, paths: list[str]) -> tuple[str, bytes]:
         """sitemap.xml of every HTML page written, with dataset modification dates."""
@@ -286,9 +302,3 @@ class Renderer:
                 continue
             urls.append((path[: -len("index.html")], lastmod.get(path, "")))
         return "sitemap.xml", self.page("sitemap.xml", urls=urls)
-
-
-def dataset_fingerprint(ds: DatasetView) -> str:
-    """Hash of everything a dataset page shows (its dict includes its office and groups)."""
-    raw = json.dumps(ds.data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha1(raw.encode("utf-8")).hexdigest()
