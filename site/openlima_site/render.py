@@ -118,12 +118,13 @@ class Renderer:
             return None, []
         if isinstance(listed, dict):
             listed = listed.get("results") or listed.get("commitments") or []
-        if not listed and isinstance(plan, dict):
-            listed = plan.get("commitments") or []
+        if isinstance(plan, dict) and plan.get("commitments"):
+            listed = plan["commitments"]  # the richer form: with indicators
         plan_view = None
         if isinstance(plan, dict):
-            period = plan.get("period") or "–".join(
-                str(plan[k])[:4] for k in ("start", "end") if plan.get(k)
+            period = plan.get("period") or " – ".join(
+                format_date(plan[k]) for k in ("period_start", "start", "period_end", "end")
+                if plan.get(k)
             )
             plan_view = {
                 "title": _first(plan, "title", "name", default="Plan de Acción de Gobierno Abierto"),
@@ -151,8 +152,27 @@ class Renderer:
                     "progress": _number(m.get("progress")),
                     "delayed": bool(m.get("delayed")),
                 })
+            indicators = []
+            for ind in item.get("indicators") or []:
+                if not isinstance(ind, dict):
+                    continue
+                current = ind.get("current") if isinstance(ind.get("current"), dict) else {}
+                available = current.get("available", current.get("value") is not None)
+                indicators.append({
+                    "name": _first(ind, "name", "code", default="Indicador"),
+                    "unit": _first(ind, "unit"),
+                    "baseline": ind.get("baseline"),
+                    "target": ind.get("target"),
+                    "value": current.get("value") if available else None,
+                    "date": current.get("date") if available else None,
+                    "source": _first(ind, "source"),
+                })
             commitments.append({
                 "code": _first(item, "code"),
+                "stage": _first(item, "stage"),
+                "stage_label": _first(item, "stage_label") if item.get("stage") not in
+                (None, "", "approved") else "",
+                "indicators": indicators,
                 "title": _first(item, "title", "name", default="Compromiso"),
                 "status": _first(item, "status_label", "status"),
                 "progress": _number(item.get("progress")),

@@ -158,3 +158,17 @@ def serve_folder():
 def static_server(built_site, serve_folder):
     """The built site served by Python's http.server on 127.0.0.1."""
     return serve_folder(built_site["out"])
+
+
+@pytest.fixture
+def plan_loaded(portal):
+    """The 2022 action plan loaded through ``openlima_plan_load``, as ``make run`` does."""
+    import yaml
+
+    data = yaml.safe_load((REPO / "config" / "plan" / "plan-2022.yaml").read_text(encoding="utf-8"))
+    try:
+        call_action("openlima_plan_load", context=dict(portal["context"]),
+                    plan=data["plan"], commitments=data["commitments"])
+    except KeyError:
+        pytest.skip("the openlima_plan plugin is not enabled")
+    return {**portal, "plan": data}

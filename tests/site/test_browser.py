@@ -106,6 +106,28 @@ def test_axe_finds_no_serious_or_critical_violations(page, static_server, built_
         assert serious_violations(page, axe_script) == [], path
 
 
+def test_commitments_dashboard_built_from_ckan(page, plan_loaded, tmp_path, serve_folder,
+                                              axe_script):
+    from openlima_site.build import build_site
+    from openlima_site.source import CkanSource
+
+    out = tmp_path / "dist"
+    build_site(out, "http://sitio.test", source=CkanSource(plan_loaded["server"].url))
+    site = serve_folder(out)
+    page.goto(site.url + "/")
+    page.click("nav >> text=Compromisos")
+    page.wait_for_url("**/compromisos/")
+    text = page.locator("main").inner_text()
+    assert plan_loaded["plan"]["plan"]["title"] in text
+    approved = [c for c in plan_loaded["plan"]["commitments"] if c.get("stage", "approved") == "approved"]
+    assert approved
+    for commitment in plan_loaded["plan"]["commitments"]:
+        assert commitment["title"] in text
+    assert "Avance general del plan" in text
+    assert page.locator("table caption").count() >= len(approved)
+    assert serious_violations(page, axe_script) == []
+
+
 @pytest.fixture
 def commitments_site(tmp_path, serve_folder):
     """A site whose CKAN answers the commitments actions (data in the plan's own shape)."""
