@@ -62,6 +62,7 @@ class PostgresSearchConnection:
                **kwargs: Any) -> str:
         if id is None and q is None:
             raise ValueError('You must specify "id" or "q".')
+        q = _without_nul(q)
 
         def remove(session):
             if id is not None:
@@ -103,9 +104,10 @@ class PostgresSearchConnection:
     def search(self, q: Optional[str] = None, search_handler: Optional[str] = None,
                **kwargs: Any) -> pysolr.Results:
         started = time.monotonic()
-        request = {key: value for key, value in kwargs.items()}
+        request = {key: _without_nul(value) for key, value in kwargs.items()}
         if q is None:
             q = request.pop("q", None)
+        q = _without_nul(q)
 
         def run(session):
             return self._search(session, q, request)
@@ -128,8 +130,7 @@ class PostgresSearchConnection:
         where = " AND ".join(f"({c})" for c in conditions)
 
         if compiled.rank_queries:
-            combined = " || ".join(params(t, "tsquery") for t in compiled.rank_queries)
-            score = f"ts_rank('{RANK_WEIGHTS}'::float4[], search_vector, ({combined}))"
+            score = _score_sql(compiled.rank_queries, params)
         else:
             score = "1.0::float4"
         order = compile_sort(request.get("sort"), score, params)
@@ -283,6 +284,8 @@ class PostgresSearchConnection:
                 raise _solr_error(error)
             except sa.exc.DBAPIError as error:
                 raise _solr_error(error)
+            except ValueError as error:  # psycopg2 refuses some values before sending them
+                raise pysolr.SolrError(f"Solr responded with an error (HTTP 400): [Reason: {error}]")
         raise AssertionError("unreachable")
 
 
@@ -306,6 +309,41 @@ ON CONFLICT (index_id) DO UPDATE SET
     seq = EXCLUDED.seq,
     indexed_at = now()
 """
+
+
+def _restrict(tsquery: str, weight: str) -> str:
+    """``'educ' & 'vial':*`` -> ``'educ':A & 'vial':*A``: match only in one weight."""
+    return re.sub(
+        r"('(?:[^']|'')*')(:\*?[A-D]*)?",
+        lambda m: m.group(1) + ":" + ("*" if m.group(2) and "*" in m.group(2) else "") + weight,
+        tsquery,
+    )
+
+
+def _score_sql(rank_queries: list[str], params: Params) -> str:
+    """Relevance in tiers, like dismax over ``name^4 title^4 tags^2 groups^2 text``:
+    a match in the name or title outranks one only in tags or groups, which outranks
+    one only in the description, resources or extras; ts_rank orders within a tier."""
+    def combined(queries):
+        return "(" + " || ".join(params(q, "tsquery") for q in queries) + ")"
+
+    in_title = combined([_restrict(q, "A") for q in rank_queries])
+    in_tags = combined([_restrict(q, "B") for q in rank_queries])
+    anywhere = combined(rank_queries)
+    return (
+        f"((CASE WHEN search_vector @@ {in_title} THEN 2 ELSE 0 END)"
+        f" + (CASE WHEN search_vector @@ {in_tags} THEN 1 ELSE 0 END)"
+        f" + ts_rank('{RANK_WEIGHTS}'::float4[], search_vector, {anywhere}))"
+    )
+
+
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL; Solr's analysers drop it too."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, (list, tuple)):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def _clean(text: str) -> str:
