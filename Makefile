@@ -2,6 +2,7 @@
 #
 #   make run     serve the portal on http://127.0.0.1:$(PORT) with demo data (PORT=5000)
 #   make test    run the whole test suite on its own database (pytest args: TESTS=...)
+#   make site    build the static site (site/dist) from the CKAN of `make run`
 #   make lint    ruff
 #   make bench   benchmarks/run.py
 #
@@ -12,12 +13,13 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 TESTS  ?= tests/
+PORT   ?= 5000
 
-.PHONY: run test lint bench install install-test help
+.PHONY: run test site lint bench install install-test help
 .DEFAULT_GOAL := help
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
 
 # Create the venv when missing, and `pip install -e <target>` only when setup.py or
 # requirements/*.txt changed since the last install (a stamp keeps their hash).
@@ -46,10 +48,13 @@ install-test:
 	$(call install_into_venv,.[test],test)
 
 run: install
-	@$(BIN)/openlima-stack run
+	@PORT=$(PORT) $(BIN)/openlima-stack run
 
 test: install-test
 	@$(BIN)/openlima-stack test $(TESTS)
+
+site: install
+	$(BIN)/openlima-site build --source http://127.0.0.1:$(PORT) --out site/dist
 
 lint: install-test
 	$(BIN)/ruff check ckanext-openlima ckanext-limahonesta ckanext-limaactiva site stack tests

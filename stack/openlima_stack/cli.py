@@ -2,7 +2,6 @@
 
     openlima-stack run                 # serve the portal (PORT, default 5000)
     openlima-stack test [pytest args]  # run the test suite on the test database
-    openlima-stack production-ini OUT  # render the production ini (Docker entrypoint)
 """
 from __future__ import annotations
 
@@ -220,15 +219,6 @@ def command_test(args: argparse.Namespace) -> int:
         services.stop()
 
 
-def command_production_ini(args: argparse.Namespace) -> int:
-    try:
-        path = config.write_production_ini(Path(args.output))
-    except ValueError as error:
-        raise StackError(str(error)) from error
-    say(f"Escrito {path}")
-    return 0
-
-
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="openlima-stack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -236,8 +226,6 @@ def main(argv: Optional[list[str]] = None) -> int:
     commands.add_parser("run", help="servir el portal con datos de demostración")
     test = commands.add_parser("test", help="ejecutar las pruebas (argumentos para pytest)")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    production = commands.add_parser("production-ini", help="escribir el ini de producción")
-    production.add_argument("output")
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["test"]:
         # everything after `test` belongs to pytest, options included
@@ -247,8 +235,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     else:
         args = parser.parse_args(argv)
     install_signal_handlers()
-    handler = {"run": command_run, "test": command_test,
-               "production-ini": command_production_ini}[args.command]
+    handler = {"run": command_run, "test": command_test}[args.command]
     try:
         return handler(args)
     except StackError as error:

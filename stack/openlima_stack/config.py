@@ -18,7 +18,19 @@ from typing import Mapping, Optional
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = ROOT / "config"
 SEARCH_PLUGIN = "openlima_search"
-SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET")
+# name in secrets.json -> how to generate it. token_urlsafe/token_hex have no '%', which
+# ini interpolation would read as a reference.
+SECRET_GENERATORS = {
+    "SECRET_KEY": lambda: secrets.token_urlsafe(32),
+    "JWT_SECRET": lambda: secrets.token_urlsafe(32),
+    "LIMAHONESTA_PEPPER": lambda: secrets.token_urlsafe(48),
+    "LIMAACTIVA_DNI_HMAC_KEY": lambda: secrets.token_hex(32),
+}
+# plugin -> (ini option, secret) for the secrets only one plugin reads
+PLUGIN_SECRETS = {
+    "limahonesta": ("ckanext.limahonesta.pepper", "LIMAHONESTA_PEPPER"),
+    "limaactiva": ("ckanext.limaactiva.dni_hmac_key", "LIMAACTIVA_DNI_HMAC_KEY"),
+}
 DEV_DATABASE = "openlima"
 TEST_DATABASE = "openlima_test"
 TEST_REDIS_DB = 1
@@ -57,11 +69,10 @@ def load_or_create_secrets(directory: Path) -> dict[str, str]:
     stored: dict[str, str] = {}
     if path.exists():
         stored = json.loads(path.read_text())
-    missing = [name for name in SECRET_NAMES if not stored.get(name)]
+    missing = [name for name in SECRET_GENERATORS if not stored.get(name)]
     if missing:
         for name in missing:
-            # token_urlsafe has no '%', which ini interpolation would read as a reference
-            stored[name] = secrets.token_urlsafe(32)
+            stored[name] = SECRET_GENERATORS[name]()
         write_private(path, json.dumps(stored, indent=2) + "\n")
     return stored
 
@@ -146,8 +157,12 @@ def development_settings(*, secrets_: Mapping[str, str], database_url: str, redi
         "ckan.storage_path": str(storage_path),
     }
     dev_ini = CONFIG_DIR / "development.ini"
+    plugins = enabled_plugins(dev_ini, environ)
+    for plugin, (option, name) in PLUGIN_SECRETS.items():
+        if plugin in plugins:
+            settings[option] = secrets_[name]
     if environ.get("CKAN_SOLR_URL"):
-        settings["ckan.plugins"] = " ".join(enabled_plugins(dev_ini, environ))
+        settings["ckan.plugins"] = " ".join(plugins)
     return settings
 
 
@@ -168,36 +183,3 @@ def write_development_ini(directory: Path, *, database_url: str, redis_url: str,
         "Secrets come from secrets.json next to this file; services from the stack.",
     ))
     return path
-
-
-def write_production_ini(output: Path, environ: Optional[Mapping[str, str]] = None) -> Path:
-    """Render the ini a production container runs with (called by the Docker entrypoint).
-
-    URLs are not written: CKAN reads CKAN_SQLALCHEMY_URL, CKAN_REDIS_URL, CKAN_SOLR_URL,
-    CKAN_SITE_URL, CKAN_STORAGE_PATH and CKAN_SITE_ID from the environment itself.
-    Secrets come from CKAN_SECRET_KEY and CKAN_JWT_SECRET (or ``<NAME>_FILE`` pointing
-    at a file holding the value, for Docker secrets).
-    """
-    environ = os.environ if environ is None else environ
-    values = {}
-    for name in ("CKAN_SECRET_KEY", "CKAN_JWT_SECRET"):
-        value = environ.get(name)
-        if not value and environ.get(f"{name}_FILE"):
-            value = Path(environ[f"{name}_FILE"]).read_text().strip()
-        if not value:
-            raise ValueError(f"Falta {name} (o {name}_FILE) en el entorno")
-        values[name] = value
-    settings = {
-        "SECRET_KEY": values["CKAN_SECRET_KEY"],
-        "api_token.jwt.encode.secret": f"string:{values['CKAN_JWT_SECRET']}",
-        "api_token.jwt.decode.secret": f"string:{values['CKAN_JWT_SECRET']}",
-    }
-    production_ini = CONFIG_DIR / "production.ini"
-    if environ.get("CKAN_SOLR_URL"):
-        settings["ckan.plugins"] = " ".join(enabled_plugins(production_ini, environ))
-    output = Path(output)
-    write_private(output, render_ini(
-        production_ini, settings,
-        "Rendered at container start by `openlima-stack production-ini`: never commit.",
-    ))
-    return output

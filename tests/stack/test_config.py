@@ -45,6 +45,9 @@ def test_generated_ini_wires_services_and_keeps_secrets_out_of_git(scratch, clea
     jwt = settings["api_token.jwt.encode.secret"]
     assert len(secret_key) >= 40 and jwt.startswith("string:") and len(jwt) >= 47
     assert settings["api_token.jwt.decode.secret"] == jwt
+    pepper = settings["ckanext.limahonesta.pepper"]
+    assert len(pepper) >= 32
+    assert len(settings["ckanext.limaactiva.dni_hmac_key"]) == 64
     for private in (path, scratch / "secrets.json"):
         assert stat.S_IMODE(private.stat().st_mode) == 0o600
 
@@ -61,10 +64,12 @@ def test_generated_ini_wires_services_and_keeps_secrets_out_of_git(scratch, clea
             text = file.read_bytes()
             assert secret_key.encode() not in text, name
             assert jwt[len("string:"):].encode() not in text, name
+            assert pepper.encode() not in text, name
     for name in ("development.ini", "production.ini", "base.ini"):
         committed = read_app_main(config.CONFIG_DIR / name)
-        assert not {"SECRET_KEY", "api_token.jwt.encode.secret",
-                    "api_token.jwt.decode.secret", "sqlalchemy.url"} & set(committed), name
+        assert not {"SECRET_KEY", "api_token.jwt.encode.secret", "api_token.jwt.decode.secret",
+                    "ckanext.limahonesta.pepper", "ckanext.limaactiva.dni_hmac_key",
+                    "sqlalchemy.url"} & set(committed), name
     ignored = subprocess.run(["git", "check-ignore", "-q", ".openlima/development.ini"],
                              cwd=config.ROOT)
     assert ignored.returncode == 0, ".openlima/ must be gitignored"
@@ -90,20 +95,6 @@ def test_with_solr_the_search_plugin_is_left_out(scratch, clean_environ):
     assert config.SEARCH_PLUGIN in committed
     assert config.SEARCH_PLUGIN not in plugins
     assert plugins == [plugin for plugin in committed if plugin != config.SEARCH_PLUGIN]
-
-
-def test_production_ini_takes_secrets_from_the_environment(scratch, clean_environ):
-    output = scratch / "ckan.ini"
-    with pytest.raises(ValueError, match="CKAN_SECRET_KEY"):
-        config.write_production_ini(output, clean_environ)
-    (scratch / "jwt").write_text("jwt-from-a-docker-secret\n")
-    environ = dict(clean_environ, CKAN_SECRET_KEY="clave-de-sesion",
-                   CKAN_JWT_SECRET_FILE=str(scratch / "jwt"))
-    settings = read_app_main(config.write_production_ini(output, environ))
-    assert settings["use"] == f"config:{config.CONFIG_DIR / 'production.ini'}"
-    assert settings["SECRET_KEY"] == "clave-de-sesion"
-    assert settings["api_token.jwt.encode.secret"] == "string:jwt-from-a-docker-secret"
-    assert "ckan.plugins" not in settings
 
 
 def test_development_and_test_databases_differ(clean_environ):
