@@ -1,14 +1,13 @@
 """Fixtures for the Lima Activa tests: an office, a space whose current phase switches
 everything on, and citizens whose e-mail is confirmed (through the sysadmin action)."""
+
 from __future__ import annotations
 
 import datetime
 
 import pytest
-
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
-
 
 
 def today() -> datetime.date:
@@ -23,7 +22,8 @@ def sysadmin():
 @pytest.fixture
 def office(sysadmin):
     return factories.Organization(
-        name="gerencia-participacion", title="Gerencia de Participación Vecinal",
+        name="gerencia-participacion",
+        title="Gerencia de Participación Vecinal",
         user=sysadmin,
     )
 

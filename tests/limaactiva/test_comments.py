@@ -1,11 +1,11 @@
 """Threads: depth at most 3, a favor / neutral / en contra, edit window, soft delete."""
-from __future__ import annotations
 
-import pytest
-import sqlalchemy as sa
+from __future__ import annotations
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import pytest
+import sqlalchemy as sa
 from ckan.tests.helpers import call_action
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -54,19 +54,26 @@ def test_empty_body_is_a_spanish_error(proposal, citizen):
 def test_author_edits_within_the_window_and_not_after(proposal, citizen):
     created = comment(citizen, proposal)
     edited = call_action(
-        "limaactiva_comment_update", {"user": citizen["name"], "ignore_auth": False},
-        id=created["id"], body="Lo pensé mejor.", alignment="neutral",
+        "limaactiva_comment_update",
+        {"user": citizen["name"], "ignore_auth": False},
+        id=created["id"],
+        body="Lo pensé mejor.",
+        alignment="neutral",
     )
     assert edited["body"] == "Lo pensé mejor." and edited["alignment"] == "neutral"
     model.Session.execute(
-        sa.text("UPDATE limaactiva_comment SET created = created - interval '1 hour' WHERE id = :i"),
+        sa.text(
+            "UPDATE limaactiva_comment SET created = created - interval '1 hour' WHERE id = :i"
+        ),
         {"i": created["id"]},
     )
     model.Session.commit()
     with pytest.raises(tk.ValidationError) as error:
         call_action(
-            "limaactiva_comment_update", {"user": citizen["name"], "ignore_auth": False},
-            id=created["id"], body="Otro cambio.",
+            "limaactiva_comment_update",
+            {"user": citizen["name"], "ignore_auth": False},
+            id=created["id"],
+            body="Otro cambio.",
         )
     assert "plazo para editar" in error.value.error_dict["body"][0]
     thread = call_action("limaactiva_comment_list", proposal_id=proposal["id"])
@@ -79,7 +86,8 @@ def test_only_the_author_edits(proposal, citizen, make_citizen):
         call_action(
             "limaactiva_comment_update",
             {"user": make_citizen()["name"], "ignore_auth": False},
-            id=created["id"], body="Suplantación.",
+            id=created["id"],
+            body="Suplantación.",
         )
 
 
@@ -89,10 +97,12 @@ def test_soft_delete_hides_the_text_but_keeps_the_thread(proposal, citizen, make
     with pytest.raises(tk.NotAuthorized):
         call_action(
             "limaactiva_comment_delete",
-            {"user": make_citizen()["name"], "ignore_auth": False}, id=parent["id"],
+            {"user": make_citizen()["name"], "ignore_auth": False},
+            id=parent["id"],
         )
     call_action(
-        "limaactiva_comment_delete", {"user": citizen["name"], "ignore_auth": False},
+        "limaactiva_comment_delete",
+        {"user": citizen["name"], "ignore_auth": False},
         id=parent["id"],
     )
     thread = call_action("limaactiva_comment_list", proposal_id=proposal["id"])
@@ -111,12 +121,16 @@ def test_the_office_moderates_its_threads(proposal, citizen, sysadmin):
 
     officer = factories.User()
     call_action(
-        "organization_member_create", {"user": sysadmin["name"]},
-        id="gerencia-participacion", username=officer["name"], role="editor",
+        "organization_member_create",
+        {"user": sysadmin["name"]},
+        id="gerencia-participacion",
+        username=officer["name"],
+        role="editor",
     )
     created = comment(citizen, proposal)
     result = call_action(
-        "limaactiva_comment_delete", {"user": officer["name"], "ignore_auth": False},
+        "limaactiva_comment_delete",
+        {"user": officer["name"], "ignore_auth": False},
         id=created["id"],
     )
     assert result["deleted"] is True
@@ -134,6 +148,9 @@ def test_comments_closed_by_phase(make_space, make_proposal, citizen):
 def test_anonymous_cannot_comment(proposal):
     with pytest.raises(tk.NotAuthorized):
         call_action(
-            "limaactiva_comment_create", {"user": "", "ignore_auth": False},
-            proposal_id=proposal["id"], alignment="neutral", body="Hola",
+            "limaactiva_comment_create",
+            {"user": "", "ignore_auth": False},
+            proposal_id=proposal["id"],
+            alignment="neutral",
+            body="Hola",
         )

@@ -1,11 +1,11 @@
 """The e-mail confirmation flow that unlocks proposing, commenting and voting."""
-from __future__ import annotations
 
-import pytest
-import sqlalchemy as sa
+from __future__ import annotations
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import pytest
+import sqlalchemy as sa
 from ckan.tests.helpers import call_action
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "with_request_context")
@@ -26,20 +26,33 @@ def test_token_link_confirms_and_unlocks_voting(app, proposal, make_citizen):
     assert stored and token not in stored
     assert app.get("/participa/confirmar/no-es-un-token").status_code == 400
     with pytest.raises(tk.NotAuthorized):
-        call_action("limaactiva_vote_cast", {"user": user["name"], "ignore_auth": False},
-                    proposal_id=proposal["id"], weight=2)
+        call_action(
+            "limaactiva_vote_cast",
+            {"user": user["name"], "ignore_auth": False},
+            proposal_id=proposal["id"],
+            weight=2,
+        )
     page = app.get(f"/participa/confirmar/{token}")
     assert page.status_code == 200 and "quedó confirmado" in page.body
-    result = call_action("limaactiva_vote_cast", {"user": user["name"], "ignore_auth": False},
-                         proposal_id=proposal["id"], weight=2)
+    result = call_action(
+        "limaactiva_vote_cast",
+        {"user": user["name"], "ignore_auth": False},
+        proposal_id=proposal["id"],
+        weight=2,
+    )
     assert result["weight"] == 2
     # the token is single-use
     assert app.get(f"/participa/confirmar/{token}").status_code == 400
 
 
 def test_changing_the_email_requires_confirming_again(proposal, citizen, sysadmin):
-    call_action("user_patch", {"user": sysadmin["name"]}, id=citizen["id"],
-                email="nuevo@example.org")
+    call_action(
+        "user_patch", {"user": sysadmin["name"]}, id=citizen["id"], email="nuevo@example.org"
+    )
     with pytest.raises(tk.NotAuthorized):
-        call_action("limaactiva_vote_cast", {"user": citizen["name"], "ignore_auth": False},
-                    proposal_id=proposal["id"], weight=2)
+        call_action(
+            "limaactiva_vote_cast",
+            {"user": citizen["name"], "ignore_auth": False},
+            proposal_id=proposal["id"],
+            weight=2,
+        )

@@ -1,11 +1,11 @@
 """Public pages under /participa and /servicios: readable by anyone, forms for logged-in
 participants, no 500 on bad input, voter identities never shown."""
+
 from __future__ import annotations
 
+import ckan.model as model
 import pytest
 import sqlalchemy as sa
-
-import ckan.model as model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
@@ -21,8 +21,12 @@ def auth(user):
 
 def test_anonymous_reads_every_page(app, space, proposal, sysadmin):
     session = call_action(
-        "limaactiva_session_create", {"user": sysadmin["name"]}, space_id=space["id"],
-        title="Asamblea en Lince", modality="in_person", place="Parque Mariscal Castilla",
+        "limaactiva_session_create",
+        {"user": sysadmin["name"]},
+        space_id=space["id"],
+        title="Asamblea en Lince",
+        modality="in_person",
+        place="Parque Mariscal Castilla",
         starts_at="2026-12-05T10:00",
     )
     index = app.get("/participa/")
@@ -55,9 +59,14 @@ def test_anonymous_vote_post_is_refused(app, proposal):
 def test_propose_comment_vote_and_answer_through_the_forms(app, space, citizen, sysadmin):
     response = app.post(
         f"/participa/espacio/{space['name']}/proponer",
-        data={"title": "Iluminar el parque", "body": "Faltan luminarias.", "district": "150135",
-              "theme": "seguridad"},
-        headers=auth(citizen), follow_redirects=False,
+        data={
+            "title": "Iluminar el parque",
+            "body": "Faltan luminarias.",
+            "district": "150135",
+            "theme": "seguridad",
+        },
+        headers=auth(citizen),
+        follow_redirects=False,
     )
     assert response.status_code == 302
     proposal_url = response.headers["Location"]
@@ -65,12 +74,19 @@ def test_propose_comment_vote_and_answer_through_the_forms(app, space, citizen, 
     page = app.get(proposal_url, headers=auth(citizen))
     assert "Iluminar el parque" in page.body and 'name="weight"' in page.body
 
-    voted = app.post(f"/participa/propuesta/{proposal_id}/priorizar", data={"weight": "3"},
-                     headers=auth(citizen), follow_redirects=False)
+    voted = app.post(
+        f"/participa/propuesta/{proposal_id}/priorizar",
+        data={"weight": "3"},
+        headers=auth(citizen),
+        follow_redirects=False,
+    )
     assert voted.status_code == 302
-    commented = app.post(f"/participa/propuesta/{proposal_id}/comentar",
-                         data={"alignment": "a_favor", "body": "Muy necesario de noche."},
-                         headers=auth(citizen), follow_redirects=False)
+    commented = app.post(
+        f"/participa/propuesta/{proposal_id}/comentar",
+        data={"alignment": "a_favor", "body": "Muy necesario de noche."},
+        headers=auth(citizen),
+        follow_redirects=False,
+    )
     assert commented.status_code == 302
     page = app.get(f"/participa/propuesta/{proposal_id}")
     assert "Muy necesario de noche." in page.body
@@ -78,13 +94,21 @@ def test_propose_comment_vote_and_answer_through_the_forms(app, space, citizen, 
     assert "<svg" in page.body and "Historial diario del puntaje" in page.body
 
     officer = factories.UserWithToken()
-    call_action("organization_member_create", {"user": sysadmin["name"]},
-                id="gerencia-participacion", username=officer["name"], role="editor")
+    call_action(
+        "organization_member_create",
+        {"user": sysadmin["name"]},
+        id="gerencia-participacion",
+        username=officer["name"],
+        role="editor",
+    )
     assert "Publicar respuesta" not in app.get(proposal_url, headers=auth(citizen)).body
     assert "Publicar respuesta" in app.get(proposal_url, headers=auth(officer)).body
-    answered = app.post(f"/participa/propuesta/{proposal_id}/responder",
-                        data={"state": "accepted", "answer_text": "Se instalarán en marzo."},
-                        headers=auth(officer), follow_redirects=False)
+    answered = app.post(
+        f"/participa/propuesta/{proposal_id}/responder",
+        data={"state": "accepted", "answer_text": "Se instalarán en marzo."},
+        headers=auth(officer),
+        follow_redirects=False,
+    )
     assert answered.status_code == 302
     assert "Se instalarán en marzo." in app.get(proposal_url).body
 
@@ -99,8 +123,11 @@ def test_bad_form_input_shows_spanish_errors_and_changes_nothing(app, space, pro
     assert "Este campo es obligatorio." in response.body
     assert "Distrito no válido" in response.body
     assert 'role="alert"' in response.body
-    bad_vote = app.post(f"/participa/propuesta/{proposal['id']}/priorizar",
-                        data={"weight": "7"}, headers=auth(citizen))
+    bad_vote = app.post(
+        f"/participa/propuesta/{proposal['id']}/priorizar",
+        data={"weight": "7"},
+        headers=auth(citizen),
+    )
     assert bad_vote.status_code == 400 and "La prioridad debe ser" in bad_vote.body
     model.Session.remove()
     assert model.Session.execute(sa.text("SELECT count(*) FROM limaactiva_proposal")).scalar() == 1
@@ -111,8 +138,11 @@ def test_unconfirmed_user_is_sent_to_confirm(app, space, proposal, make_citizen)
     unconfirmed = make_citizen(confirmed=False)
     page = app.get(f"/participa/propuesta/{proposal['id']}", headers=auth(unconfirmed))
     assert "debe confirmar su correo" in page.body
-    refused = app.post(f"/participa/propuesta/{proposal['id']}/priorizar",
-                       data={"weight": "2"}, headers=auth(unconfirmed))
+    refused = app.post(
+        f"/participa/propuesta/{proposal['id']}/priorizar",
+        data={"weight": "2"},
+        headers=auth(unconfirmed),
+    )
     assert refused.status_code == 403
     profile = app.get("/participa/perfil", headers=auth(unconfirmed))
     assert "Enviarme el enlace de confirmación" in profile.body
@@ -124,8 +154,13 @@ def test_services_directory_search(app, sysadmin, office):
         ("partida-matrimonio", "Matrimonio civil", "in_person"),
     ]:
         call_action(
-            "limaactiva_service_create", {"user": sysadmin["name"]}, name=name, title=title,
-            office=office["name"], channel=channel, requirements="DNI vigente; pago de tasa",
+            "limaactiva_service_create",
+            {"user": sysadmin["name"]},
+            name=name,
+            title=title,
+            office=office["name"],
+            channel=channel,
+            requirements="DNI vigente; pago de tasa",
             url="https://www.munlima.gob.pe/",
         )
     found = call_action("limaactiva_service_list", q="LICENCIA funcionamiento")

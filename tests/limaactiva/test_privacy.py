@@ -1,11 +1,11 @@
 """Who voted, who wrote, e-mails and DNI material never leave the database."""
+
 from __future__ import annotations
 
 import json
 
-import pytest
-
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests.helpers import call_action
 
 DNI_KEY = "limaactiva-test-only-key-0123456789abcdef"
@@ -19,8 +19,12 @@ pytestmark = [
 def test_voter_identity_never_in_api_or_pages(app, proposal, make_citizen):
     voter = make_citizen(fullname="Rosa Quispe Votante", email="rosa.votante@example.org")
     call_action("limaactiva_participant_update", {"user": voter["name"]}, dni="44556677")
-    call_action("limaactiva_vote_cast", {"user": voter["name"], "ignore_auth": False},
-                proposal_id=proposal["id"], weight=3)
+    call_action(
+        "limaactiva_vote_cast",
+        {"user": voter["name"], "ignore_auth": False},
+        proposal_id=proposal["id"],
+        weight=3,
+    )
     secrets = [voter["id"], voter["name"], "Rosa Quispe", "rosa.votante", "44556677"]
     outputs = []
     for action, data in [
@@ -35,8 +39,11 @@ def test_voter_identity_never_in_api_or_pages(app, proposal, make_citizen):
         api = app.get(f"/api/3/action/{action}", query_string=data)
         assert api.status_code == 200
         outputs.append(api.body)
-    for path in (f"/participa/propuesta/{proposal['id']}", "/participa/",
-                 f"/participa/espacio/{proposal['space_id']}"):
+    for path in (
+        f"/participa/propuesta/{proposal['id']}",
+        "/participa/",
+        f"/participa/espacio/{proposal['space_id']}",
+    ):
         outputs.append(app.get(path).body)
     everything = "\n".join(outputs)
     for secret in secrets:
@@ -50,8 +57,9 @@ def test_proposal_author_hidden_unless_opted_in(space, make_citizen):
     context = lambda user: {"user": user["name"], "ignore_auth": False}  # noqa: E731
     base = {"space_id": space["id"], "body": "b", "district": "150101", "theme": "t"}
     hidden = call_action("limaactiva_proposal_create", context(shy), title="A", **base)
-    shown = call_action("limaactiva_proposal_create", context(open_author), title="B",
-                        show_author=True, **base)
+    shown = call_action(
+        "limaactiva_proposal_create", context(open_author), title="B", show_author=True, **base
+    )
     assert hidden["author_public_name"] is None
     assert shown["author_public_name"] == "Autora Pública"
     listed = json.dumps(call_action("limaactiva_proposal_list", space_id=space["id"]))
@@ -59,8 +67,16 @@ def test_proposal_author_hidden_unless_opted_in(space, make_citizen):
 
 
 def test_participant_profile_is_only_ones_own(citizen):
-    mine = call_action("limaactiva_participant_show", {"user": citizen["name"], "ignore_auth": False})
-    assert set(mine) == {"email_confirmed", "dni_declared", "district", "public_name", "show_publicly"}
+    mine = call_action(
+        "limaactiva_participant_show", {"user": citizen["name"], "ignore_auth": False}
+    )
+    assert set(mine) == {
+        "email_confirmed",
+        "dni_declared",
+        "district",
+        "public_name",
+        "show_publicly",
+    }
     with pytest.raises(tk.NotAuthorized):
         call_action("limaactiva_participant_show", {"user": "", "ignore_auth": False})
 
@@ -68,5 +84,8 @@ def test_participant_profile_is_only_ones_own(citizen):
 def test_only_sysadmins_confirm_emails_by_hand(make_citizen):
     citizen, other = make_citizen(), make_citizen(confirmed=False)
     with pytest.raises(tk.NotAuthorized):
-        call_action("limaactiva_participant_confirm",
-                    {"user": citizen["name"], "ignore_auth": False}, user=other["name"])
+        call_action(
+            "limaactiva_participant_confirm",
+            {"user": citizen["name"], "ignore_auth": False},
+            user=other["name"],
+        )

@@ -1,11 +1,11 @@
 """Spaces, phases, sessions, proposals and official answers; who may do what."""
-from __future__ import annotations
 
-import pytest
-import sqlalchemy as sa
+from __future__ import annotations
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import pytest
+import sqlalchemy as sa
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
@@ -18,7 +18,9 @@ def count(table):
 
 
 def test_space_shows_phases_and_switches(space):
-    shown = call_action("limaactiva_space_show", {"user": "", "ignore_auth": False}, id=space["name"])
+    shown = call_action(
+        "limaactiva_space_show", {"user": "", "ignore_auth": False}, id=space["name"]
+    )
     assert shown["current_phase"] == "prioritisation"
     assert shown["proposals_open"] and shown["comments_open"] and shown["votes_open"]
     assert [p["phase_key"] for p in shown["phases"]] == ["information", "prioritisation"]
@@ -32,17 +34,41 @@ def test_space_shows_phases_and_switches(space):
         ({"name": "Con Espacios"}, "name", "minúsculas"),
         ({"title": ""}, "title", "obligatorio"),
         ({"responsible_office": "no-existe"}, "responsible_office", "no existe"),
-        ({"phases": [{"phase_key": "information", "start_date": "2026-13-01",
-                      "end_date": "2026-12-01"}]}, "phases", "AAAA-MM-DD"),
-        ({"phases": [{"phase_key": "information", "start_date": "2026-05-01",
-                      "end_date": "2026-04-01"}]}, "phases", "terminar"),
+        (
+            {
+                "phases": [
+                    {
+                        "phase_key": "information",
+                        "start_date": "2026-13-01",
+                        "end_date": "2026-12-01",
+                    }
+                ]
+            },
+            "phases",
+            "AAAA-MM-DD",
+        ),
+        (
+            {
+                "phases": [
+                    {
+                        "phase_key": "information",
+                        "start_date": "2026-05-01",
+                        "end_date": "2026-04-01",
+                    }
+                ]
+            },
+            "phases",
+            "terminar",
+        ),
     ],
 )
 def test_bad_space_input_is_a_spanish_error_and_creates_nothing(
     sysadmin, office, change, field, fragment
 ):
     data = {
-        "name": "plan-de-movilidad", "title": "Plan de movilidad", "space_type": "plan",
+        "name": "plan-de-movilidad",
+        "title": "Plan de movilidad",
+        "space_type": "plan",
         "responsible_office": office["name"],
     }
     data.update(change)
@@ -56,8 +82,12 @@ def test_only_the_office_creates_spaces(office):
     outsider = factories.User()
     with pytest.raises(tk.NotAuthorized):
         call_action(
-            "limaactiva_space_create", {"user": outsider["name"], "ignore_auth": False},
-            name="x-space", title="X", space_type="plan", responsible_office=office["name"],
+            "limaactiva_space_create",
+            {"user": outsider["name"], "ignore_auth": False},
+            name="x-space",
+            title="X",
+            space_type="plan",
+            responsible_office=office["name"],
         )
     assert count("limaactiva_space") == 0
 
@@ -66,20 +96,35 @@ def test_session_create_and_close_with_attending_organisations(space, proposal, 
     context = {"user": sysadmin["name"], "ignore_auth": False}
     with pytest.raises(tk.ValidationError) as error:
         call_action(
-            "limaactiva_session_create", dict(context), space_id=space["id"],
-            title="Taller", modality="hybrid", starts_at="2026-12-01T18:00",
+            "limaactiva_session_create",
+            dict(context),
+            space_id=space["id"],
+            title="Taller",
+            modality="hybrid",
+            starts_at="2026-12-01T18:00",
         )
     assert set(error.value.error_dict) == {"place", "online_url"}
     session = call_action(
-        "limaactiva_session_create", dict(context), space_id=space["id"],
-        title="Taller vecinal", modality="hybrid", place="Casa de la Juventud",
-        district="150116", online_url="https://meet.example.org/taller",
-        registration_required=True, capacity=80, starts_at="2026-12-01T18:00",
+        "limaactiva_session_create",
+        dict(context),
+        space_id=space["id"],
+        title="Taller vecinal",
+        modality="hybrid",
+        place="Casa de la Juventud",
+        district="150116",
+        online_url="https://meet.example.org/taller",
+        registration_required=True,
+        capacity=80,
+        starts_at="2026-12-01T18:00",
     )
     assert session["closed"] is False and session["capacity"] == 80
     closed = call_action(
-        "limaactiva_session_close", dict(context), id=session["id"],
-        report="Se priorizaron tres propuestas.", attendees_count=57, contributions_count=12,
+        "limaactiva_session_close",
+        dict(context),
+        id=session["id"],
+        report="Se priorizaron tres propuestas.",
+        attendees_count=57,
+        contributions_count=12,
         proposal_ids=[proposal["id"]],
         organisations=[
             {"organisation": "Junta vecinal Lince Norte", "district": "150116", "people": 9},
@@ -89,11 +134,18 @@ def test_session_create_and_close_with_attending_organisations(space, proposal, 
     assert closed["closed"] is True and closed["attendees_count"] == 57
     assert closed["proposal_ids"] == [proposal["id"]]
     assert {o["organisation"] for o in closed["organisations"]} == {
-        "Junta vecinal Lince Norte", "Colectivo Bici Lima"
+        "Junta vecinal Lince Norte",
+        "Colectivo Bici Lima",
     }
     with pytest.raises(tk.ValidationError):
-        call_action("limaactiva_session_close", dict(context), id=session["id"],
-                    report="otra vez", attendees_count=1, contributions_count=1)
+        call_action(
+            "limaactiva_session_close",
+            dict(context),
+            id=session["id"],
+            report="otra vez",
+            attendees_count=1,
+            contributions_count=1,
+        )
     shown = call_action("limaactiva_proposal_show", id=proposal["id"])
     assert shown["sessions"][0]["id"] == session["id"]
     stats = call_action("limaactiva_statistics")
@@ -104,13 +156,22 @@ def test_session_create_and_close_with_attending_organisations(space, proposal, 
 def test_bad_session_close_changes_nothing(space, sysadmin):
     context = {"user": sysadmin["name"], "ignore_auth": False}
     session = call_action(
-        "limaactiva_session_create", dict(context), space_id=space["id"], title="Sesión",
-        modality="online", online_url="https://meet.example.org/s", starts_at="2026-12-01T18:00",
+        "limaactiva_session_create",
+        dict(context),
+        space_id=space["id"],
+        title="Sesión",
+        modality="online",
+        online_url="https://meet.example.org/s",
+        starts_at="2026-12-01T18:00",
     )
     with pytest.raises(tk.ValidationError) as error:
         call_action(
-            "limaactiva_session_close", dict(context), id=session["id"], report="Informe",
-            attendees_count="muchos", contributions_count=1,
+            "limaactiva_session_close",
+            dict(context),
+            id=session["id"],
+            report="Informe",
+            attendees_count="muchos",
+            contributions_count=1,
             organisations=[{"organisation": "X", "district": "999999", "people": 1}],
         )
     assert "entero" in str(error.value.error_dict["attendees_count"])
@@ -123,31 +184,56 @@ def test_proposal_validation_and_phase_gating(make_space, space, citizen):
     context = {"user": citizen["name"], "ignore_auth": False}
     with pytest.raises(tk.ValidationError) as error:
         call_action(
-            "limaactiva_proposal_create", dict(context), space_id=space["id"], title="T",
-            body="B", district="150199", theme="agua",
+            "limaactiva_proposal_create",
+            dict(context),
+            space_id=space["id"],
+            title="T",
+            body="B",
+            district="150199",
+            theme="agua",
         )
     assert "UBIGEO" in error.value.error_dict["district"][0]
     closed = make_space(proposals=False)
     with pytest.raises(tk.ValidationError):
         call_action(
-            "limaactiva_proposal_create", dict(context), space_id=closed["id"], title="T",
-            body="B", district="150101", theme="agua",
+            "limaactiva_proposal_create",
+            dict(context),
+            space_id=closed["id"],
+            title="T",
+            body="B",
+            district="150101",
+            theme="agua",
         )
     assert count("limaactiva_proposal") == 0
 
 
 def test_only_the_responsible_office_answers(proposal, citizen, sysadmin):
     officer, other_officer = factories.User(), factories.User()
-    call_action("organization_member_create", {"user": sysadmin["name"]},
-                id="gerencia-participacion", username=officer["name"], role="editor")
-    factories.Organization(name="otra-gerencia", users=[{"name": other_officer["name"], "capacity": "admin"}])
+    call_action(
+        "organization_member_create",
+        {"user": sysadmin["name"]},
+        id="gerencia-participacion",
+        username=officer["name"],
+        role="editor",
+    )
+    factories.Organization(
+        name="otra-gerencia", users=[{"name": other_officer["name"], "capacity": "admin"}]
+    )
     for user in (citizen, other_officer):
         with pytest.raises(tk.NotAuthorized):
-            call_action("limaactiva_proposal_answer", {"user": user["name"], "ignore_auth": False},
-                        id=proposal["id"], state="accepted", answer_text="Sí")
+            call_action(
+                "limaactiva_proposal_answer",
+                {"user": user["name"], "ignore_auth": False},
+                id=proposal["id"],
+                state="accepted",
+                answer_text="Sí",
+            )
     answered = call_action(
-        "limaactiva_proposal_answer", {"user": officer["name"], "ignore_auth": False},
-        id=proposal["id"], state="accepted", answer_text="Se incluirá en el plan 2027.",
+        "limaactiva_proposal_answer",
+        {"user": officer["name"], "ignore_auth": False},
+        id=proposal["id"],
+        state="accepted",
+        answer_text="Se incluirá en el plan 2027.",
         commitment_milestone_ref="C03-H2",
     )
     assert answered["state"] == "accepted"
@@ -155,35 +241,61 @@ def test_only_the_responsible_office_answers(proposal, citizen, sysadmin):
     assert answered["answer_date"] is not None
     assert answered["commitment_milestone_ref"] == "C03-H2"
     with pytest.raises(tk.ValidationError) as error:
-        call_action("limaactiva_proposal_answer", {"user": officer["name"], "ignore_auth": False},
-                    id=proposal["id"], state="quizas", answer_text="x")
+        call_action(
+            "limaactiva_proposal_answer",
+            {"user": officer["name"], "ignore_auth": False},
+            id=proposal["id"],
+            state="quizas",
+            answer_text="x",
+        )
     assert "Estado de propuesta no válido" in error.value.error_dict["state"][0]
     assert call_action("limaactiva_proposal_show", id=proposal["id"])["state"] == "accepted"
 
 
 def test_organisation_authorship_requires_membership(space, citizen, make_citizen, sysadmin):
-    factories.Organization(name="junta-lince", title="Junta vecinal de Lince",
-                           users=[{"name": citizen["name"], "capacity": "member"}])
+    factories.Organization(
+        name="junta-lince",
+        title="Junta vecinal de Lince",
+        users=[{"name": citizen["name"], "capacity": "member"}],
+    )
     proposal = call_action(
-        "limaactiva_proposal_create", {"user": citizen["name"], "ignore_auth": False},
-        space_id=space["id"], title="Parque", body="Recuperar el parque.", district="150116",
-        theme="áreas verdes", author_organisation="junta-lince",
+        "limaactiva_proposal_create",
+        {"user": citizen["name"], "ignore_auth": False},
+        space_id=space["id"],
+        title="Parque",
+        body="Recuperar el parque.",
+        district="150116",
+        theme="áreas verdes",
+        author_organisation="junta-lince",
     )
     assert proposal["author_organisation"] == "Junta vecinal de Lince"
     with pytest.raises(tk.ValidationError):
         call_action(
             "limaactiva_proposal_create",
             {"user": make_citizen()["name"], "ignore_auth": False},
-            space_id=space["id"], title="Parque", body="x", district="150116",
-            theme="x", author_organisation="junta-lince",
+            space_id=space["id"],
+            title="Parque",
+            body="x",
+            district="150116",
+            theme="x",
+            author_organisation="junta-lince",
         )
 
 
 def test_statistics_aliases_and_counts(proposal, citizen):
-    call_action("limaactiva_vote_cast", {"user": citizen["name"], "ignore_auth": False},
-                proposal_id=proposal["id"], weight=3)
+    call_action(
+        "limaactiva_vote_cast",
+        {"user": citizen["name"], "ignore_auth": False},
+        proposal_id=proposal["id"],
+        weight=3,
+    )
     stats = call_action("limaactiva_statistics", {"user": "", "ignore_auth": False})
     assert stats == call_action("limaactiva_stats_show", {"user": "", "ignore_auth": False})
-    assert (stats["spaces"], stats["proposals"], stats["votes"], stats["voters"],
-            stats["participants"]) == (1, 1, 1, 1, 1)
+    assert (
+        stats["spaces"],
+        stats["proposals"],
+        stats["votes"],
+        stats["voters"],
+        stats["participants"],
+    ) == (1, 1, 1, 1, 1)
     assert stats["proposals_by_district"] == {"150116": 1}

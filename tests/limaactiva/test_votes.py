@@ -1,17 +1,16 @@
 """3/2/1 prioritisation: one vote per person per proposal, changes kept, phase gating,
 score arithmetic, snapshots and the DNI duplicate block."""
+
 from __future__ import annotations
 
 import threading
 
-import pytest
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.tests import factories
+import pytest
+import sqlalchemy as sa
 from ckan.tests.helpers import call_action
+from sqlalchemy.exc import IntegrityError
 
 TEST_DNI_KEY = "limaactiva-test-only-key-0123456789abcdef"
 
@@ -20,8 +19,10 @@ pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
 def vote(user, proposal, weight):
     return call_action(
-        "limaactiva_vote_cast", {"user": user["name"], "ignore_auth": False},
-        proposal_id=proposal["id"], weight=weight,
+        "limaactiva_vote_cast",
+        {"user": user["name"], "ignore_auth": False},
+        proposal_id=proposal["id"],
+        weight=weight,
     )
 
 
@@ -35,8 +36,13 @@ def test_score_counts_and_mean(proposal, make_citizen):
         vote(make_citizen(), proposal, weight)
     score = call_action("limaactiva_proposal_score", id=proposal["id"])
     assert score == {
-        "proposal_id": proposal["id"], "score": 9, "votes": 4,
-        "count_3": 2, "count_2": 1, "count_1": 1, "mean": 2.25,
+        "proposal_id": proposal["id"],
+        "score": 9,
+        "votes": 4,
+        "count_3": 2,
+        "count_2": 1,
+        "count_1": 1,
+        "mean": 2.25,
     }
 
 
@@ -46,9 +52,12 @@ def test_changing_a_vote_keeps_one_row_and_the_history(proposal, citizen):
     assert result["changed"] is True
     again = vote(citizen, proposal, 1)
     assert again["changed"] is False
-    assert rows("SELECT weight FROM limaactiva_vote WHERE proposal_id = :p", p=proposal["id"]) == [(1,)]
+    assert rows("SELECT weight FROM limaactiva_vote WHERE proposal_id = :p", p=proposal["id"]) == [
+        (1,)
+    ]
     history = rows(
-        "SELECT old_weight, new_weight FROM limaactiva_vote_event WHERE proposal_id = :p ORDER BY id",
+        "SELECT old_weight, new_weight FROM limaactiva_vote_event"
+        " WHERE proposal_id = :p ORDER BY id",
         p=proposal["id"],
     )
     assert history == [(None, 3), (3, 1)]
@@ -69,8 +78,10 @@ def test_snapshot_of_the_day_follows_the_votes(proposal, make_citizen):
 def test_dated_snapshots_make_a_history(proposal, make_citizen, sysadmin):
     vote(make_citizen(), proposal, 2)
     call_action(
-        "limaactiva_snapshot_create", {"user": sysadmin["name"]},
-        proposal_id=proposal["id"], snapshot_date="2026-01-15",
+        "limaactiva_snapshot_create",
+        {"user": sysadmin["name"]},
+        proposal_id=proposal["id"],
+        snapshot_date="2026-01-15",
     )
     history = call_action("limaactiva_snapshot_list", proposal_id=proposal["id"])
     assert [s["snapshot_date"] for s in history][0] == "2026-01-15"
@@ -90,7 +101,8 @@ def test_closed_phase_refuses_votes_and_changes_nothing(make_space, make_proposa
 def test_vote_closes_when_the_phase_changes(space, proposal, citizen, sysadmin):
     vote(citizen, proposal, 3)
     call_action(
-        "limaactiva_space_update", {"user": sysadmin["name"]},
+        "limaactiva_space_update",
+        {"user": sysadmin["name"]},
         id=space["id"],
         phases=[{"phase_key": "answer", "start_date": "2020-01-01", "end_date": "2099-12-31"}],
     )
@@ -110,7 +122,12 @@ def test_bad_weight_is_a_spanish_error(proposal, citizen, weight):
 
 def test_anonymous_and_unconfirmed_users_cannot_vote(proposal, make_citizen):
     with pytest.raises(tk.NotAuthorized):
-        call_action("limaactiva_vote_cast", {"user": "", "ignore_auth": False}, proposal_id=proposal["id"], weight=3)
+        call_action(
+            "limaactiva_vote_cast",
+            {"user": "", "ignore_auth": False},
+            proposal_id=proposal["id"],
+            weight=3,
+        )
     unconfirmed = make_citizen(confirmed=False)
     with pytest.raises(tk.NotAuthorized) as error:
         vote(unconfirmed, proposal, 3)
@@ -157,17 +174,17 @@ def _concurrently(calls):
 def test_same_person_voting_twice_at_once_leaves_one_row(proposal, citizen):
     model.Session.remove()
     for round_number in range(3):
-        failures = _concurrently([
-            lambda: vote(citizen, proposal, 3),
-            lambda: vote(citizen, proposal, 2),
-        ])
+        failures = _concurrently(
+            [
+                lambda: vote(citizen, proposal, 3),
+                lambda: vote(citizen, proposal, 2),
+            ]
+        )
         assert failures == []
     found = rows("SELECT weight FROM limaactiva_vote WHERE proposal_id = :p", p=proposal["id"])
     assert len(found) == 1
     final_weight = found[0][0]
-    events = rows(
-        "SELECT old_weight, new_weight FROM limaactiva_vote_event ORDER BY id"
-    )
+    events = rows("SELECT old_weight, new_weight FROM limaactiva_vote_event ORDER BY id")
     # The history is a chain: each change starts where the previous one ended.
     assert events[0][0] is None
     for previous, current in zip(events, events[1:]):
@@ -179,15 +196,21 @@ def test_many_voters_at_once_give_exact_totals(proposal, make_citizen):
     voters = [make_citizen() for _ in range(24)]
     weights = [3, 2, 1] * 8
     model.Session.remove()
-    failures = _concurrently([
-        (lambda user=user, weight=weight: vote(user, proposal, weight))
-        for user, weight in zip(voters, weights)
-    ])
+    failures = _concurrently(
+        [
+            (lambda user=user, weight=weight: vote(user, proposal, weight))
+            for user, weight in zip(voters, weights)
+        ]
+    )
     assert failures == []
     score = call_action("limaactiva_proposal_score", id=proposal["id"])
-    assert (score["votes"], score["score"], score["count_3"], score["count_2"], score["count_1"]) == (
-        24, 48, 8, 8, 8
-    )
+    assert (
+        score["votes"],
+        score["score"],
+        score["count_3"],
+        score["count_2"],
+        score["count_1"],
+    ) == (24, 48, 8, 8, 8)
     snapshot = call_action("limaactiva_snapshot_list", proposal_id=proposal["id"])[-1]
     assert snapshot["score"] == 48 and snapshot["votes"] == 24
 
@@ -224,10 +247,14 @@ def test_dni_declaration_refused_without_a_key(citizen):
 
 def test_a_users_own_vote_is_only_shown_to_them(proposal, citizen, make_citizen):
     vote(citizen, proposal, 2)
-    mine = call_action("limaactiva_vote_show", {"user": citizen["name"]}, proposal_id=proposal["id"])
+    mine = call_action(
+        "limaactiva_vote_show", {"user": citizen["name"]}, proposal_id=proposal["id"]
+    )
     other = call_action(
         "limaactiva_vote_show", {"user": make_citizen()["name"]}, proposal_id=proposal["id"]
     )
     assert mine["weight"] == 2 and other["weight"] is None
     with pytest.raises(tk.NotAuthorized):
-        call_action("limaactiva_vote_show", {"user": "", "ignore_auth": False}, proposal_id=proposal["id"])
+        call_action(
+            "limaactiva_vote_show", {"user": "", "ignore_auth": False}, proposal_id=proposal["id"]
+        )

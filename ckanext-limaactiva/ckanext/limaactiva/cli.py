@@ -1,11 +1,11 @@
 """``ckan limaactiva ...`` commands."""
+
 from __future__ import annotations
 
 import secrets
 
-import click
-
 import ckan.plugins.toolkit as tk
+import click
 
 __all__ = ["limaactiva"]
 

@@ -1,4 +1,5 @@
 """Template helpers of Lima Activa."""
+
 from __future__ import annotations
 
 from typing import Any

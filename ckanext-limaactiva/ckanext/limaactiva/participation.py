@@ -2,6 +2,7 @@
 
 Kept free of request state: every function receives what it needs.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -9,17 +10,16 @@ import hashlib
 import hmac
 from typing import Any
 
-import sqlalchemy as sa
-
 import ckan.authz as authz  # not re-exported by the toolkit; stable since CKAN 2.0
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 
 from ckanext.limaactiva.districts import DISTRICTS
 from ckanext.limaactiva.model import (
     Comment,
-    ParticipationSession,
     Participant,
+    ParticipationSession,
     Phase,
     Proposal,
     Space,

@@ -1,5 +1,6 @@
 """Lima Activa: participation spaces, sessions, proposals, threads, 3/2/1 prioritisation
 and the municipal services directory."""
+
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 

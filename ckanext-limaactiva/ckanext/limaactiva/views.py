@@ -1,13 +1,13 @@
 """Public pages of Lima Activa: ``/participa`` (spaces, sessions, proposals, threads) and
 ``/servicios`` (services directory). They work without JavaScript: every form posts
 and redirects back, and errors are shown on the same page."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
-
 import ckan.plugins.toolkit as tk
+from flask import Blueprint
 
 __all__ = ["participa", "servicios"]
 
@@ -58,8 +58,9 @@ def index():
     )
 
 
-def _render_space(name: str, errors: list[str] | None = None, form: dict | None = None,
-                  status: int = 200):
+def _render_space(
+    name: str, errors: list[str] | None = None, form: dict | None = None, status: int = 200
+):
     try:
         space = _action("limaactiva_space_show", {"id": name})
     except tk.ObjectNotFound:
@@ -128,8 +129,9 @@ def session(session_id: str):
 # --------------------------------------------------------------------------- proposals
 
 
-def _render_proposal(proposal_id: str, errors: list[str] | None = None,
-                     form: dict | None = None, status: int = 200):
+def _render_proposal(
+    proposal_id: str, errors: list[str] | None = None, form: dict | None = None, status: int = 200
+):
     try:
         proposal = _action("limaactiva_proposal_show", {"id": proposal_id})
     except tk.ObjectNotFound:
@@ -205,7 +207,9 @@ def comment(proposal_id: str):
     }
     if form.get("parent_id"):
         data["parent_id"] = form["parent_id"]
-    return _post(proposal_id, "limaactiva_comment_create", data, tk._("Su comentario fue publicado."))
+    return _post(
+        proposal_id, "limaactiva_comment_create", data, tk._("Su comentario fue publicado.")
+    )
 
 
 @participa.route("/propuesta/<proposal_id>/comentario/<comment_id>/editar", methods=["POST"])
@@ -252,9 +256,7 @@ def profile():
                 if result["sent"]:
                     tk.h.flash_success(tk._("Le enviamos un enlace de confirmación a su correo."))
                 else:
-                    tk.h.flash_error(
-                        tk._("No se pudo enviar el correo. Inténtelo más tarde.")
-                    )
+                    tk.h.flash_error(tk._("No se pudo enviar el correo. Inténtelo más tarde."))
             else:
                 data = {
                     "district": form.get("district") or None,
@@ -276,7 +278,9 @@ def confirm_email(token: str):
     try:
         _action("limaactiva_email_confirm", {"token": token})
     except tk.ValidationError as error:
-        return tk.render("limaactiva/confirm.html", {"ok": False, "errors": _error_summary(error)}), 400
+        return tk.render(
+            "limaactiva/confirm.html", {"ok": False, "errors": _error_summary(error)}
+        ), 400
     return tk.render("limaactiva/confirm.html", {"ok": True, "errors": []})
 
 

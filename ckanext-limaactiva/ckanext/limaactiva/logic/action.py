@@ -4,26 +4,26 @@ Every action follows one shape: check access, validate with a schema (Spanish me
 do the work in CKAN's transaction, return a dict. Dicts never contain who voted, the
 author's account of a proposal or comment, or any DNI material.
 """
+
 from __future__ import annotations
 
 import datetime
 import secrets
 from typing import Any
 
+import ckan.model as model
+import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
-
-import ckan.model as model
-import ckan.plugins.toolkit as tk
 
 from ckanext.limaactiva import participation as rules
 from ckanext.limaactiva.logic import schema as schemas
 from ckanext.limaactiva.logic.validators import PHASE_KEYS
 from ckanext.limaactiva.model import (
     Comment,
-    ParticipationSession,
     Participant,
+    ParticipationSession,
     Phase,
     Proposal,
     Service,
@@ -260,13 +260,9 @@ def _phase_errors(phases: list[dict]) -> dict[str, str]:
     previous_end = None
     for phase in phases:
         if phase["end_date"] < phase["start_date"]:
-            return {
-                "phases": tk._("Cada fase debe terminar en o después de su fecha de inicio.")
-            }
+            return {"phases": tk._("Cada fase debe terminar en o después de su fecha de inicio.")}
         if previous_end is not None and phase["start_date"] <= previous_end:
-            return {
-                "phases": tk._("Las fases deben ir en orden y no pueden superponerse.")
-            }
+            return {"phases": tk._("Las fases deben ir en orden y no pueden superponerse.")}
         previous_end = phase["end_date"]
     return {}
 
@@ -778,7 +774,9 @@ def limaactiva_vote_cast(context, data_dict):
     if tk.config.get("ckanext.limaactiva.require_dni_to_vote") and not user.sysadmin:
         row = rules.participant(user.id)
         if row is None or not row.dni_hmac:
-            _fail("weight", tk._("Para priorizar debe declarar su DNI en su perfil de participación."))
+            _fail(
+                "weight", tk._("Para priorizar debe declarar su DNI en su perfil de participación.")
+            )
     weight = data["weight"]
     votes = Vote.__table__
     # Serialise the votes of one proposal so that the snapshot below counts every
@@ -811,9 +809,7 @@ def limaactiva_vote_cast(context, data_dict):
         vote_id, old_weight = existing.id, existing.weight
         if old_weight != weight:
             model.Session.execute(
-                votes.update()
-                .where(votes.c.id == vote_id)
-                .values(weight=weight, modified=now)
+                votes.update().where(votes.c.id == vote_id).values(weight=weight, modified=now)
             )
     changed = old_weight != weight
     if changed:
@@ -828,8 +824,12 @@ def limaactiva_vote_cast(context, data_dict):
         )
         _take_snapshot(proposal.id, rules.today())
     _commit(context)
-    return {"proposal_id": proposal.id, "weight": weight, "changed": changed,
-            "score": rules.score_of(proposal.id)}
+    return {
+        "proposal_id": proposal.id,
+        "weight": weight,
+        "changed": changed,
+        "score": rules.score_of(proposal.id),
+    }
 
 
 def limaactiva_vote_show(context, data_dict):

@@ -5,6 +5,7 @@ e-mail address has been confirmed for Lima Activa (see ``participation.is_confir
 Managing a space, its sessions and the official answers belongs to the members (editor or
 admin) of the space's responsible office; sysadmins pass every check (CKAN default).
 """
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
@@ -92,15 +93,11 @@ def limaactiva_session_create(context, data_dict):
 
 
 def limaactiva_session_close(context, data_dict):
-    return _office_member(
-        context, participation.office_of_session((data_dict or {}).get("id"))
-    )
+    return _office_member(context, participation.office_of_session((data_dict or {}).get("id")))
 
 
 def limaactiva_proposal_answer(context, data_dict):
-    return _office_member(
-        context, participation.office_of_proposal((data_dict or {}).get("id"))
-    )
+    return _office_member(context, participation.office_of_proposal((data_dict or {}).get("id")))
 
 
 def limaactiva_service_create(context, data_dict):
@@ -113,9 +110,7 @@ def limaactiva_snapshot_create(context, data_dict):
 
 
 def limaactiva_participant_confirm(context, data_dict):
-    return _refuse(
-        tk._("Solo un administrador del sistema puede confirmar correos manualmente.")
-    )
+    return _refuse(tk._("Solo un administrador del sistema puede confirmar correos manualmente."))
 
 
 def _participant(context, data_dict):
@@ -123,9 +118,7 @@ def _participant(context, data_dict):
     if user is None:
         return _refuse(tk._("Debe iniciar sesión para participar."))
     if not participation.is_confirmed(user):
-        return _refuse(
-            tk._("Para participar debe confirmar su correo electrónico en Lima Activa.")
-        )
+        return _refuse(tk._("Para participar debe confirmar su correo electrónico en Lima Activa."))
     return {"success": True}
 
 
@@ -170,4 +163,6 @@ def limaactiva_comment_delete(context, data_dict):
         office = participation.office_of_proposal(comment.proposal_id)
         if office and participation.is_office_member(user, office):
             return {"success": True}
-    return _refuse(tk._("Solo quien escribió el comentario o la oficina responsable puede eliminarlo."))
+    return _refuse(
+        tk._("Solo quien escribió el comentario o la oficina responsable puede eliminarlo.")
+    )

@@ -1,4 +1,5 @@
 """Input schemas for Lima Activa actions (navl dictionaries of our own validators)."""
+
 from __future__ import annotations
 
 from ckanext.limaactiva.logic import validators as v

@@ -1,4 +1,5 @@
 """Validators for Lima Activa input. Every message is Spanish first (through ``tk._``)."""
+
 from __future__ import annotations
 
 import datetime
@@ -100,9 +101,7 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,99}$")
 def limaactiva_slug(value: Any) -> str:
     if not isinstance(value, str) or not _SLUG.match(value):
         raise tk.Invalid(
-            tk._(
-                "Use de 2 a 100 caracteres: minúsculas sin tildes, números, '-' o '_'."
-            )
+            tk._("Use de 2 a 100 caracteres: minúsculas sin tildes, números, '-' o '_'.")
         )
     return value
 
@@ -172,7 +171,9 @@ def limaactiva_weight(value: Any) -> int:
         weight = 0
     if weight not in WEIGHTS:
         raise tk.Invalid(
-            tk._("La prioridad debe ser 3 (muy prioritario), 2 (prioritario) o 1 (poco prioritario).")
+            tk._(
+                "La prioridad debe ser 3 (muy prioritario), 2 (prioritario) o 1 (poco prioritario)."
+            )
         )
     return weight
 
@@ -193,9 +194,7 @@ limaactiva_modality = _choice(MODALITIES, "Modalidad no válida. Opciones: {opti
 limaactiva_proposal_state = _choice(
     PROPOSAL_STATES, "Estado de propuesta no válido. Opciones: {options}."
 )
-limaactiva_alignment = _choice(
-    ALIGNMENTS, "Postura no válida: use a_favor, neutral o en_contra."
-)
+limaactiva_alignment = _choice(ALIGNMENTS, "Postura no válida: use a_favor, neutral o en_contra.")
 limaactiva_channel = _choice(CHANNELS, "Canal no válido. Opciones: {options}.")
 
 

@@ -4,20 +4,31 @@ Nothing here creates tables: the mapping only describes what the migration made.
 Identifiers of CKAN users and organisations are stored as plain text, never as
 foreign keys into core tables.
 """
+
 from __future__ import annotations
 
 import datetime
 import uuid
 
+import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-import ckan.plugins.toolkit as tk
-
 __all__ = [
-    "Space", "Phase", "ParticipationSession", "SessionOrganisation", "SessionProposal",
-    "Proposal", "Comment", "Vote", "VoteEvent", "Snapshot", "Participant", "Service",
-    "new_id", "utcnow",
+    "Space",
+    "Phase",
+    "ParticipationSession",
+    "SessionOrganisation",
+    "SessionProposal",
+    "Proposal",
+    "Comment",
+    "Vote",
+    "VoteEvent",
+    "Snapshot",
+    "Participant",
+    "Service",
+    "new_id",
+    "utcnow",
 ]
 
 
@@ -45,7 +56,9 @@ class Space(tk.BaseModel, _Timestamps):
     civic_education = sa.Column(sa.UnicodeText, nullable=False, default="")
     commitment_ref = sa.Column(sa.UnicodeText)
     phases = orm.relationship(
-        "Phase", order_by="Phase.position", cascade="all, delete-orphan",
+        "Phase",
+        order_by="Phase.position",
+        cascade="all, delete-orphan",
         back_populates="space",
     )
 
@@ -90,9 +103,7 @@ class ParticipationSession(tk.BaseModel, _Timestamps):
 class SessionOrganisation(tk.BaseModel):
     __tablename__ = "limaactiva_session_organisation"
     id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
-    session_id = sa.Column(
-        sa.UnicodeText, sa.ForeignKey("limaactiva_session.id"), nullable=False
-    )
+    session_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_session.id"), nullable=False)
     organisation = sa.Column(sa.UnicodeText, nullable=False)
     district = sa.Column(sa.UnicodeText, nullable=False)
     people = sa.Column(sa.Integer, nullable=False)
@@ -100,9 +111,7 @@ class SessionOrganisation(tk.BaseModel):
 
 class SessionProposal(tk.BaseModel):
     __tablename__ = "limaactiva_session_proposal"
-    session_id = sa.Column(
-        sa.UnicodeText, sa.ForeignKey("limaactiva_session.id"), primary_key=True
-    )
+    session_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_session.id"), primary_key=True)
     proposal_id = sa.Column(
         sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), primary_key=True
     )
@@ -130,9 +139,7 @@ class Proposal(tk.BaseModel, _Timestamps):
 class Comment(tk.BaseModel, _Timestamps):
     __tablename__ = "limaactiva_comment"
     id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
-    proposal_id = sa.Column(
-        sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), nullable=False
-    )
+    proposal_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), nullable=False)
     parent_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_comment.id"))
     depth = sa.Column(sa.Integer, nullable=False)
     author_user_id = sa.Column(sa.UnicodeText, nullable=False)
@@ -148,9 +155,7 @@ class Vote(tk.BaseModel, _Timestamps):
         sa.UniqueConstraint("proposal_id", "user_id", name="limaactiva_vote_one_per_person"),
     )
     id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
-    proposal_id = sa.Column(
-        sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), nullable=False
-    )
+    proposal_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), nullable=False)
     user_id = sa.Column(sa.UnicodeText, nullable=False)
     weight = sa.Column(sa.Integer, nullable=False)
 
@@ -168,14 +173,10 @@ class VoteEvent(tk.BaseModel):
 class Snapshot(tk.BaseModel):
     __tablename__ = "limaactiva_snapshot"
     __table_args__ = (
-        sa.UniqueConstraint(
-            "proposal_id", "snapshot_date", name="limaactiva_snapshot_one_per_day"
-        ),
+        sa.UniqueConstraint("proposal_id", "snapshot_date", name="limaactiva_snapshot_one_per_day"),
     )
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
-    proposal_id = sa.Column(
-        sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), nullable=False
-    )
+    proposal_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), nullable=False)
     snapshot_date = sa.Column(sa.Date, nullable=False)
     score = sa.Column(sa.Integer, nullable=False)
     count_3 = sa.Column(sa.Integer, nullable=False)

@@ -5,9 +5,9 @@ Revises:
 Create Date: 2026-11-27 02:30:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "3a7c5e9b1d20"
@@ -44,9 +44,11 @@ def upgrade():
         "limaactiva_phase",
         sa.Column("id", sa.UnicodeText, primary_key=True),
         sa.Column(
-            "space_id", sa.UnicodeText,
+            "space_id",
+            sa.UnicodeText,
             sa.ForeignKey("limaactiva_space.id", ondelete="CASCADE"),
-            nullable=False, index=True,
+            nullable=False,
+            index=True,
         ),
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("phase_key", sa.UnicodeText, nullable=False),
@@ -62,9 +64,11 @@ def upgrade():
         "limaactiva_session",
         sa.Column("id", sa.UnicodeText, primary_key=True),
         sa.Column(
-            "space_id", sa.UnicodeText,
+            "space_id",
+            sa.UnicodeText,
             sa.ForeignKey("limaactiva_space.id", ondelete="CASCADE"),
-            nullable=False, index=True,
+            nullable=False,
+            index=True,
         ),
         sa.Column("title", sa.UnicodeText, nullable=False),
         sa.Column("description", sa.UnicodeText, nullable=False, server_default=""),
@@ -92,9 +96,11 @@ def upgrade():
         "limaactiva_session_organisation",
         sa.Column("id", sa.UnicodeText, primary_key=True),
         sa.Column(
-            "session_id", sa.UnicodeText,
+            "session_id",
+            sa.UnicodeText,
             sa.ForeignKey("limaactiva_session.id", ondelete="CASCADE"),
-            nullable=False, index=True,
+            nullable=False,
+            index=True,
         ),
         sa.Column("organisation", sa.UnicodeText, nullable=False),
         sa.Column("district", sa.UnicodeText, nullable=False),
@@ -105,9 +111,11 @@ def upgrade():
         "limaactiva_proposal",
         sa.Column("id", sa.UnicodeText, primary_key=True),
         sa.Column(
-            "space_id", sa.UnicodeText,
+            "space_id",
+            sa.UnicodeText,
             sa.ForeignKey("limaactiva_space.id", ondelete="CASCADE"),
-            nullable=False, index=True,
+            nullable=False,
+            index=True,
         ),
         sa.Column("author_user_id", sa.UnicodeText, nullable=False),
         sa.Column("author_organisation", sa.UnicodeText),
@@ -127,12 +135,14 @@ def upgrade():
     op.create_table(
         "limaactiva_session_proposal",
         sa.Column(
-            "session_id", sa.UnicodeText,
+            "session_id",
+            sa.UnicodeText,
             sa.ForeignKey("limaactiva_session.id", ondelete="CASCADE"),
             primary_key=True,
         ),
         sa.Column(
-            "proposal_id", sa.UnicodeText,
+            "proposal_id",
+            sa.UnicodeText,
             sa.ForeignKey("limaactiva_proposal.id", ondelete="CASCADE"),
             primary_key=True,
         ),
@@ -141,12 +151,15 @@ def upgrade():
         "limaactiva_comment",
         sa.Column("id", sa.UnicodeText, primary_key=True),
         sa.Column(
-            "proposal_id", sa.UnicodeText,
+            "proposal_id",
+            sa.UnicodeText,
             sa.ForeignKey("limaactiva_proposal.id", ondelete="CASCADE"),
-            nullable=False, index=True,
+            nullable=False,
+            index=True,
         ),
         sa.Column(
-            "parent_id", sa.UnicodeText,
+            "parent_id",
+            sa.UnicodeText,
             sa.ForeignKey("limaactiva_comment.id", ondelete="CASCADE"),
         ),
         sa.Column("depth", sa.Integer, nullable=False),
@@ -166,9 +179,11 @@ def upgrade():
         "limaactiva_vote",
         sa.Column("id", sa.UnicodeText, primary_key=True),
         sa.Column(
-            "proposal_id", sa.UnicodeText,
+            "proposal_id",
+            sa.UnicodeText,
             sa.ForeignKey("limaactiva_proposal.id", ondelete="CASCADE"),
-            nullable=False, index=True,
+            nullable=False,
+            index=True,
         ),
         sa.Column("user_id", sa.UnicodeText, nullable=False),
         sa.Column("weight", sa.Integer, nullable=False),
@@ -180,9 +195,11 @@ def upgrade():
         "limaactiva_vote_event",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column(
-            "vote_id", sa.UnicodeText,
+            "vote_id",
+            sa.UnicodeText,
             sa.ForeignKey("limaactiva_vote.id", ondelete="CASCADE"),
-            nullable=False, index=True,
+            nullable=False,
+            index=True,
         ),
         sa.Column("proposal_id", sa.UnicodeText, nullable=False, index=True),
         sa.Column("old_weight", sa.Integer),
@@ -193,7 +210,8 @@ def upgrade():
         "limaactiva_snapshot",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column(
-            "proposal_id", sa.UnicodeText,
+            "proposal_id",
+            sa.UnicodeText,
             sa.ForeignKey("limaactiva_proposal.id", ondelete="CASCADE"),
             nullable=False,
         ),
@@ -202,9 +220,7 @@ def upgrade():
         sa.Column("count_3", sa.Integer, nullable=False),
         sa.Column("count_2", sa.Integer, nullable=False),
         sa.Column("count_1", sa.Integer, nullable=False),
-        sa.UniqueConstraint(
-            "proposal_id", "snapshot_date", name="limaactiva_snapshot_one_per_day"
-        ),
+        sa.UniqueConstraint("proposal_id", "snapshot_date", name="limaactiva_snapshot_one_per_day"),
     )
     op.create_table(
         "limaactiva_participant",
