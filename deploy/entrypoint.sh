@@ -1,0 +1,56 @@
+#!/bin/sh
+# Entrypoint of the Open Lima image (web and worker containers).
+#   web (default): render the ini, wait for PostgreSQL, `ckan db upgrade` (core + plugin
+#                  migrations), optional first sysadmin and demo, then exec gunicorn.
+#   anything else: render the ini and exec it (the worker runs `ckan jobs worker`).
+# Variables: see deploy/openlima.env.example.
+set -eu
+
+: "${CKAN_INI:=/srv/app/run/ckan.ini}"
+export CKAN_INI
+
+python /srv/app/deploy/render_config.py --output "$CKAN_INI"
+
+wait_for_database() {
+    python - <<'PY'
+import os, sys, time
+import psycopg2
+deadline = time.monotonic() + int(os.environ.get("OPENLIMA_DB_WAIT_SECONDS", "90"))
+while True:
+    try:
+        psycopg2.connect(os.environ["CKAN_SQLALCHEMY_URL"], connect_timeout=5).close()
+        break
+    except psycopg2.OperationalError as error:
+        if time.monotonic() > deadline:
+            sys.exit(f"openlima: PostgreSQL no responde: {error}")
+        time.sleep(2)
+PY
+}
+
+ensure_sysadmin() {
+    # Creates the first sysadmin when missing, or just confirms the role: idempotent.
+    [ -n "${CKAN_SYSADMIN_NAME:-}" ] || return 0
+    : "${CKAN_SYSADMIN_PASSWORD:?CKAN_SYSADMIN_PASSWORD es obligatoria si se define CKAN_SYSADMIN_NAME}"
+    : "${CKAN_SYSADMIN_EMAIL:?CKAN_SYSADMIN_EMAIL es obligatoria si se define CKAN_SYSADMIN_NAME}"
+    ckan -c "$CKAN_INI" sysadmin add "$CKAN_SYSADMIN_NAME" --create \
+        "email=$CKAN_SYSADMIN_EMAIL" "password=$CKAN_SYSADMIN_PASSWORD"
+}
+
+if [ "$#" -eq 0 ] || [ "$1" = "web" ]; then
+    wait_for_database
+    ckan -c "$CKAN_INI" db upgrade
+    ensure_sysadmin
+    if [ "${OPENLIMA_LOAD_DEMO:-false}" = "true" ]; then
+        ckan -c "$CKAN_INI" openlima demo load --if-empty
+    fi
+    exec gunicorn \
+        --chdir /srv/app/deploy \
+        --bind "0.0.0.0:5000" \
+        --workers "${GUNICORN_WORKERS:-4}" \
+        --timeout "${GUNICORN_TIMEOUT:-120}" \
+        --forwarded-allow-ips "*" \
+        --access-logfile - \
+        wsgi:application
+fi
+
+exec "$@"
