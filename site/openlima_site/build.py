@@ -201,7 +201,7 @@ def build_site(
         if catalogue is None:
             if source is None:
                 raise BuildError("Falta el origen de los datos (CKAN o un volcado)")
-            catalogue = source.fetch(progress)  # CkanError propagates: nothing written yet
+            catalogue = source.fetch(progress, include_dcat=False)  # CkanError: nothing written
             report.warnings += source.warnings
             ckan_url = ckan_url or source.url
         report.seconds["fetch"] = round(time.perf_counter() - clock, 3)
@@ -232,6 +232,17 @@ def build_site(
             old.get(ds.id, {}).get("hash") != ds.fingerprint for ds in model.datasets
         ) or any(old_id not in live_ids for old_id in old)
 
+        # DCAT copies: fetched (before anything is written) unless no dataset changed.
+        kept_dcat: list[str] = []
+        if source is not None:
+            previous_dcat = state.get("dcat", []) if can_reuse else []
+            if not reindex and previous_dcat and all(
+                    (current / name).is_file() for name in previous_dcat):
+                kept_dcat = previous_dcat
+            else:
+                catalogue.dcat = source.fetch_dcat()
+                progress("dcat", 1, 1)
+
         try:
             clock = time.perf_counter()
             if can_reuse:
@@ -256,6 +267,8 @@ def build_site(
                 }
                 if index % 200 == 0 or index == total:
                     progress("render", index, total)
+            for rel in kept_dcat:
+                writer.keep(rel)
             for rel, key, make in renderer.other_pages():
                 if key is not None:
                     pages_state[rel] = key
@@ -284,6 +297,7 @@ def build_site(
         new_state = {
             "version": STATE_VERSION, "build": new_dir.name, "generator": generator,
             "built_at": stamp, "datasets": datasets_state, "pages": pages_state,
+            "dcat": kept_dcat or sorted(catalogue.dcat),
         }
         tmp_state = state_path.with_name(state_path.name + ".tmp")
         tmp_state.write_text(json.dumps(new_state, ensure_ascii=False), encoding="utf-8")

@@ -62,13 +62,15 @@ def main() -> None:
 @click.option("--out", "out", default="site/dist", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Carpeta del sitio generado.")
 @click.option("--site-url", default="http://127.0.0.1:8080", show_default=True,
-              envvar="OPENLIMA_SITE_URL", help="URL pública del sitio (sitemap, feed, enlaces canónicos).")
+              envvar="OPENLIMA_SITE_URL",
+              help="URL pública del sitio (sitemap, feed, enlaces canónicos).")
 @click.option("--ckan-url", default=None, envvar="OPENLIMA_SITE_CKAN_URL",
               help="URL pública de CKAN para enlaces y descargas (por defecto, --source).")
 @click.option("--base", default="/", show_default=True, help="Ruta base del sitio en el servidor.")
 @click.option("--full", is_flag=True, help="Regenerar todo, sin construcción incremental.")
 @click.option("--no-index", is_flag=True, help="No generar el índice de búsqueda Pagefind.")
-@click.option("--page-size", default=1000, show_default=True, help="Filas por página de package_search.")
+@click.option("--page-size", default=1000, show_default=True,
+              help="Filas por página de package_search.")
 @click.option("--quiet", is_flag=True, help="Sin barra de progreso.")
 def build(source_url, dump_path, out, site_url, ckan_url, base, full, no_index, page_size, quiet):
     """Genera el sitio desde CKAN y lo publica de forma atómica en OUT."""

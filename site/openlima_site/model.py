@@ -146,7 +146,8 @@ class DatasetView:
         self.modified = data.get("metadata_modified") or ""
         self.created = data.get("metadata_created") or ""
         org = data.get("organization") or {}
-        self.organization = {"name": org.get("name", ""), "title": org.get("title") or org.get("name", "")}
+        self.organization = {"name": org.get("name", ""),
+                             "title": org.get("title") or org.get("name", "")}
         self.tags = [t.get("display_name") or t.get("name") for t in data.get("tags") or []]
         self.license_title = data.get("license_title") or data.get("license_id") or ""
         self.license_url = data.get("license_url") or ""

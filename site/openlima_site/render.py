@@ -85,7 +85,8 @@ class Renderer:
 
     def __init__(self, model: SiteModel, site_url: str, base: str = "/",
                  site_title: str = "Open Lima",
-                 site_description: str = "Datos abiertos de la Municipalidad Metropolitana de Lima."):
+                 site_description: str = (
+                     "Datos abiertos de la Municipalidad Metropolitana de Lima.")):
         self.model = model
         self.site_url = site_url.rstrip("/")
         self.base = base if base.endswith("/") else base + "/"
@@ -95,7 +96,8 @@ class Renderer:
             trim_blocks=False,
             lstrip_blocks=False,
         )
-        self.env.filters.update(date=format_date, rfc3339=_rfc3339, pct=_pct, paragraphs=_paragraphs)
+        self.env.filters.update(
+            date=format_date, rfc3339=_rfc3339, pct=_pct, paragraphs=_paragraphs)
         extras = model.catalogue.extras
         self.plan, self.commitments = self._commitments(extras)
         self.compliance = extras.get("openlima_compliance_summary")
@@ -127,7 +129,8 @@ class Renderer:
                 if plan.get(k)
             )
             plan_view = {
-                "title": _first(plan, "title", "name", default="Plan de Acción de Gobierno Abierto"),
+                "title": _first(plan, "title", "name",
+                                default="Plan de Acción de Gobierno Abierto"),
                 "description": _first(plan, "description", "summary"),
                 "progress": _number(_first(plan, "progress", "progress_percent", default=None)),
                 "period": period,
@@ -262,7 +265,8 @@ class Renderer:
     def search_filters(self) -> list[tuple[str, str, list[str]]]:
         m = self.model
         return [
-            ("oficina", "Oficina", sorted({f.label for f in m.offices.values() if f.datasets}, key=fold)),
+            ("oficina", "Oficina",
+             sorted({f.label for f in m.offices.values() if f.datasets}, key=fold)),
             ("tema", "Tema", sorted({f.label for f in m.themes.values() if f.datasets}, key=fold)),
             ("formato", "Formato", sorted(m.formats)),
             ("distrito", "Distrito", sorted({f.label for f in m.districts.values()}, key=fold)),

@@ -92,8 +92,12 @@ class CkanSource:
             f"CKAN respondió {response.status_code} a {name} en {self.url}: {detail}"
         )
 
-    def fetch(self, progress: Progress = _silent) -> Catalogue:
-        """All public datasets (paged ``package_search``), offices, groups and optional data."""
+    def fetch(self, progress: Progress = _silent, include_dcat: bool = True) -> Catalogue:
+        """All public datasets (paged ``package_search``), offices, groups and optional data.
+
+        ``include_dcat=False`` leaves the DCAT copies out (the builder fetches them only
+        when a dataset changed: at 100 datasets per page they are the slowest part).
+        """
         catalogue = Catalogue()
         start, total = 0, None
         while total is None or start < total:
@@ -124,8 +128,9 @@ class CkanSource:
             if result is not None:
                 catalogue.extras[name] = result
         progress("extras", 1, 1)
-        catalogue.dcat = self.fetch_dcat()
-        progress("dcat", 1, 1)
+        if include_dcat:
+            catalogue.dcat = self.fetch_dcat()
+            progress("dcat", 1, 1)
         return catalogue
 
     def fetch_dcat(self) -> dict[str, str]:

@@ -8,10 +8,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
+from werkzeug.serving import make_server
 
 THEME = "http://publications.europa.eu/resource/authority/data-theme/{}"
 FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/MONTHLY"

@@ -55,7 +55,8 @@ def serious_violations(page, axe_script):
 
 
 def result_titles(page):
-    return page.eval_on_selector_all("#resultados li h2 a", "links => links.map(a => a.textContent)")
+    return page.eval_on_selector_all("#resultados li h2 a",
+                                     "links => links.map(a => a.textContent)")
 
 
 def test_home_search_without_accents_finds_the_accented_dataset(page, static_server, built_site):
@@ -119,7 +120,8 @@ def test_commitments_dashboard_built_from_ckan(page, plan_loaded, tmp_path, serv
     page.wait_for_url("**/compromisos/")
     text = page.locator("main").inner_text()
     assert plan_loaded["plan"]["plan"]["title"] in text
-    approved = [c for c in plan_loaded["plan"]["commitments"] if c.get("stage", "approved") == "approved"]
+    approved = [c for c in plan_loaded["plan"]["commitments"]
+                if c.get("stage", "approved") == "approved"]
     assert approved
     for commitment in plan_loaded["plan"]["commitments"]:
         assert commitment["title"] in text

@@ -126,7 +126,8 @@ def test_atom_feed_parses_with_new_and_updated_datasets(built_site):
                                      built_site["parks"]["title"]])
     for entry in entries:
         assert entry.find(f"{ATOM_NS}id").text.startswith("http://sitio.test/conjuntos/")
-        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry.find(f"{ATOM_NS}updated").text)
+        updated = entry.find(f"{ATOM_NS}updated").text
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", updated)
 
 
 def test_dcat_catalogue_copies(built_site):

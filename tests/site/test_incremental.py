@@ -4,9 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from ckan.tests.helpers import call_action
+from click.testing import CliRunner
 
 pytestmark = pytest.mark.usefixtures("with_plugins")
 
@@ -119,3 +118,31 @@ def test_cli_builds_and_reports_failures_clearly(ckan_server, tmp_path):
     assert "No se pudo conectar con CKAN" in result.output
     assert "no se modificó" in result.output
     assert snapshot(out) == before
+
+
+def test_rebuild_without_changes_writes_nothing_and_reuses_the_index(built_site):
+    out, url = built_site["out"], built_site["server"].url
+    entry = out / "pagefind" / "pagefind-entry.json"
+    inode = entry.stat().st_ino
+    before = snapshot(out)
+
+    report = build(out, url)
+
+    assert report.mode == "incremental"
+    assert report.dataset_pages_rendered == 0
+    assert report.changed == [] and report.removed == []
+    assert snapshot(out) == before
+    assert (out / "catalog.ttl").is_file()
+    assert (out / "pagefind" / "pagefind-entry.json").stat().st_ino == inode  # not re-indexed
+
+
+def test_templates_or_settings_change_forces_a_full_build(built_site):
+    from openlima_site.build import build_site
+    from openlima_site.source import CkanSource
+
+    report = build_site(built_site["out"], "https://datos.example.gob.pe",
+                        source=CkanSource(built_site["server"].url))
+
+    assert report.mode == "full"
+    sitemap = (built_site["out"] / "sitemap.xml").read_text(encoding="utf-8")
+    assert "https://datos.example.gob.pe/conjuntos/" in sitemap and "sitio.test" not in sitemap
