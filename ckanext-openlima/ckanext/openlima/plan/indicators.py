@@ -80,6 +80,10 @@ def _lookup(result: Any, keys: tuple[str, ...]) -> Any:
 
 
 def _attended_ratio(result: dict[str, Any]) -> Optional[float]:
+    """Percent attended: Lima Honesta's ``attended_ratio`` (a fraction), else the counts."""
+    fraction = _number(_lookup(result, ("attended_ratio",)))
+    if fraction is not None:
+        return round(fraction * 100, 1)
     received = _number(_lookup(result, ("received", "reports_received")))
     attended = _number(_lookup(result, ("attended", "reports_attended")))
     if received is None or attended is None or received <= 0:

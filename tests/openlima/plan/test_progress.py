@@ -1,0 +1,106 @@
+"""Progress roll-up (weighted and plain), delayed milestones and the derived status.
+
+Each case is one commitment of a single test plan, so the database is set up once per test.
+"""
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ckan.tests.helpers import call_action
+
+pytestmark = pytest.mark.usefixtures("with_plugins")
+
+PAST = "2020-01-31"
+FUTURE = "2099-12-31"
+
+
+def _m(code, progress, weight=None, status="in_progress", planned_end=FUTURE):
+    data = {"code": code, "title": f"Hito {code}", "planned_start": "2020-01-01",
+            "planned_end": planned_end, "progress": progress, "status": status}
+    if weight is not None:
+        data["weight"] = weight
+    return data
+
+
+def _load_cases(load_plan, make_small_plan, cases: dict[str, list[dict]]) -> dict[str, dict]:
+    document = make_small_plan([])
+    template = document["commitments"][0]
+    document["commitments"] = [
+        dict(template, name=name, code=str(n), milestones=milestones)
+        for n, (name, milestones) in enumerate(cases.items(), start=1)
+    ]
+    load_plan(document)
+    listed = call_action("openlima_commitment_list", plan_id="prueba")
+    return {c["name"]: c for c in listed}
+
+
+def test_progress_roll_up_with_and_without_weights(load_plan, make_small_plan):
+    commitments = _load_cases(load_plan, make_small_plan, {
+        # plain mean: (100 + 50 + 0) / 3
+        "sin-pesos": [_m("A", 100, status="completed"), _m("B", 50), _m("C", 0, status="not_started")],
+        # weighted: (100×3 + 50×1 + 0×1) / 5
+        "con-pesos": [_m("A", 100, 3, "completed"), _m("B", 50, 1), _m("C", 0, 1, "not_started")],
+        # normalised: (80×0.2 + 20×0.3) / 0.5 = 44 (Decidim's unnormalised sum would say 22)
+        "pesos-fraccion": [_m("A", 80, "0.2"), _m("B", 20, "0.3")],
+        # a milestone without weight weighs 1 when others have one: (100×2 + 40) / 3
+        "pesos-parciales": [_m("A", 100, 2, "completed"), _m("B", 40)],
+        # cancelled milestones do not count
+        "con-cancelado": [_m("A", 60), _m("B", 0, status="cancelled", planned_end=PAST)],
+        "sin-hitos": [],
+    })
+    progress = {name: c["progress"] for name, c in commitments.items()}
+    assert progress == {
+        "sin-pesos": 50.0, "con-pesos": 70.0, "pesos-fraccion": 44.0,
+        "pesos-parciales": 80.0, "con-cancelado": 60.0, "sin-hitos": None,
+    }
+    assert commitments["con-pesos"]["suggested_completion"] == "substantial"
+    assert commitments["sin-hitos"]["status"] == "no_milestones"
+
+
+def test_delayed_milestones_and_commitment_status(load_plan, make_small_plan):
+    lima_today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=-5))).date()
+    tomorrow = (lima_today + datetime.timedelta(days=1)).isoformat()
+    commitments = _load_cases(load_plan, make_small_plan, {
+        "mixto": [
+            _m("A", 99, planned_end=PAST),                         # past, below 100 → delayed
+            _m("B", 100, status="completed", planned_end=PAST),    # past but complete
+            _m("C", 10, planned_end=FUTURE),                       # not yet due
+            _m("D", 0, status="cancelled", planned_end=PAST),      # cancelled: never delayed
+        ],
+        "a-tiempo": [_m("A", 10, planned_end=tomorrow)],
+        "completo": [_m("A", 100, status="completed", planned_end=PAST), _m("B", 100, status="completed")],
+        "sin-empezar": [_m("A", 0, status="not_started")],
+    })
+    mixto = commitments["mixto"]
+    assert {m["code"]: m["delayed"] for m in mixto["milestones"]} == {
+        "A": True, "B": False, "C": False, "D": False,
+    }
+    assert mixto["status"] == "delayed" and mixto["delayed_milestones"] == 1
+    assert commitments["a-tiempo"]["status"] == "in_progress"
+    assert commitments["completo"]["status"] == "completed"
+    assert commitments["completo"]["suggested_completion"] == "complete"
+    assert commitments["sin-empezar"]["status"] == "not_started"
+    assert commitments["sin-empezar"]["suggested_completion"] == "not_started"
+
+
+def test_plan_progress_is_the_mean_of_approved_commitments(load_plan, make_small_plan):
+    document = make_small_plan([_m("A", 30)])
+    first = document["commitments"][0]
+    document["commitments"] += [
+        dict(first, name="segundo", code="02", milestones=[_m("A", 90)]),
+        dict(first, name="borrador", code="B", stage="draft_not_adopted", milestones=[_m("A", 0)]),
+    ]
+    load_plan(document)
+    plan = call_action("openlima_plan_show", id="prueba")
+    assert plan["progress"] == 60.0
+    assert plan["approved_count"] == 2 and plan["draft_count"] == 1
+
+
+def test_2022_plan_untouched_is_all_delayed_and_zero(plan_2022):
+    approved = [c for c in plan_2022["commitments"] if c["stage"] == "approved"]
+    assert all(c["progress"] == 0.0 for c in approved)
+    assert all(c["status"] == "delayed" for c in approved)
+    assert plan_2022["progress"] == 0.0
+    assert plan_2022["delayed_milestones"] == 21

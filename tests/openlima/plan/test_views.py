@@ -1,0 +1,127 @@
+"""Public pages, exports and the plan-team form: Spanish, no 500s, nothing changed on bad input."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from ckan.tests import factories
+from ckan.tests.helpers import call_action
+
+pytestmark = pytest.mark.usefixtures("with_plugins")
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="_csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _login(app, user):
+    return {"Authorization": factories.APIToken(user=user["name"])["token"]}
+
+
+def test_dashboard_shows_overall_progress_cards_and_drafts(app, plan_2022):
+    page = app.get("/compromisos").get_data(as_text=True)
+    assert "Primer Plan de Acción de Gobierno Abierto Lima 2022" in page
+    assert "Avance general del plan" in page
+    assert 'role="progressbar"' in page and "0\u00a0%" in page
+    for title in ("OPEN LIMA", "Lima Honesta", "Lima activa", "Lima Digital", "Tracker de denuncias"):
+        assert title in page
+    assert "Con retraso" in page
+    assert "Borradores que no pasaron la validación" in page
+
+
+def test_filters_by_ogp_value_and_sdg_target(app, plan_2022):
+    transparency = app.get("/compromisos?ogp_value=transparency").get_data(as_text=True)
+    assert "OPEN LIMA" in transparency and "Lima Honesta: Plataforma" not in transparency
+    sdg = app.get("/compromisos?sdg_target=10.2").get_data(as_text=True)
+    assert "Lima activa" in sdg and "OPEN LIMA" not in sdg
+    nothing = app.get("/compromisos?sdg_target=99.99").get_data(as_text=True)
+    assert "Ningún compromiso aprobado coincide con el filtro." in nothing
+    hostile = app.get("/compromisos?ogp_value=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert hostile.status_code == 200
+    assert "<script>alert(1)</script>" not in hostile.get_data(as_text=True)
+
+
+def test_commitment_page_timeline_spanish_dates_and_history(app, sysadmin, plan_2022):
+    milestone = next(c for c in plan_2022["commitments"] if c["name"] == "open-lima")["milestones"][0]
+    call_action("openlima_milestone_update", context={"user": sysadmin["name"], "ignore_auth": False},
+                id=milestone["id"], status="completed", actual_end="2022-10-20",
+                reason="Comunicado difundido por redes")
+    page = app.get("/compromisos/open-lima").get_data(as_text=True)
+    assert "Cronograma de hitos" in page
+    assert "15/10/2022" in page and "18/10/2022" in page and "20/10/2022" in page
+    assert "2022-10-15" not in page
+    assert "Con retraso" in page
+    assert "Historial de cambios" in page and "Comunicado difundido por redes" in page
+    assert "No iniciado → Completado" in page or "not_started → completed" in page
+    assert "16.10" in page and "Cultura de silos" in page
+
+
+def test_draft_page_and_missing_pages(app, plan_2022):
+    assert "Promedio de madurez digital" in app.get("/compromisos/lima-digital").get_data(as_text=True)
+    assert app.get("/compromisos/no-existe", status=404).status_code == 404
+    assert app.get("/compromisos?plan=no-existe", status=404).status_code == 404
+
+
+def test_no_plan_loaded_is_404_not_500(app, plan_db):
+    assert app.get("/compromisos", status=404).status_code == 404
+    assert app.get("/compromisos/export.json", status=404).status_code == 404
+
+
+def test_json_export_uses_iso_dates(app, plan_2022):
+    response = app.get("/compromisos/export.json")
+    assert response.mimetype == "application/json"
+    data = response.get_json()
+    assert data["id"] == "lima-2022"
+    open_lima = data["commitments"][0]
+    assert [m["planned_start"] for m in open_lima["milestones"]][:2] == ["2022-10-15", "2022-10-15"]
+    assert open_lima["milestones"][3]["planned_end"] == "2022-11-10"
+
+
+def test_csv_export_has_a_row_per_milestone(app, plan_2022):
+    response = app.get("/compromisos/export.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    milestone_rows = [r for r in rows if r["milestone_code"]]
+    assert len(milestone_rows) == 21
+    assert len(rows) == 23  # plus one row for each draft without milestones
+    d = next(r for r in milestone_rows if r["commitment_name"] == "lima-activa" and r["milestone_code"] == "D")
+    assert (d["planned_start"], d["planned_end"], d["delayed"]) == ("2022-08-08", "2022-11-10", "si")
+
+
+def test_edit_form_is_for_the_plan_team_only(app, plan_2022):
+    url = "/compromisos/open-lima/hitos/C/editar"
+    assert app.get(url, status=403).status_code == 403
+    outsider = factories.User()
+    assert app.get(url, headers=_login(app, outsider), status=403).status_code == 403
+    page = app.get("/compromisos/open-lima").get_data(as_text=True)
+    assert url not in page
+
+
+def test_edit_form_refuses_missing_reason_and_saves_with_one(app, sysadmin, plan_2022):
+    url = "/compromisos/open-lima/hitos/C/editar"
+    headers = _login(app, sysadmin)
+    form = app.get(url, headers=headers)
+    assert "Motivo del cambio (obligatorio)" in form.get_data(as_text=True)
+    token = _csrf(form.get_data(as_text=True))
+    fields = {"_csrf_token": token, "status": "not_started", "progress": "40",
+              "actual_start": "2022-11-08", "actual_end": "", "evidence": "", "reason": ""}
+    refused = app.post(url, data=fields, headers=headers, status=400)
+    text = refused.get_data(as_text=True)
+    assert "No se guardó ningún cambio" in text and "Indique el motivo del cambio." in text
+    assert call_action("openlima_commitment_show", id="open-lima")["milestones"][2]["progress"] == 0
+
+    fields.update(reason="Lanzamiento en curso",
+                  evidence="Nota de prensa | https://www.munlima.gob.pe/noticias/open-lima")
+    saved = app.post(url, data=fields, headers=headers, follow_redirects=False)
+    assert saved.status_code == 302
+    milestone = call_action("openlima_commitment_show", id="open-lima")["milestones"][2]
+    assert milestone["progress"] == 40 and milestone["status"] == "in_progress"
+    assert milestone["actual_start"] == "2022-11-08"
+    assert milestone["evidence"] == [{"url": "https://www.munlima.gob.pe/noticias/open-lima",
+                                      "title": "Nota de prensa"}]
+    page = app.get("/compromisos/open-lima", headers=headers).get_data(as_text=True)
+    assert "/compromisos/open-lima/hitos/C/editar" in page
+    assert "Nota de prensa" in page
