@@ -59,6 +59,9 @@ setup(
             "limahonesta = ckanext.limahonesta.plugin:LimaHonestaPlugin",
             "limaactiva = ckanext.limaactiva.plugin:LimaActivaPlugin",
         ],
+        "ckan.rdf.profiles": [
+            "openlima_dcat_ap_3 = ckanext.openlima.dcat.profile:OpenLimaDCATAP3Profile",
+        ],
         "console_scripts": [
             "openlima = openlima_site.devstack.cli:main",
             "openlima-site = openlima_site.cli:main",

@@ -29,7 +29,8 @@ LANGUAGE_SPANISH = f"{EU_AUTHORITY}/language/SPA"
 ACCESS_PUBLIC = f"{EU_AUTHORITY}/access-right/PUBLIC"
 ACCESS_NON_PUBLIC = f"{EU_AUTHORITY}/access-right/NON_PUBLIC"
 PUBLISHER_LOCAL_AUTHORITY = "http://purl.org/adms/publishertype/LocalAuthority"
-SHA256 = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
+# The MML schema keeps the readable algorithm name; the DCAT profile exports the SPDX URI.
+SHA256 = "sha256"
 MML_HOMEPAGE = "https://www.munlima.gob.pe"
 LIMA_METROPOLITANA = "1501"
 DEFAULT_LICENSE = "cc-by"
@@ -109,6 +110,48 @@ def district_names() -> dict[str, str]:
         for row in csv.DictReader(handle):
             names[row["ubigeo"].strip()] = row["name"].strip()
     return names
+
+
+def _column_type(values: list[str]) -> str:
+    """The MML data-dictionary type that fits every non-empty sample value."""
+    values = [v.strip() for v in values if v and v.strip()]
+    if not values:
+        return "texto"
+
+    def all_match(pattern: str) -> bool:
+        import re
+
+        return all(re.fullmatch(pattern, v) for v in values)
+
+    if all_match(r"-?\d+"):
+        return "entero"
+    if all_match(r"-?\d+[.,]\d+|-?\d+"):
+        return "decimal"
+    if all_match(r"\d{4}-\d{2}-\d{2}"):
+        return "fecha"
+    if all_match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?"):
+        return "fecha_hora"
+    if all(v.lower() in ("si", "sí", "no", "true", "false") for v in values):
+        return "booleano"
+    return "texto"
+
+
+def data_dictionary(entry: dict[str, Any]) -> list[dict[str, str]]:
+    """Columns of the dataset's first CSV file, typed from its rows (empty without CSV)."""
+    import csv
+
+    for resource in entry.get("resources", []):
+        if resource["format"] != "CSV":
+            continue
+        text = (FILES_DIR / resource["file"]).read_text(encoding="utf-8")
+        rows = list(csv.reader(io.StringIO(text)))
+        header, body = rows[0], rows[1:]
+        return [
+            {"column": column, "type": _column_type([row[i] for row in body if i < len(row)]),
+             "description": column.replace("_", " ").capitalize()}
+            for i, column in enumerate(header)
+        ]
+    return []
 
 
 def _iso(value: Any) -> str:
@@ -204,6 +247,9 @@ class _Loader:
                 "type": PUBLISHER_LOCAL_AUTHORITY,
             }],
             "spatial_coverage": self.spatial_coverage(entry.get("districts", [LIMA_METROPOLITANA])),
+            # MML schema: districts by INEI UBIGEO, and a data dictionary for tabular data
+            "spatial_ubigeo": [str(code) for code in entry.get("districts", [LIMA_METROPOLITANA])],
+            "data_dictionary": data_dictionary(entry),
         }
         if entry.get("temporal"):
             data["temporal_coverage"] = [{
