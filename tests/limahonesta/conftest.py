@@ -36,6 +36,31 @@ GOOD_REPORT = {
 }
 
 
+_DB_READY = False
+
+
+@pytest.fixture
+def honesta_db(request):
+    """``clean_db`` once per session (tables + migrations), then only our own rows.
+
+    Emptying every CKAN table before each test costs seconds on this machine; our
+    tests only need the Lima Honesta tables empty (users and organisations they create
+    have unique names).
+    """
+    global _DB_READY
+    if not _DB_READY:
+        request.getfixturevalue("clean_db")
+        _DB_READY = True
+        return
+    import ckan.model as model
+    import sqlalchemy as sa
+    tables = [r[0] for r in model.Session.execute(sa.text(
+        "select tablename from pg_tables where tablename like 'limahonesta%' "
+        "and tablename <> 'limahonesta_alembic_version'"))]
+    model.Session.execute(sa.text("truncate " + ", ".join(f'"{t}"' for t in tables)))
+    model.Session.commit()
+
+
 @pytest.fixture(autouse=True)
 def honesta_config(ckan_config, monkeypatch, tmp_path):
     settings = {
@@ -57,6 +82,33 @@ def honesta_config(ckan_config, monkeypatch, tmp_path):
     throttle.reset()
     yield settings
     throttle.reset()
+
+
+@pytest.fixture
+def all_logs(caplog):
+    """Capture CKAN's, extensions' and werkzeug's log records (they do not propagate)."""
+    import logging
+    names = ("", "ckan", "ckanext", "werkzeug", "flask_wtf")
+    saved = {}
+    for name in names:
+        logger = logging.getLogger(name)
+        saved[name] = logger.level
+        logger.addHandler(caplog.handler)
+        logger.setLevel(logging.DEBUG)
+    # loggers created before CKAN loaded its logging config are disabled by fileConfig;
+    # re-enable them so that nothing any module logs escapes the check
+    disabled = [logger for key, logger in logging.root.manager.loggerDict.items()
+                if isinstance(logger, logging.Logger) and logger.disabled
+                and key.startswith(("ckan", "werkzeug", "flask"))]
+    for logger in disabled:
+        logger.disabled = False
+    yield caplog
+    for logger in disabled:
+        logger.disabled = True
+    for name in names:
+        logger = logging.getLogger(name)
+        logger.removeHandler(caplog.handler)
+        logger.setLevel(saved[name])
 
 
 # --------------------------------------------------------------------------- page helpers
@@ -176,8 +228,10 @@ class Reviewer:
 
 
 @pytest.fixture
-def integrity_org():
-    return factories.Organization(name=INTEGRITY_ORG, title="Unidad de Integridad Institucional")
+def integrity_org(monkeypatch, ckan_config):
+    name = "integridad-" + secrets.token_hex(4)
+    monkeypatch.setitem(ckan_config, "ckanext.limahonesta.integrity_org", name)
+    return factories.Organization(name=name, title="Unidad de Integridad Institucional")
 
 
 def new_browser(app):

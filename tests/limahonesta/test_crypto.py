@@ -17,7 +17,7 @@ import ckan.plugins.toolkit as tk
 
 from .conftest import PEPPER, open_case, submit_report
 
-pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_redis")
+pytestmark = pytest.mark.usefixtures("with_plugins", "honesta_db", "clean_redis")
 
 
 def _crypto():

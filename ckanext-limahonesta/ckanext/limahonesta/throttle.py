@@ -26,7 +26,7 @@ _lock = threading.Lock()
 _global_failures: deque[float] = deque()
 _client_failures: dict[bytes, deque[float]] = defaultdict(deque)
 _process_key = secrets.token_bytes(32)
-_alerted_at = 0.0
+_alerted_at: float | None = None
 
 
 def client_tag(address: str | None) -> bytes:
@@ -83,7 +83,7 @@ def record_failure(tag: bytes | None) -> None:
         _prune(now)
         count = len(_global_failures)
         threshold = tk.config.get("ckanext.limahonesta.guess_alert_threshold")
-        alert = count >= threshold and now - _alerted_at > 60
+        alert = count >= threshold and (_alerted_at is None or now - _alerted_at > 60)
         if alert:
             _alerted_at = now
     if alert:
@@ -102,4 +102,4 @@ def reset() -> None:
     with _lock:
         _global_failures.clear()
         _client_failures.clear()
-        _alerted_at = 0.0
+        _alerted_at = None
