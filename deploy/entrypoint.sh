@@ -6,10 +6,12 @@
 # Variables: see deploy/openlima.env.example.
 set -eu
 
-: "${CKAN_INI:=/srv/app/run/ckan.ini}"
-export CKAN_INI
+: "${OPENLIMA_APP_DIR:=/srv/app}"   # where the image keeps the repository (config/, deploy/)
+: "${CKAN_INI:=$OPENLIMA_APP_DIR/run/ckan.ini}"
+: "${OPENLIMA_CONFIG_DIR:=$OPENLIMA_APP_DIR/config}"
+export CKAN_INI OPENLIMA_CONFIG_DIR
 
-python /srv/app/deploy/render_config.py --output "$CKAN_INI"
+python "$OPENLIMA_APP_DIR/deploy/render_config.py" --output "$CKAN_INI"
 
 wait_for_database() {
     python - <<'PY'
@@ -44,7 +46,7 @@ if [ "$#" -eq 0 ] || [ "$1" = "web" ]; then
         ckan -c "$CKAN_INI" openlima demo load --if-empty
     fi
     exec gunicorn \
-        --chdir /srv/app/deploy \
+        --chdir "$OPENLIMA_APP_DIR/deploy" \
         --bind "0.0.0.0:5000" \
         --workers "${GUNICORN_WORKERS:-4}" \
         --timeout "${GUNICORN_TIMEOUT:-120}" \

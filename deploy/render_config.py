@@ -76,7 +76,7 @@ level = NOTSET
 formatter = generic
 
 [formatter_generic]
-format = %%(asctime)s %%(levelname)-5.5s [%%(name)s] %%(message)s
+format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
 """
 
 

@@ -240,7 +240,7 @@ def test_entrypoint_migrates_then_serves_ckan_wsgi_app():
     upgrade = ENTRYPOINT.index('ckan -c "$CKAN_INI" db upgrade')
     serve = ENTRYPOINT.index("\n    exec gunicorn")
     assert render < upgrade < serve
-    assert "wsgi:application" in ENTRYPOINT and "--chdir /srv/app/deploy" in ENTRYPOINT
+    assert "wsgi:application" in ENTRYPOINT and '--chdir "$OPENLIMA_APP_DIR/deploy"' in ENTRYPOINT
     assert "openlima demo load --if-empty" in ENTRYPOINT
     wsgi = (DEPLOY / "wsgi.py").read_text()
     assert "from ckan.config.middleware import make_app" in wsgi and "application = make_app(" in wsgi
@@ -294,6 +294,10 @@ def test_renderer_writes_secrets_plugins_and_paths(tmp_path):
     assert ini["ckanext.openlima.vocabularies_dir"] == str(REPO / "config" / "vocabularies")
     assert ini["ckanext.limahonesta.submissions_per_hour"] == "60"
     assert oct((tmp_path / "ckan.ini").stat().st_mode & 0o777) == "0o600"
+    # logging.config.fileConfig reads the format raw: single % signs
+    logging_sections = configparser.RawConfigParser()
+    logging_sections.read(tmp_path / "ckan.ini", encoding="utf-8")
+    assert logging_sections.get("formatter_generic", "format").startswith("%(asctime)s ")
     # secrets not given are generated once and reused on the next start
     pepper = ini["ckanext.limahonesta.pepper"]
     assert len(pepper) >= 40 and ini["ckanext.limaactiva.dni_hmac_key"] != pepper
