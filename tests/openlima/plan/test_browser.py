@@ -1,0 +1,87 @@
+"""/compromisos in headless Chromium: works without JavaScript, filters, timeline, axe-core."""
+from __future__ import annotations
+
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins")]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+REPO = Path(__file__).resolve().parents[3]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def server(plan_2022, app):
+    """The test CKAN, with the 2022 plan loaded, answering on a free local port."""
+    httpd = make_server("127.0.0.1", 0, app.app, threaded=False)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _serious_violations(page) -> list[dict]:
+    if not AXE.exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=REPO, check=True,
+                       capture_output=True)
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        "async () => (await axe.run(document.querySelector('[role=main]'))).violations.map("
+        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def test_dashboard_without_javascript(browser, server):
+    context = browser.new_context(locale="es-PE", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/compromisos")
+    assert page.locator("h1").first.inner_text() == "Primer Plan de Acción de Gobierno Abierto Lima 2022"
+    bars = page.locator("[role=progressbar]")
+    assert bars.count() == 4  # the plan and its three approved commitments
+    assert bars.first.get_attribute("aria-valuetext") == "0\u00a0%"
+    page.select_option("#olp-ogp-value", "transparency")
+    page.click("#olp-filter-submit")
+    page.wait_for_url("**ogp_value=transparency*")
+    cards = page.locator("#olp-approved ~ ul .olp-card h3")
+    assert cards.count() == 1 and "OPEN LIMA" in cards.first.inner_text()
+    cards.first.locator("a").click()
+    page.wait_for_url("**/compromisos/open-lima")
+    rows = page.locator("table.olp-table").first.locator("tbody tr")
+    assert rows.count() == 7
+    first_row = rows.first.inner_text()
+    assert "15/10/2022" in first_row and "18/10/2022" in first_row and "Con retraso" in first_row
+    context.close()
+
+
+def test_dashboard_and_commitment_pages_pass_axe(browser, server):
+    context = browser.new_context(locale="es-PE")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    for path in ("/compromisos", "/compromisos/open-lima", "/compromisos/lima-digital"):
+        page.goto(server + path)
+        assert _serious_violations(page) == [], path
+    assert errors == []
+    context.close()
