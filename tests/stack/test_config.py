@@ -125,10 +125,10 @@ def test_our_plugin_migrations_are_discovered():
     from openlima_stack.ckan_tasks import migration_sources
 
     sources = {source.label: source for source in migration_sources(
-        ["openlima_search", "openlima", "activity", "scheming_datasets"])}
+        ["openlima_search", "activity", "scheming_datasets"])}
     assert sources["ckan"].version_table == "alembic_version"
     assert sources["openlima_search"].ours
     assert sources["openlima_search"].alembic_ini.name == "alembic.ini"
     assert sources["openlima_search"].version_table == "openlima_search_alembic_version"
     assert not sources["activity"].ours  # CKAN's own; `ckan db upgrade` handles it
-    assert "openlima" not in sources and "scheming_datasets" not in sources
+    assert "scheming_datasets" not in sources  # no migrations
