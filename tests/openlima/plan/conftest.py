@@ -82,3 +82,8 @@ def plan_document() -> dict:
 @pytest.fixture
 def make_small_plan():
     return small_plan
+
+
+@pytest.fixture
+def plan_file() -> Path:
+    return PLAN_FILE
