@@ -27,55 +27,53 @@ def test_space_shows_phases_and_switches(space):
     assert shown["phases"][0]["title"] == "Información"
 
 
-@pytest.mark.parametrize(
-    "change, field, fragment",
-    [
-        ({"space_type": "fiesta"}, "space_type", "Tipo de espacio no válido"),
-        ({"name": "Con Espacios"}, "name", "minúsculas"),
-        ({"title": ""}, "title", "obligatorio"),
-        ({"responsible_office": "no-existe"}, "responsible_office", "no existe"),
-        (
-            {
-                "phases": [
-                    {
-                        "phase_key": "information",
-                        "start_date": "2026-13-01",
-                        "end_date": "2026-12-01",
-                    }
-                ]
-            },
-            "phases",
-            "AAAA-MM-DD",
-        ),
-        (
-            {
-                "phases": [
-                    {
-                        "phase_key": "information",
-                        "start_date": "2026-05-01",
-                        "end_date": "2026-04-01",
-                    }
-                ]
-            },
-            "phases",
-            "terminar",
-        ),
-    ],
-)
-def test_bad_space_input_is_a_spanish_error_and_creates_nothing(
-    sysadmin, office, change, field, fragment
-):
-    data = {
-        "name": "plan-de-movilidad",
-        "title": "Plan de movilidad",
-        "space_type": "plan",
-        "responsible_office": office["name"],
-    }
-    data.update(change)
-    with pytest.raises(tk.ValidationError) as error:
-        call_action("limaactiva_space_create", {"user": sysadmin["name"]}, **data)
-    assert fragment in str(error.value.error_dict[field])
-    assert count("limaactiva_space") == 0
+BAD_SPACE_INPUT = [
+    ({"space_type": "fiesta"}, "space_type", "Tipo de espacio no válido"),
+    ({"name": "Con Espacios"}, "name", "minúsculas"),
+    ({"title": ""}, "title", "obligatorio"),
+    ({"responsible_office": "no-existe"}, "responsible_office", "no existe"),
+    (
+        {
+            "phases": [
+                {
+                    "phase_key": "information",
+                    "start_date": "2026-13-01",
+                    "end_date": "2026-12-01",
+                }
+            ]
+        },
+        "phases",
+        "AAAA-MM-DD",
+    ),
+    (
+        {
+            "phases": [
+                {
+                    "phase_key": "information",
+                    "start_date": "2026-05-01",
+                    "end_date": "2026-04-01",
+                }
+            ]
+        },
+        "phases",
+        "terminar",
+    ),
+]
+
+
+def test_bad_space_input_is_a_spanish_error_and_creates_nothing(sysadmin, office):
+    for change, field, fragment in BAD_SPACE_INPUT:
+        data = {
+            "name": "plan-de-movilidad",
+            "title": "Plan de movilidad",
+            "space_type": "plan",
+            "responsible_office": office["name"],
+        }
+        data.update(change)
+        with pytest.raises(tk.ValidationError) as error:
+            call_action("limaactiva_space_create", {"user": sysadmin["name"]}, **data)
+        assert fragment in str(error.value.error_dict[field])
+        assert count("limaactiva_space") == 0
 
 
 def test_only_the_office_creates_spaces(office):

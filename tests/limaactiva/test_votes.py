@@ -111,12 +111,12 @@ def test_vote_closes_when_the_phase_changes(space, proposal, citizen, sysadmin):
     assert rows("SELECT weight FROM limaactiva_vote") == [(3,)]
 
 
-@pytest.mark.parametrize("weight", [0, 4, "tres", "", None, -1])
-def test_bad_weight_is_a_spanish_error(proposal, citizen, weight):
-    with pytest.raises(tk.ValidationError) as error:
-        vote(citizen, proposal, weight)
-    message = " ".join(error.value.error_dict["weight"])
-    assert "prioridad" in message or "obligatorio" in message
+def test_bad_weight_is_a_spanish_error(proposal, citizen):
+    for weight in (0, 4, "tres", "", None, -1, [3]):
+        with pytest.raises(tk.ValidationError) as error:
+            vote(citizen, proposal, weight)
+        message = " ".join(error.value.error_dict["weight"])
+        assert "prioridad" in message or "obligatorio" in message, weight
     assert rows("SELECT count(*) FROM limaactiva_vote") == [(0,)]
 
 

@@ -13,6 +13,7 @@ __all__ = [
     "limaactiva_label",
     "limaactiva_districts",
     "limaactiva_history_chart",
+    "limaactiva_flag_reasons",
 ]
 
 _LABELS = {
@@ -59,3 +60,9 @@ def limaactiva_history_chart(snapshots: list[dict], width: int = 600, height: in
         "baseline": height - margin,
         "margin": margin,
     }
+
+
+def limaactiva_flag_reasons() -> list[tuple[str, str]]:
+    from ckanext.limaactiva.logic.moderation import REASONS
+
+    return [(key, tk._(label)) for key, label in REASONS.items()]

@@ -186,3 +186,31 @@ def district_name(code: str | None) -> str | None:
 
 def iso(value: datetime.date | datetime.datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def audit(
+    actor_id: str | None, action: str, target_type: str, target_id: str, detail: str | None = None
+) -> None:
+    """Append to the internal audit log (same transaction as the act it records)."""
+    from ckanext.limaactiva.model import AuditEntry
+
+    model.Session.add(
+        AuditEntry(
+            actor_user_id=actor_id,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            detail=detail,
+        )
+    )
+
+
+def over_rate_limit(
+    column, user_column, user_id: str, window: datetime.timedelta, limit: int
+) -> bool:
+    """True when the user already made ``limit`` rows of this kind within ``window``."""
+    since = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - window
+    made = model.Session.execute(
+        sa.select(sa.func.count()).where(user_column == user_id, column >= since)
+    ).scalar()
+    return int(made or 0) >= limit

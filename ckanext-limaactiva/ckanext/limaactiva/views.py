@@ -239,6 +239,56 @@ def answer(proposal_id: str):
     return _post(proposal_id, "limaactiva_proposal_answer", data, tk._("Respuesta publicada."))
 
 
+@participa.route("/propuesta/<proposal_id>/reportar", methods=["POST"])
+def flag(proposal_id: str):
+    form = _form()
+    data = {
+        "target_type": form.get("target_type"),
+        "target_id": form.get("target_id"),
+        "reason": form.get("reason"),
+    }
+    if form.get("detail"):
+        data["detail"] = form["detail"]
+    return _post(
+        proposal_id,
+        "limaactiva_flag_create",
+        data,
+        tk._("Gracias. Su reporte será revisado por la oficina responsable."),
+    )
+
+
+# --------------------------------------------------------------------------- moderation
+
+
+@participa.route("/moderacion", methods=["GET", "POST"])
+def moderation():
+    if not tk.current_user.is_authenticated:
+        return tk.redirect_to("user.login")
+    errors: list[str] = []
+    status = 200
+    if tk.request.method == "POST":
+        form = _form()
+        try:
+            _action(
+                "limaactiva_flag_resolve",
+                {
+                    "target_type": form.get("target_type"),
+                    "target_id": form.get("target_id"),
+                    "decision": form.get("decision"),
+                },
+            )
+            tk.h.flash_success(tk._("Decisión registrada."))
+            return tk.redirect_to("limaactiva.moderation")
+        except tk.NotAuthorized as error:
+            errors, status = [str(error) or tk._("No autorizado.")], 403
+        except tk.ObjectNotFound:
+            errors, status = [tk._("Contenido no encontrado.")], 404
+        except tk.ValidationError as error:
+            errors, status = _error_summary(error), 400
+    queue = _action("limaactiva_flag_list", {})
+    return tk.render("limaactiva/moderation.html", {"queue": queue, "errors": errors}), status
+
+
 # --------------------------------------------------------------------------- participant
 
 

@@ -19,6 +19,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ckanext.limaactiva import participation as rules
 from ckanext.limaactiva.logic import schema as schemas
+from ckanext.limaactiva.logic.moderation import (
+    limaactiva_audit_list,
+    limaactiva_flag_create,
+    limaactiva_flag_list,
+    limaactiva_flag_resolve,
+)
 from ckanext.limaactiva.logic.validators import PHASE_KEYS
 from ckanext.limaactiva.model import (
     Comment,
@@ -68,6 +74,10 @@ __all__ = [
     "limaactiva_email_confirm",
     "limaactiva_service_create",
     "limaactiva_service_list",
+    "limaactiva_flag_create",
+    "limaactiva_flag_list",
+    "limaactiva_flag_resolve",
+    "limaactiva_audit_list",
 ]
 
 
@@ -107,11 +117,22 @@ def _space_or_404(id_or_name: Any) -> Space:
     return space
 
 
-def _proposal_or_404(proposal_id: Any) -> Proposal:
+def _proposal_or_404(proposal_id: Any, context: dict | None = None) -> Proposal:
+    """The proposal; a hidden one (under moderation) only for its office's moderators."""
     proposal = rules.find_proposal(proposal_id)
     if proposal is None:
         raise tk.ObjectNotFound(tk._("Propuesta no encontrada."))
+    if proposal.hidden and not _moderates(context, proposal):
+        raise tk.ObjectNotFound(tk._("Propuesta no encontrada."))
     return proposal
+
+
+def _moderates(context: dict | None, proposal: Proposal) -> bool:
+    user = rules.user_object(context or {})
+    if user is None:
+        return False
+    office = rules.office_of_proposal(proposal.id)
+    return bool(office and rules.is_office_member(user, office))
 
 
 def _phase_dict(phase: Phase) -> dict:
@@ -202,6 +223,7 @@ def _proposal_dict(proposal: Proposal, with_score: bool = True) -> dict:
         "answer_date": rules.iso(proposal.answer_date),
         "answer_office": proposal.answer_office,
         "commitment_milestone_ref": proposal.commitment_milestone_ref,
+        "hidden": proposal.hidden,
         "created": rules.iso(proposal.created),
     }
     if with_score:
@@ -221,9 +243,10 @@ def _comment_dict(comment: Comment, viewer: model.User | None = None) -> dict:
         "parent_id": comment.parent_id,
         "depth": comment.depth,
         "alignment": comment.alignment,
-        "body": None if comment.deleted else comment.body,
+        "body": None if comment.deleted or comment.hidden else comment.body,
         "deleted": comment.deleted,
-        "author_public_name": None if comment.deleted else public_name,
+        "hidden": comment.hidden,
+        "author_public_name": None if comment.deleted or comment.hidden else public_name,
         "created": rules.iso(comment.created),
         "modified": rules.iso(comment.modified),
         "editable": bool(mine and not comment.deleted and _within_edit_window(comment)),
@@ -321,6 +344,8 @@ def limaactiva_space_create(context, data_dict):
     )
     model.Session.add(space)
     _apply_phases(space, data.get("phases") or [])
+    model.Session.flush()
+    rules.audit(_user(context).id, "space_created", "space", space.id)
     _commit(context)
     return _space_dict(space)
 
@@ -348,6 +373,7 @@ def limaactiva_space_update(context, data_dict):
             setattr(space, field, data[field])
     if "phases" in data_dict:
         _apply_phases(space, data.get("phases") or [])
+    rules.audit(_user(context).id, "space_updated", "space", space.id)
     _commit(context)
     return _space_dict(space)
 
@@ -460,6 +486,7 @@ def limaactiva_session_close(context, data_dict):
     session.recording_url = data.get("recording_url")
     for proposal_id in sorted(set(proposal_ids)):
         model.Session.add(SessionProposal(session_id=session.id, proposal_id=proposal_id))
+    rules.audit(_user(context).id, "session_closed", "session", session.id)
     for row in data.get("organisations") or []:
         model.Session.add(
             SessionOrganisation(
@@ -520,6 +547,11 @@ def limaactiva_proposal_create(context, data_dict):
     space = _space_or_404(data["space_id"])
     if not rules.switches(space)["proposals_open"]:
         _fail("space_id", tk._("Este espacio no recibe propuestas en la fase actual."))
+    limit = int(tk.config.get("ckanext.limaactiva.max_proposals_per_day"))
+    if rules.over_rate_limit(
+        Proposal.created, Proposal.author_user_id, user.id, datetime.timedelta(days=1), limit
+    ):
+        _fail("title", tk._("Alcanzó el máximo de propuestas por día. Inténtelo mañana."))
     organisation = None
     if data.get("author_organisation"):
         group = rules.is_organisation_member(user, data["author_organisation"])
@@ -562,7 +594,7 @@ def limaactiva_proposal_answer(context, data_dict):
     tk.check_access("limaactiva_proposal_answer", context, data_dict)
     data = _validate(data_dict, schemas.proposal_answer_schema(), context)
     user = _user(context)
-    proposal = _proposal_or_404(data["id"])
+    proposal = _proposal_or_404(data["id"], context)
     space = model.Session.get(Space, proposal.space_id)
     proposal.state = data["state"]
     proposal.answer_text = data["answer_text"]
@@ -571,6 +603,7 @@ def limaactiva_proposal_answer(context, data_dict):
     proposal.answered_by = user.id
     if data.get("commitment_milestone_ref"):
         proposal.commitment_milestone_ref = data["commitment_milestone_ref"]
+    rules.audit(user.id, "proposal_answered", "proposal", proposal.id, data["state"])
     _commit(context)
     return _proposal_dict(proposal)
 
@@ -583,7 +616,7 @@ def limaactiva_proposal_show(context, data_dict):
     """
     tk.check_access("limaactiva_proposal_show", context, data_dict)
     data = _validate(data_dict, schemas.id_schema(), context)
-    proposal = _proposal_or_404(data["id"])
+    proposal = _proposal_or_404(data["id"], context)
     result = _proposal_dict(proposal)
     sessions = (
         model.Session.query(ParticipationSession)
@@ -607,7 +640,7 @@ def limaactiva_proposal_list(context, data_dict):
     """
     tk.check_access("limaactiva_proposal_list", context, data_dict)
     data = _validate(data_dict, schemas.proposal_list_schema(), context)
-    query = model.Session.query(Proposal)
+    query = model.Session.query(Proposal).filter(Proposal.hidden.is_(False))
     if data.get("space_id"):
         query = query.filter(Proposal.space_id == _space_or_404(data["space_id"]).id)
     if data.get("district"):
@@ -628,7 +661,7 @@ def limaactiva_proposal_score(context, data_dict):
     """
     tk.check_access("limaactiva_proposal_score", context, data_dict)
     data = _validate(data_dict, schemas.id_schema(), context)
-    return rules.score_of(_proposal_or_404(data["id"]).id)
+    return rules.score_of(_proposal_or_404(data["id"], context).id)
 
 
 # --------------------------------------------------------------------------- comments
@@ -646,10 +679,17 @@ def limaactiva_comment_create(context, data_dict):
     tk.check_access("limaactiva_comment_create", context, data_dict)
     data = _validate(data_dict, schemas.comment_create_schema(), context)
     user = _user(context)
-    proposal = _proposal_or_404(data["proposal_id"])
+    proposal = _proposal_or_404(data["proposal_id"], context)
     space = model.Session.get(Space, proposal.space_id)
     if not rules.switches(space)["comments_open"]:
         _fail("proposal_id", tk._("Los comentarios están cerrados en la fase actual."))
+    limit = int(tk.config.get("ckanext.limaactiva.max_comments_per_hour"))
+    if rules.over_rate_limit(
+        Comment.created, Comment.author_user_id, user.id, datetime.timedelta(hours=1), limit
+    ):
+        _fail(
+            "body", tk._("Publicó demasiados comentarios en la última hora. Inténtelo más tarde.")
+        )
     depth = 1
     if data.get("parent_id"):
         parent = rules.find_comment(data["parent_id"])
@@ -713,6 +753,9 @@ def limaactiva_comment_delete(context, data_dict):
     if not comment.deleted:
         comment.deleted = True
         comment.deleted_at = utcnow()
+        actor = rules.user_object(context)
+        if actor is not None and actor.id != comment.author_user_id:
+            rules.audit(actor.id, "comment_deleted_by_moderator", "comment", comment.id)
         _commit(context)
     return _comment_dict(comment, rules.user_object(context))
 
@@ -727,7 +770,7 @@ def limaactiva_comment_list(context, data_dict):
     data = _validate(
         data_dict, {"proposal_id": [schemas.required, schemas.v.limaactiva_text]}, context
     )
-    proposal = _proposal_or_404(data["proposal_id"])
+    proposal = _proposal_or_404(data["proposal_id"], context)
     comments = (
         model.Session.query(Comment)
         .filter(Comment.proposal_id == proposal.id)
@@ -767,7 +810,7 @@ def limaactiva_vote_cast(context, data_dict):
     tk.check_access("limaactiva_vote_cast", context, data_dict)
     data = _validate(data_dict, schemas.vote_cast_schema(), context)
     user = _user(context)
-    proposal = _proposal_or_404(data["proposal_id"])
+    proposal = _proposal_or_404(data["proposal_id"], context)
     space = model.Session.get(Space, proposal.space_id)
     if not rules.switches(space)["votes_open"]:
         _fail("weight", tk._("La priorización no está abierta en la fase actual de este espacio."))
@@ -843,7 +886,7 @@ def limaactiva_vote_show(context, data_dict):
         data_dict, {"proposal_id": [schemas.required, schemas.v.limaactiva_text]}, context
     )
     user = _user(context)
-    proposal = _proposal_or_404(data["proposal_id"])
+    proposal = _proposal_or_404(data["proposal_id"], context)
     vote = (
         model.Session.query(Vote)
         .filter(Vote.proposal_id == proposal.id, Vote.user_id == user.id)
@@ -863,7 +906,7 @@ def limaactiva_snapshot_create(context, data_dict):
     data = _validate(data_dict, schemas.snapshot_create_schema(), context)
     on = data.get("snapshot_date") or rules.today()
     if data.get("proposal_id"):
-        ids = [_proposal_or_404(data["proposal_id"]).id]
+        ids = [_proposal_or_404(data["proposal_id"], context).id]
     else:
         ids = [row.id for row in model.Session.query(Proposal.id).order_by(Proposal.created)]
     written = [_take_snapshot(proposal_id, on) for proposal_id in ids]
@@ -881,7 +924,7 @@ def limaactiva_snapshot_list(context, data_dict):
     data = _validate(
         data_dict, {"proposal_id": [schemas.required, schemas.v.limaactiva_text]}, context
     )
-    proposal = _proposal_or_404(data["proposal_id"])
+    proposal = _proposal_or_404(data["proposal_id"], context)
     rows = (
         model.Session.query(Snapshot)
         .filter(Snapshot.proposal_id == proposal.id)

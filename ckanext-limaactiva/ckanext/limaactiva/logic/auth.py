@@ -43,6 +43,10 @@ __all__ = [
     "limaactiva_email_confirm",
     "limaactiva_service_create",
     "limaactiva_service_list",
+    "limaactiva_flag_create",
+    "limaactiva_flag_list",
+    "limaactiva_flag_resolve",
+    "limaactiva_audit_list",
 ]
 
 
@@ -166,3 +170,20 @@ def limaactiva_comment_delete(context, data_dict):
     return _refuse(
         tk._("Solo quien escribió el comentario o la oficina responsable puede eliminarlo.")
     )
+
+
+limaactiva_flag_create = _participant
+limaactiva_flag_list = _logged_in
+
+
+def limaactiva_flag_resolve(context, data_dict):
+    data_dict = data_dict or {}
+    target_id = data_dict.get("target_id")
+    if data_dict.get("target_type") == "comment":
+        comment = participation.find_comment(target_id)
+        target_id = comment.proposal_id if comment else None
+    return _office_member(context, participation.office_of_proposal(target_id))
+
+
+def limaactiva_audit_list(context, data_dict):
+    return _refuse(tk._("Solo un administrador del sistema puede ver el registro de auditoría."))

@@ -27,6 +27,8 @@ __all__ = [
     "Snapshot",
     "Participant",
     "Service",
+    "Flag",
+    "AuditEntry",
     "new_id",
     "utcnow",
 ]
@@ -134,6 +136,7 @@ class Proposal(tk.BaseModel, _Timestamps):
     answer_office = sa.Column(sa.UnicodeText)
     answered_by = sa.Column(sa.UnicodeText)
     commitment_milestone_ref = sa.Column(sa.UnicodeText)
+    hidden = sa.Column(sa.Boolean, nullable=False, default=False)
 
 
 class Comment(tk.BaseModel, _Timestamps):
@@ -147,6 +150,7 @@ class Comment(tk.BaseModel, _Timestamps):
     body = sa.Column(sa.UnicodeText, nullable=False)
     deleted = sa.Column(sa.Boolean, nullable=False, default=False)
     deleted_at = sa.Column(sa.DateTime)
+    hidden = sa.Column(sa.Boolean, nullable=False, default=False)
 
 
 class Vote(tk.BaseModel, _Timestamps):
@@ -207,3 +211,36 @@ class Service(tk.BaseModel, _Timestamps):
     channel = sa.Column(sa.UnicodeText, nullable=False)
     requirements = sa.Column(sa.UnicodeText, nullable=False, default="")
     url = sa.Column(sa.UnicodeText)
+
+
+class Flag(tk.BaseModel):
+    """A participant's report of a proposal or comment (once per person and target)."""
+
+    __tablename__ = "limaactiva_flag"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "target_type", "target_id", "reporter_user_id", name="limaactiva_flag_once_per_user"
+        ),
+    )
+    id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
+    target_type = sa.Column(sa.UnicodeText, nullable=False)
+    target_id = sa.Column(sa.UnicodeText, nullable=False)
+    reporter_user_id = sa.Column(sa.UnicodeText, nullable=False)
+    reason = sa.Column(sa.UnicodeText, nullable=False)
+    detail = sa.Column(sa.UnicodeText)
+    status = sa.Column(sa.UnicodeText, nullable=False, default="pending")
+    created = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    resolved = sa.Column(sa.DateTime)
+
+
+class AuditEntry(tk.BaseModel):
+    """Internal audit log of moderation and official acts (never published)."""
+
+    __tablename__ = "limaactiva_audit"
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    created = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    actor_user_id = sa.Column(sa.UnicodeText)
+    action = sa.Column(sa.UnicodeText, nullable=False)
+    target_type = sa.Column(sa.UnicodeText, nullable=False)
+    target_id = sa.Column(sa.UnicodeText, nullable=False)
+    detail = sa.Column(sa.UnicodeText)
