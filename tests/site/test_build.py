@@ -57,7 +57,7 @@ def test_dataset_page_shows_metadata_resources_and_json_ld(built_site):
     assert ld["url"] == f"http://sitio.test/conjuntos/{ds['name']}/"
 
 
-def test_office_theme_and_district_pages_list_their_datasets(built_site):
+def test_listing_pages_and_no_broken_internal_links(built_site):
     out = built_site["out"]
     office = (out / "oficinas/gerencia-de-educacion/index.html").read_text(encoding="utf-8")
     assert built_site["accented"]["title"] in office and built_site["parks"]["title"] in office
@@ -71,9 +71,8 @@ def test_office_theme_and_district_pages_list_their_datasets(built_site):
     assert built_site["transport"]["title"] not in miraflores
     assert (out / "404.html").exists() and (out / "buscar/index.html").exists()
 
-
-def test_no_broken_internal_links(built_site):
-    out = built_site["out"].resolve()
+    # A crawler over every page: no internal link, asset or fragment points nowhere.
+    out = out.resolve()
     checked = 0
     for page in html_files(out):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
@@ -95,7 +94,7 @@ def test_no_broken_internal_links(built_site):
     assert checked > 100
 
 
-def test_sitemap_is_valid_and_lists_every_page(built_site):
+def test_sitemap_feed_and_dcat_copies(built_site):
     out = built_site["out"]
     root = ET.parse(out / "sitemap.xml").getroot()
     assert root.tag == f"{SITEMAP_NS}urlset"
@@ -115,8 +114,7 @@ def test_sitemap_is_valid_and_lists_every_page(built_site):
     assert "http://sitio.test/" in locs
     assert (out / "robots.txt").read_text().endswith("Sitemap: http://sitio.test/sitemap.xml\n")
 
-
-def test_atom_feed_parses_with_new_and_updated_datasets(built_site):
+    # The Atom feed parses and lists the new and updated datasets.
     feed = ET.parse(built_site["out"] / "feed.atom").getroot()
     assert feed.tag == f"{ATOM_NS}feed"
     entries = feed.findall(f"{ATOM_NS}entry")
@@ -129,9 +127,7 @@ def test_atom_feed_parses_with_new_and_updated_datasets(built_site):
         updated = entry.find(f"{ATOM_NS}updated").text
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", updated)
 
-
-def test_dcat_catalogue_copies(built_site):
-    out = built_site["out"]
+    # Copies of CKAN's DCAT catalogue, without the private dataset.
     ttl = (out / "catalog.ttl").read_text(encoding="utf-8")
     assert "dcat:Catalog" in ttl or "Catalog" in ttl
     assert built_site["accented"]["title"] in ttl
