@@ -101,10 +101,12 @@ def stop_process_group(process: subprocess.Popen, grace: float = 10.0) -> None:
 
 
 def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 180.0) -> bool:
+    # no proxy: an http_proxy in the environment must not intercept 127.0.0.1
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            with opener.open(url, timeout=5) as response:
                 if response.status == 200:
                     return True
         except OSError:
