@@ -156,13 +156,11 @@ class PostgresSearchConnection:
                     for doc, score_value in found]
 
         facets: dict[str, Any] = {}
-        if _truthy(request.get("facet")) and request.get("facet.field"):
+        facet_names = [str(n) for n in as_list(request.get("facet.field"))]
+        if _truthy(request.get("facet")) and facet_names:
             facets = {
                 "facet_queries": {},
-                "facet_fields": {
-                    name: self._facet(session, name, where, params, request)
-                    for name in as_list(request.get("facet.field"))
-                },
+                "facet_fields": self._facets(session, facet_names, where, params, request),
                 "facet_ranges": {},
                 "facet_intervals": {},
                 "facet_heatmaps": {},
@@ -173,32 +171,42 @@ class PostgresSearchConnection:
             "facet_counts": facets,
         }
 
-    def _facet(self, session, name: str, where: str, params: Params, request) -> list[Any]:
+    def _facets(self, session, names: list[str], where: str, params: Params,
+                request) -> dict[str, list[Any]]:
+        """Counts for every facet field in one pass over the matching rows."""
         limit = _int_param(request, "facet.limit", 100)
         mincount = _int_param(request, "facet.mincount", 0)
         by_index = str(request.get("facet.sort", "count")) == "index"
         values = dict(params.values)
-        values["facet_field"] = name
-        values["facet_mincount"] = mincount
-        order = 'value COLLATE "C" ASC' if by_index else 'n DESC, value COLLATE "C" ASC'
-        limit_sql = "" if limit < 0 else f"LIMIT {int(limit)}"
+        values["facet_fields"] = list(dict.fromkeys(names))
         if mincount > 0:
             sql = (
-                f"SELECT value, count(*) AS n FROM {TABLE}, "
-                f"jsonb_array_elements_text(fields -> :facet_field) AS value "
-                f"WHERE {where} GROUP BY value HAVING count(*) >= :facet_mincount "
-                f"ORDER BY {order} {limit_sql}"
+                f"SELECT facet.name, value, count(*) FROM {TABLE}, "
+                f"unnest(CAST(:facet_fields AS text[])) AS facet(name), "
+                f"jsonb_array_elements_text(fields -> facet.name) AS value "
+                f"WHERE {where} GROUP BY facet.name, value"
             )
-        else:
+        else:  # Solr lists values with no match too
             sql = (
-                f"SELECT value, count(*) FILTER (WHERE {where}) AS n FROM {TABLE}, "
-                f"jsonb_array_elements_text(fields -> :facet_field) AS value "
-                f"GROUP BY value ORDER BY {order} {limit_sql}"
+                f"SELECT facet.name, value, count(*) FILTER (WHERE {where}) FROM {TABLE}, "
+                f"unnest(CAST(:facet_fields AS text[])) AS facet(name), "
+                f"jsonb_array_elements_text(fields -> facet.name) AS value "
+                f"GROUP BY facet.name, value"
             )
-        flat: list[Any] = []
-        for value, count in session.execute(sa.text(sql), values):
-            flat += [value, count]
-        return flat
+        counts: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
+        for name, value, count in session.execute(sa.text(sql), values):
+            if count >= mincount:
+                counts[name].append((value, count))
+        result = {}
+        for name, pairs in counts.items():
+            if by_index:
+                pairs.sort(key=lambda pair: pair[0].encode())
+            else:
+                pairs.sort(key=lambda pair: (-pair[1], pair[0].encode()))
+            if limit >= 0:
+                pairs = pairs[:limit]
+            result[name] = [item for pair in pairs for item in pair]
+        return result
 
     # ------------------------------------------------------------ helpers
 
