@@ -134,8 +134,11 @@ def test_assessment_is_kept_apart_from_progress(sysadmin, plan_2022):
 
 
 def test_plan_is_published_as_a_dataset_and_refreshed_on_change(sysadmin, load_plan):
-    factories.Organization(name=TEAM_ORG, title="Subgerencia de Gobierno Digital e Innovación")
     load_plan()
+    with pytest.raises(tk.ObjectNotFound):  # no team organisation yet: nothing published
+        call_action("package_show", id="compromisos-lima-2022")
+    factories.Organization(name=TEAM_ORG, title="Subgerencia de Gobierno Digital e Innovación")
+    assert load_plan()["updated"] == 0  # a reload that changes nothing still publishes once
     dataset = call_action("package_show", id="compromisos-lima-2022")
     assert [r["format"].upper() for r in dataset["resources"]] == ["JSON", "CSV"]
     assert dataset["resources"][0]["url"].endswith("/compromisos/export.json")

@@ -125,3 +125,37 @@ def test_edit_form_refuses_missing_reason_and_saves_with_one(app, sysadmin, plan
     page = app.get("/compromisos/open-lima", headers=headers).get_data(as_text=True)
     assert "/compromisos/open-lima/hitos/C/editar" in page
     assert "Nota de prensa" in page
+
+
+def test_team_forms_record_indicator_values_and_assessments(app, sysadmin, plan_2022):
+    headers = _login(app, sysadmin)
+    page = app.get("/compromisos/open-lima", headers=headers).get_data(as_text=True)
+    assert "Registrar un valor de" in page and "Registrar una evaluación" in page
+    token = _csrf(page)
+    url = "/compromisos/open-lima/indicadores/percepcion-cercania/valores"
+    refused = app.post(url, headers=headers, status=400,
+                       data={"_csrf_token": token, "date": "2023-06-30", "value": "tres", "source": ""})
+    text = refused.get_data(as_text=True)
+    assert "Debe ser un número." in text and "Indique la fuente del valor." in text
+    saved = app.post(url, headers=headers, follow_redirects=False,
+                     data={"_csrf_token": token, "date": "2023-06-30", "value": "4,2",
+                           "source": "Encuesta 2023", "evidence_url": "", "note": ""})
+    assert saved.status_code == 302
+    assessment = app.post("/compromisos/open-lima/evaluaciones", headers=headers, follow_redirects=False,
+                          data={"_csrf_token": token, "assessor": "self", "completion": "limited",
+                                "assessed_on": "2023-01-31", "source": "Autoevaluación de medio término"})
+    assert assessment.status_code == 302
+    commitment = call_action("openlima_commitment_show", id="open-lima")
+    indicator = next(i for i in commitment["indicators"] if i["code"] == "percepcion-cercania")
+    assert [(v["date"], v["value"]) for v in indicator["values"]] == [("2023-06-30", 4.2)]
+    assert commitment["assessments"][0]["completion"] == "limited"
+    public = app.get("/compromisos/open-lima").get_data(as_text=True)
+    assert "Limitado" in public and "Registrar una evaluación" not in public
+
+
+def test_team_forms_refuse_outsiders(app, plan_2022):
+    outsider = factories.User()
+    response = app.post("/compromisos/open-lima/evaluaciones", headers=_login(app, outsider),
+                        data={"assessor": "self"}, status=403)
+    assert response.status_code == 403
+    assert call_action("openlima_commitment_show", id="open-lima")["assessments"] == []

@@ -156,8 +156,12 @@ def _dataset_dict(plan: dict[str, Any], owner_org: str) -> dict[str, Any]:
     }
 
 
-def refresh_dataset(plan_id: str) -> Optional[dict[str, Any]]:
-    """Create or update the plan's dataset; ``None`` when publishing is off or impossible."""
+def refresh_dataset(plan_id: str, only_if_missing: bool = False) -> Optional[dict[str, Any]]:
+    """Create or update the plan's dataset; ``None`` when publishing is off or impossible.
+
+    With ``only_if_missing`` an existing dataset is left as it is (a reload that changed
+    nothing still publishes the plan once its team organisation exists).
+    """
     if not tk.asbool(tk.config.get("ckanext.openlima_plan.publish_dataset", True)):
         return None
     plan_row = pm.Session.get(pm.ActionPlan, plan_id)
@@ -179,6 +183,8 @@ def refresh_dataset(plan_id: str) -> Optional[dict[str, Any]]:
         existing = tk.get_action("package_show")(dict(context), {"id": dataset["name"]})
     except tk.ObjectNotFound:
         return tk.get_action("package_create")(dict(context), dataset)
+    if only_if_missing:
+        return existing
     # keep the resources' ids (and so their URLs in other catalogues) across refreshes
     by_url = {r.get("url"): r["id"] for r in existing.get("resources", [])}
     for resource in dataset["resources"]:
@@ -187,9 +193,9 @@ def refresh_dataset(plan_id: str) -> Optional[dict[str, Any]]:
     return tk.get_action("package_patch")(dict(context), {"id": existing["id"], **dataset})
 
 
-def refresh_dataset_safely(plan_id: str) -> Optional[dict[str, Any]]:
+def refresh_dataset_safely(plan_id: str, only_if_missing: bool = False) -> Optional[dict[str, Any]]:
     try:
-        return refresh_dataset(plan_id)
+        return refresh_dataset(plan_id, only_if_missing)
     except tk.ValidationError as error:
         log.warning("Plan dataset %s not published: %s", dataset_name(plan_id), error.error_dict)
     except Exception:  # noqa: BLE001 - publishing must never break the change itself

@@ -13,6 +13,7 @@ from flask import Blueprint, Response
 import ckan.plugins.toolkit as tk
 
 from ckanext.openlima.plan import dictization, publish
+from ckanext.openlima.plan import vocabulary as vocab
 from ckanext.openlima.plan import model as pm
 from ckanext.openlima.plan.logic.auth import user_can_edit_commitment
 
@@ -81,12 +82,58 @@ def _can_edit(commitment_id: str) -> bool:
     return user_can_edit_commitment(tk.current_user.name, pm.Session.get(pm.Commitment, commitment_id))
 
 
-def commitment(name: str):
-    data = _commitment_or_404(name)
+def _render_commitment(data: dict[str, Any], form_errors: Optional[dict[str, Any]] = None,
+                       form_values: Optional[dict[str, Any]] = None, status: int = 200):
     plan = pm.Session.get(pm.ActionPlan, data["plan_id"])
     return tk.render(
         "openlima_plan/commitment.html",
-        {"commitment": data, "plan": plan, "can_edit": _can_edit(data["id"])},
+        {"commitment": data, "plan": plan, "can_edit": _can_edit(data["id"]),
+         "form_errors": form_errors or {}, "form_values": form_values or {},
+         "assessors": vocab.ASSESSORS, "completion_levels": vocab.COMPLETION_LEVELS},
+    ), status
+
+
+def commitment(name: str):
+    return _render_commitment(_commitment_or_404(name))
+
+
+def _team_post(name: str, form_id: str, action: str, payload_keys: tuple[str, ...],
+               extra: dict[str, Any], success: str, anchor: str):
+    """Run a plan-team form: redirect on success, the page with Spanish errors (400) if not."""
+    data = _commitment_or_404(name)
+    if not _can_edit(data["id"]):
+        return tk.abort(403, tk._("Solo el equipo del plan o un administrador del sistema puede registrar datos."))
+    values = {key: tk.request.form.get(key, "") for key in payload_keys}
+    payload = {key: value for key, value in values.items() if value != ""}
+    try:
+        tk.get_action(action)(_context(), {**payload, **extra})
+    except tk.ValidationError as error:
+        return _render_commitment(data, {form_id: error.error_dict}, {form_id: values}, 400)
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("No autorizado."))
+    tk.h.flash_success(success)
+    return tk.redirect_to("openlima_plan.commitment", name=name, _anchor=anchor)
+
+
+def indicator_value_add(name: str, code: str):
+    data = _commitment_or_404(name)
+    indicator = next((i for i in data.get("indicators", []) if i["code"] == code), None)
+    if indicator is None:
+        return tk.abort(404, tk._("Indicador no encontrado."))
+    return _team_post(
+        name, "indicator-" + code, "openlima_indicator_value_add",
+        ("date", "value", "source", "evidence_url", "note"), {"indicator_id": indicator["id"]},
+        tk._("Valor registrado. Quedó en el historial."), "indicadores",
+    )
+
+
+def assessment_add(name: str):
+    data = _commitment_or_404(name)
+    return _team_post(
+        name, "assessment", "openlima_assessment_add",
+        ("assessor", "completion", "assessed_on", "source", "source_url", "notes"),
+        {"commitment_id": data["id"]},
+        tk._("Evaluación registrada. Quedó en el historial."), "evaluaciones",
     )
 
 
@@ -192,3 +239,7 @@ openlima_plan.add_url_rule("/<name>", view_func=commitment)
 openlima_plan.add_url_rule(
     "/<name>/hitos/<code>/editar", view_func=milestone_edit, methods=["GET", "POST"]
 )
+openlima_plan.add_url_rule(
+    "/<name>/indicadores/<code>/valores", view_func=indicator_value_add, methods=["POST"]
+)
+openlima_plan.add_url_rule("/<name>/evaluaciones", view_func=assessment_add, methods=["POST"])

@@ -143,11 +143,10 @@ def openlima_plan_load(context, data_dict):
     except Exception:
         pm.Session.rollback()
         raise
-    changed = result["created"] or result["updated"]
-    if changed:
-        _after_change(context, plan_data["id"])
-    else:
-        pm.Session.commit()
+    changed = bool(result["created"] or result["updated"])
+    pm.Session.commit()
+    if not context.get("defer_commit"):
+        publish.refresh_dataset_safely(plan_data["id"], only_if_missing=not changed)
     return result
 
 
