@@ -56,7 +56,9 @@ def make_space(sysadmin, office):
             ],
         }
         data.update(extra)
-        return call_action("limaactiva_space_create", {"user": sysadmin["name"]}, **data)
+        return call_action(
+            "limaactiva_space_create", {"user": sysadmin["name"]}, **data
+        )
 
     return make
 
@@ -72,7 +74,9 @@ def make_citizen(sysadmin):
         user = factories.UserWithToken(**kwargs)
         if confirmed:
             call_action(
-                "limaactiva_participant_confirm", {"user": sysadmin["name"]}, user=user["name"]
+                "limaactiva_participant_confirm",
+                {"user": sysadmin["name"]},
+                user=user["name"],
             )
         return user
 

@@ -16,13 +16,17 @@ def comment(user, proposal, parent=None, alignment="a_favor", body="Estoy de acu
     if parent:
         data["parent_id"] = parent["id"]
     return call_action(
-        "limaactiva_comment_create", {"user": user["name"], "ignore_auth": False}, **data
+        "limaactiva_comment_create",
+        {"user": user["name"], "ignore_auth": False},
+        **data,
     )
 
 
 def count_comments():
     model.Session.remove()
-    return model.Session.execute(sa.text("SELECT count(*) FROM limaactiva_comment")).scalar()
+    return model.Session.execute(
+        sa.text("SELECT count(*) FROM limaactiva_comment")
+    ).scalar()
 
 
 def test_replies_nest_to_depth_three_and_no_further(proposal, citizen):
@@ -91,7 +95,9 @@ def test_only_the_author_edits(proposal, citizen, make_citizen):
         )
 
 
-def test_soft_delete_hides_the_text_but_keeps_the_thread(proposal, citizen, make_citizen):
+def test_soft_delete_hides_the_text_but_keeps_the_thread(
+    proposal, citizen, make_citizen
+):
     parent = comment(citizen, proposal, body="Texto a eliminar")
     reply = comment(make_citizen(), proposal, parent, body="Una respuesta")
     with pytest.raises(tk.NotAuthorized):

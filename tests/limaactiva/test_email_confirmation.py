@@ -20,7 +20,9 @@ def test_token_link_confirms_and_unlocks_voting(app, proposal, make_citizen):
     token = requested["token"]
     model.Session.remove()
     stored = model.Session.execute(
-        sa.text("SELECT confirmation_token_hash FROM limaactiva_participant WHERE user_id = :u"),
+        sa.text(
+            "SELECT confirmation_token_hash FROM limaactiva_participant WHERE user_id = :u"
+        ),
         {"u": user["id"]},
     ).scalar()
     assert stored and token not in stored
@@ -47,7 +49,10 @@ def test_token_link_confirms_and_unlocks_voting(app, proposal, make_citizen):
 
 def test_changing_the_email_requires_confirming_again(proposal, citizen, sysadmin):
     call_action(
-        "user_patch", {"user": sysadmin["name"]}, id=citizen["id"], email="nuevo@example.org"
+        "user_patch",
+        {"user": sysadmin["name"]},
+        id=citizen["id"],
+        email="nuevo@example.org",
     )
     with pytest.raises(tk.NotAuthorized):
         call_action(

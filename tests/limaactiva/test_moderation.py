@@ -51,16 +51,26 @@ def test_reports_once_per_person_and_hide_at_three(proposal, make_citizen, offic
     public = call_action("limaactiva_proposal_list", as_user({"name": ""}))
     assert proposal["id"] not in json.dumps(public)
     with pytest.raises(tk.ObjectNotFound):
-        call_action("limaactiva_proposal_show", as_user({"name": ""}), id=proposal["id"])
+        call_action(
+            "limaactiva_proposal_show", as_user({"name": ""}), id=proposal["id"]
+        )
     with pytest.raises(tk.ObjectNotFound):
         call_action(
-            "limaactiva_vote_cast", as_user(reporters[0]), proposal_id=proposal["id"], weight=3
+            "limaactiva_vote_cast",
+            as_user(reporters[0]),
+            proposal_id=proposal["id"],
+            weight=3,
         )
-    assert call_action("limaactiva_proposal_show", as_user(officer), id=proposal["id"])["hidden"]
+    assert call_action("limaactiva_proposal_show", as_user(officer), id=proposal["id"])[
+        "hidden"
+    ]
 
     queue = call_action("limaactiva_flag_list", as_user(officer))
     assert len(queue) == 1
-    assert queue[0]["pending"] == 3 and queue[0]["reasons"] == {"ofensivo": 2, "spam": 1}
+    assert queue[0]["pending"] == 3 and queue[0]["reasons"] == {
+        "ofensivo": 2,
+        "spam": 1,
+    }
     for reporter in reporters:
         assert reporter["id"] not in json.dumps(queue)
         assert reporter["name"] not in json.dumps(queue)
@@ -77,7 +87,9 @@ def test_reports_once_per_person_and_hide_at_three(proposal, make_citizen, offic
     assert call_action("limaactiva_proposal_show", id=proposal["id"])["hidden"] is False
 
 
-def test_hidden_comment_text_is_withheld(proposal, citizen, make_citizen, officer, sysadmin):
+def test_hidden_comment_text_is_withheld(
+    proposal, citizen, make_citizen, officer, sysadmin
+):
     comment = call_action(
         "limaactiva_comment_create",
         as_user(citizen),
@@ -103,7 +115,9 @@ def test_hidden_comment_text_is_withheld(proposal, citizen, make_citizen, office
     assert "moderators_alerted" in actions
 
 
-def test_only_the_office_resolves_and_only_sysadmins_read_the_audit(proposal, make_citizen):
+def test_only_the_office_resolves_and_only_sysadmins_read_the_audit(
+    proposal, make_citizen
+):
     outsider = make_citizen()
     with pytest.raises(tk.NotAuthorized):
         call_action(
@@ -172,7 +186,9 @@ def test_rate_limits(space, proposal, citizen):
 
 
 @pytest.mark.ckan_config("WTF_CSRF_ENABLED", False)
-def test_report_and_review_through_the_pages(app, proposal, make_citizen, sysadmin, office):
+def test_report_and_review_through_the_pages(
+    app, proposal, make_citizen, sysadmin, office
+):
     officer = factories.UserWithToken()
     call_action(
         "organization_member_create",
@@ -183,24 +199,35 @@ def test_report_and_review_through_the_pages(app, proposal, make_citizen, sysadm
     )
     reporters = [make_citizen() for _ in range(3)]
     page = app.get(
-        f"/participa/propuesta/{proposal['id']}", headers={"Authorization": reporters[0]["token"]}
+        f"/participa/propuesta/{proposal['id']}",
+        headers={"Authorization": reporters[0]["token"]},
     )
     assert "Motivo del reporte" in page.body
     for reporter in reporters:
         response = app.post(
             f"/participa/propuesta/{proposal['id']}/reportar",
-            data={"target_type": "proposal", "target_id": proposal["id"], "reason": "spam"},
+            data={
+                "target_type": "proposal",
+                "target_id": proposal["id"],
+                "reason": "spam",
+            },
             headers={"Authorization": reporter["token"]},
             follow_redirects=False,
         )
         assert response.status_code in (302, 404)  # hidden after the third report
     assert app.get(f"/participa/propuesta/{proposal['id']}").status_code == 404
-    queue = app.get("/participa/moderacion", headers={"Authorization": officer["token"]})
+    queue = app.get(
+        "/participa/moderacion", headers={"Authorization": officer["token"]}
+    )
     assert queue.status_code == 200 and "Restaurar" in queue.body
     assert reporters[0]["name"] not in queue.body
     done = app.post(
         "/participa/moderacion",
-        data={"target_type": "proposal", "target_id": proposal["id"], "decision": "restore"},
+        data={
+            "target_type": "proposal",
+            "target_id": proposal["id"],
+            "decision": "restore",
+        },
         headers={"Authorization": officer["token"]},
         follow_redirects=False,
     )

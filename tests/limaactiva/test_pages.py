@@ -50,13 +50,20 @@ def test_unknown_things_are_404_not_500(app):
 
 
 def test_anonymous_vote_post_is_refused(app, proposal):
-    response = app.post(f"/participa/propuesta/{proposal['id']}/priorizar", data={"weight": "3"})
+    response = app.post(
+        f"/participa/propuesta/{proposal['id']}/priorizar", data={"weight": "3"}
+    )
     assert response.status_code == 403
     model.Session.remove()
-    assert model.Session.execute(sa.text("SELECT count(*) FROM limaactiva_vote")).scalar() == 0
+    assert (
+        model.Session.execute(sa.text("SELECT count(*) FROM limaactiva_vote")).scalar()
+        == 0
+    )
 
 
-def test_propose_comment_vote_and_answer_through_the_forms(app, space, citizen, sysadmin):
+def test_propose_comment_vote_and_answer_through_the_forms(
+    app, space, citizen, sysadmin
+):
     response = app.post(
         f"/participa/espacio/{space['name']}/proponer",
         data={
@@ -113,7 +120,9 @@ def test_propose_comment_vote_and_answer_through_the_forms(app, space, citizen, 
     assert "Se instalarán en marzo." in app.get(proposal_url).body
 
 
-def test_bad_form_input_shows_spanish_errors_and_changes_nothing(app, space, proposal, citizen):
+def test_bad_form_input_shows_spanish_errors_and_changes_nothing(
+    app, space, proposal, citizen
+):
     response = app.post(
         f"/participa/espacio/{space['name']}/proponer",
         data={"title": "", "body": "Texto", "district": "000000", "theme": "x"},
@@ -130,8 +139,16 @@ def test_bad_form_input_shows_spanish_errors_and_changes_nothing(app, space, pro
     )
     assert bad_vote.status_code == 400 and "La prioridad debe ser" in bad_vote.body
     model.Session.remove()
-    assert model.Session.execute(sa.text("SELECT count(*) FROM limaactiva_proposal")).scalar() == 1
-    assert model.Session.execute(sa.text("SELECT count(*) FROM limaactiva_vote")).scalar() == 0
+    assert (
+        model.Session.execute(
+            sa.text("SELECT count(*) FROM limaactiva_proposal")
+        ).scalar()
+        == 1
+    )
+    assert (
+        model.Session.execute(sa.text("SELECT count(*) FROM limaactiva_vote")).scalar()
+        == 0
+    )
 
 
 def test_unconfirmed_user_is_sent_to_confirm(app, space, proposal, make_citizen):
@@ -165,13 +182,16 @@ def test_services_directory_search(app, sysadmin, office):
         )
     found = call_action("limaactiva_service_list", q="LICENCIA funcionamiento")
     assert [s["name"] for s in found] == ["licencia-funcionamiento"]
-    assert [s["name"] for s in call_action("limaactiva_service_list", q="matrimonió")] == [
-        "partida-matrimonio"
-    ]
-    assert [s["name"] for s in call_action("limaactiva_service_list", channel="in_person")] == [
-        "partida-matrimonio"
-    ]
+    assert [
+        s["name"] for s in call_action("limaactiva_service_list", q="matrimonió")
+    ] == ["partida-matrimonio"]
+    assert [
+        s["name"] for s in call_action("limaactiva_service_list", channel="in_person")
+    ] == ["partida-matrimonio"]
     page = app.get("/servicios/", query_string={"q": "licencia"})
-    assert "Licencia de funcionamiento" in page.body and "Matrimonio civil" not in page.body
+    assert (
+        "Licencia de funcionamiento" in page.body
+        and "Matrimonio civil" not in page.body
+    )
     bad = app.get("/servicios/", query_string={"canal": "paloma"})
     assert bad.status_code == 200 and "Canal no válido" in bad.body

@@ -17,8 +17,12 @@ pytestmark = [
 
 
 def test_voter_identity_never_in_api_or_pages(app, proposal, make_citizen):
-    voter = make_citizen(fullname="Rosa Quispe Votante", email="rosa.votante@example.org")
-    call_action("limaactiva_participant_update", {"user": voter["name"]}, dni="44556677")
+    voter = make_citizen(
+        fullname="Rosa Quispe Votante", email="rosa.votante@example.org"
+    )
+    call_action(
+        "limaactiva_participant_update", {"user": voter["name"]}, dni="44556677"
+    )
     call_action(
         "limaactiva_vote_cast",
         {"user": voter["name"], "ignore_auth": False},
@@ -35,7 +39,9 @@ def test_voter_identity_never_in_api_or_pages(app, proposal, make_citizen):
         ("limaactiva_statistics", {}),
         ("limaactiva_space_show", {"id": proposal["space_id"]}),
     ]:
-        outputs.append(json.dumps(call_action(action, {"user": "", "ignore_auth": False}, **data)))
+        outputs.append(
+            json.dumps(call_action(action, {"user": "", "ignore_auth": False}, **data))
+        )
         api = app.get(f"/api/3/action/{action}", query_string=data)
         assert api.status_code == 200
         outputs.append(api.body)
@@ -58,7 +64,11 @@ def test_proposal_author_hidden_unless_opted_in(space, make_citizen):
     base = {"space_id": space["id"], "body": "b", "district": "150101", "theme": "t"}
     hidden = call_action("limaactiva_proposal_create", context(shy), title="A", **base)
     shown = call_action(
-        "limaactiva_proposal_create", context(open_author), title="B", show_author=True, **base
+        "limaactiva_proposal_create",
+        context(open_author),
+        title="B",
+        show_author=True,
+        **base,
     )
     assert hidden["author_public_name"] is None
     assert shown["author_public_name"] == "Autora Pública"

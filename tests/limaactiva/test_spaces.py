@@ -23,7 +23,10 @@ def test_space_shows_phases_and_switches(space):
     )
     assert shown["current_phase"] == "prioritisation"
     assert shown["proposals_open"] and shown["comments_open"] and shown["votes_open"]
-    assert [p["phase_key"] for p in shown["phases"]] == ["information", "prioritisation"]
+    assert [p["phase_key"] for p in shown["phases"]] == [
+        "information",
+        "prioritisation",
+    ]
     assert shown["phases"][0]["title"] == "Información"
 
 
@@ -90,7 +93,9 @@ def test_only_the_office_creates_spaces(office):
     assert count("limaactiva_space") == 0
 
 
-def test_session_create_and_close_with_attending_organisations(space, proposal, sysadmin):
+def test_session_create_and_close_with_attending_organisations(
+    space, proposal, sysadmin
+):
     context = {"user": sysadmin["name"], "ignore_auth": False}
     with pytest.raises(tk.ValidationError) as error:
         call_action(
@@ -125,7 +130,11 @@ def test_session_create_and_close_with_attending_organisations(space, proposal, 
         contributions_count=12,
         proposal_ids=[proposal["id"]],
         organisations=[
-            {"organisation": "Junta vecinal Lince Norte", "district": "150116", "people": 9},
+            {
+                "organisation": "Junta vecinal Lince Norte",
+                "district": "150116",
+                "people": 9,
+            },
             {"organisation": "Colectivo Bici Lima", "district": "150122", "people": 4},
         ],
     )
@@ -215,7 +224,8 @@ def test_only_the_responsible_office_answers(proposal, citizen, sysadmin):
         role="editor",
     )
     factories.Organization(
-        name="otra-gerencia", users=[{"name": other_officer["name"], "capacity": "admin"}]
+        name="otra-gerencia",
+        users=[{"name": other_officer["name"], "capacity": "admin"}],
     )
     for user in (citizen, other_officer):
         with pytest.raises(tk.NotAuthorized):
@@ -247,10 +257,15 @@ def test_only_the_responsible_office_answers(proposal, citizen, sysadmin):
             answer_text="x",
         )
     assert "Estado de propuesta no válido" in error.value.error_dict["state"][0]
-    assert call_action("limaactiva_proposal_show", id=proposal["id"])["state"] == "accepted"
+    assert (
+        call_action("limaactiva_proposal_show", id=proposal["id"])["state"]
+        == "accepted"
+    )
 
 
-def test_organisation_authorship_requires_membership(space, citizen, make_citizen, sysadmin):
+def test_organisation_authorship_requires_membership(
+    space, citizen, make_citizen, sysadmin
+):
     factories.Organization(
         name="junta-lince",
         title="Junta vecinal de Lince",
@@ -288,7 +303,9 @@ def test_statistics_aliases_and_counts(proposal, citizen):
         weight=3,
     )
     stats = call_action("limaactiva_statistics", {"user": "", "ignore_auth": False})
-    assert stats == call_action("limaactiva_stats_show", {"user": "", "ignore_auth": False})
+    assert stats == call_action(
+        "limaactiva_stats_show", {"user": "", "ignore_auth": False}
+    )
     assert (
         stats["spaces"],
         stats["proposals"],

@@ -52,9 +52,9 @@ def test_changing_a_vote_keeps_one_row_and_the_history(proposal, citizen):
     assert result["changed"] is True
     again = vote(citizen, proposal, 1)
     assert again["changed"] is False
-    assert rows("SELECT weight FROM limaactiva_vote WHERE proposal_id = :p", p=proposal["id"]) == [
-        (1,)
-    ]
+    assert rows(
+        "SELECT weight FROM limaactiva_vote WHERE proposal_id = :p", p=proposal["id"]
+    ) == [(1,)]
     history = rows(
         "SELECT old_weight, new_weight FROM limaactiva_vote_event"
         " WHERE proposal_id = :p ORDER BY id",
@@ -72,7 +72,11 @@ def test_snapshot_of_the_day_follows_the_votes(proposal, make_citizen):
     snapshots = call_action("limaactiva_snapshot_list", proposal_id=proposal["id"])
     assert len(snapshots) == 1
     assert snapshots[0]["score"] == 3
-    assert (snapshots[0]["count_3"], snapshots[0]["count_2"], snapshots[0]["count_1"]) == (0, 1, 1)
+    assert (
+        snapshots[0]["count_3"],
+        snapshots[0]["count_2"],
+        snapshots[0]["count_1"],
+    ) == (0, 1, 1)
 
 
 def test_dated_snapshots_make_a_history(proposal, make_citizen, sysadmin):
@@ -89,7 +93,9 @@ def test_dated_snapshots_make_a_history(proposal, make_citizen, sysadmin):
     assert all(s["score"] == 2 for s in history)
 
 
-def test_closed_phase_refuses_votes_and_changes_nothing(make_space, make_proposal, citizen):
+def test_closed_phase_refuses_votes_and_changes_nothing(
+    make_space, make_proposal, citizen
+):
     closed = make_space(votes=False)
     proposal = make_proposal(closed)
     with pytest.raises(tk.ValidationError) as error:
@@ -104,7 +110,13 @@ def test_vote_closes_when_the_phase_changes(space, proposal, citizen, sysadmin):
         "limaactiva_space_update",
         {"user": sysadmin["name"]},
         id=space["id"],
-        phases=[{"phase_key": "answer", "start_date": "2020-01-01", "end_date": "2099-12-31"}],
+        phases=[
+            {
+                "phase_key": "answer",
+                "start_date": "2020-01-01",
+                "end_date": "2099-12-31",
+            }
+        ],
     )
     with pytest.raises(tk.ValidationError):
         vote(citizen, proposal, 1)
@@ -181,10 +193,14 @@ def test_same_person_voting_twice_at_once_leaves_one_row(proposal, citizen):
             ]
         )
         assert failures == []
-    found = rows("SELECT weight FROM limaactiva_vote WHERE proposal_id = :p", p=proposal["id"])
+    found = rows(
+        "SELECT weight FROM limaactiva_vote WHERE proposal_id = :p", p=proposal["id"]
+    )
     assert len(found) == 1
     final_weight = found[0][0]
-    events = rows("SELECT old_weight, new_weight FROM limaactiva_vote_event ORDER BY id")
+    events = rows(
+        "SELECT old_weight, new_weight FROM limaactiva_vote_event ORDER BY id"
+    )
     # The history is a chain: each change starts where the previous one ended.
     assert events[0][0] is None
     for previous, current in zip(events, events[1:]):
@@ -218,12 +234,18 @@ def test_many_voters_at_once_give_exact_totals(proposal, make_citizen):
 @pytest.mark.ckan_config("ckanext.limaactiva.dni_hmac_key", TEST_DNI_KEY)
 def test_one_dni_cannot_be_declared_from_two_accounts(make_citizen):
     first, second = make_citizen(), make_citizen()
-    result = call_action("limaactiva_participant_update", {"user": first["name"]}, dni="12345678")
+    result = call_action(
+        "limaactiva_participant_update", {"user": first["name"]}, dni="12345678"
+    )
     assert result["dni_declared"] is True
     with pytest.raises(tk.ValidationError) as error:
-        call_action("limaactiva_participant_update", {"user": second["name"]}, dni="12345678")
+        call_action(
+            "limaactiva_participant_update", {"user": second["name"]}, dni="12345678"
+        )
     assert "otra cuenta" in error.value.error_dict["dni"][0]
-    stored = rows("SELECT dni_hmac FROM limaactiva_participant WHERE dni_hmac IS NOT NULL")
+    stored = rows(
+        "SELECT dni_hmac FROM limaactiva_participant WHERE dni_hmac IS NOT NULL"
+    )
     assert len(stored) == 1
     assert "12345678" not in stored[0][0]
     assert len(stored[0][0]) == 64
@@ -234,15 +256,21 @@ def test_one_dni_cannot_be_declared_from_two_accounts(make_citizen):
 def test_required_dni_blocks_votes_until_declared(proposal, citizen):
     with pytest.raises(tk.ValidationError):
         vote(citizen, proposal, 3)
-    call_action("limaactiva_participant_update", {"user": citizen["name"]}, dni="87654321")
+    call_action(
+        "limaactiva_participant_update", {"user": citizen["name"]}, dni="87654321"
+    )
     assert vote(citizen, proposal, 3)["weight"] == 3
 
 
 def test_dni_declaration_refused_without_a_key(citizen):
     with pytest.raises(tk.ValidationError) as error:
-        call_action("limaactiva_participant_update", {"user": citizen["name"]}, dni="12345678")
+        call_action(
+            "limaactiva_participant_update", {"user": citizen["name"]}, dni="12345678"
+        )
     assert "no está disponible" in error.value.error_dict["dni"][0]
-    assert rows("SELECT count(*) FROM limaactiva_participant WHERE dni_hmac IS NOT NULL") == [(0,)]
+    assert rows(
+        "SELECT count(*) FROM limaactiva_participant WHERE dni_hmac IS NOT NULL"
+    ) == [(0,)]
 
 
 def test_a_users_own_vote_is_only_shown_to_them(proposal, citizen, make_citizen):
@@ -251,10 +279,14 @@ def test_a_users_own_vote_is_only_shown_to_them(proposal, citizen, make_citizen)
         "limaactiva_vote_show", {"user": citizen["name"]}, proposal_id=proposal["id"]
     )
     other = call_action(
-        "limaactiva_vote_show", {"user": make_citizen()["name"]}, proposal_id=proposal["id"]
+        "limaactiva_vote_show",
+        {"user": make_citizen()["name"]},
+        proposal_id=proposal["id"],
     )
     assert mine["weight"] == 2 and other["weight"] is None
     with pytest.raises(tk.NotAuthorized):
         call_action(
-            "limaactiva_vote_show", {"user": "", "ignore_auth": False}, proposal_id=proposal["id"]
+            "limaactiva_vote_show",
+            {"user": "", "ignore_auth": False},
+            proposal_id=proposal["id"],
         )

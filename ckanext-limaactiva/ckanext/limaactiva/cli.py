@@ -25,5 +25,15 @@ def generate_key():
 def snapshot():
     """Record today's score of every proposal (run daily from cron)."""
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
-    written = tk.get_action("limaactiva_snapshot_create")({"user": site_user["name"]}, {})
+    written = tk.get_action("limaactiva_snapshot_create")(
+        {"user": site_user["name"]}, {}
+    )
     click.echo(f"{len(written)} cortes registrados.")
+
+
+@limaactiva.command("publish")
+def publish():
+    """Create or refresh the CKAN dataset of the participation exports."""
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    dataset = tk.get_action("limaactiva_publish")({"user": site_user["name"]}, {})
+    click.echo(f"Publicado: {dataset['name']} ({len(dataset['resources'])} recursos).")

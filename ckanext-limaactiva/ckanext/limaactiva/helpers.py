@@ -38,7 +38,9 @@ def limaactiva_districts() -> list[tuple[str, str]]:
     return sorted(DISTRICTS.items(), key=lambda item: item[1])
 
 
-def limaactiva_history_chart(snapshots: list[dict], width: int = 600, height: int = 200) -> dict:
+def limaactiva_history_chart(
+    snapshots: list[dict], width: int = 600, height: int = 200
+) -> dict:
     """Coordinates for an SVG line of the score over time (the table beside it has the data)."""
     margin = 30
     if not snapshots:

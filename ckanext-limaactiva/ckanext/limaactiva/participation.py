@@ -50,14 +50,18 @@ def is_office_member(user: model.User, office: str) -> bool:
     group = model.Group.get(office)
     if group is None or not group.is_organization:
         return False
-    return authz.has_user_permission_for_group_or_org(group.id, user.name, "create_dataset")
+    return authz.has_user_permission_for_group_or_org(
+        group.id, user.name, "create_dataset"
+    )
 
 
 def is_organisation_member(user: model.User, organisation: str) -> model.Group | None:
     group = model.Group.get(organisation)
     if group is None or not group.is_organization or group.state != "active":
         return None
-    if user.sysadmin or authz.has_user_permission_for_group_or_org(group.id, user.name, "read"):
+    if user.sysadmin or authz.has_user_permission_for_group_or_org(
+        group.id, user.name, "read"
+    ):
         return group
     return None
 
@@ -90,7 +94,9 @@ def dni_hmac(dni: str) -> str | None:
     key = tk.config.get("ckanext.limaactiva.dni_hmac_key") or ""
     if not key:
         return None
-    return hmac.new(key.encode("utf-8"), dni.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(
+        key.encode("utf-8"), dni.encode("utf-8"), hashlib.sha256
+    ).hexdigest()
 
 
 def token_hash(token: str) -> str:
@@ -189,7 +195,11 @@ def iso(value: datetime.date | datetime.datetime | None) -> str | None:
 
 
 def audit(
-    actor_id: str | None, action: str, target_type: str, target_id: str, detail: str | None = None
+    actor_id: str | None,
+    action: str,
+    target_type: str,
+    target_id: str,
+    detail: str | None = None,
 ) -> None:
     """Append to the internal audit log (same transaction as the act it records)."""
     from ckanext.limaactiva.model import AuditEntry

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from flask import Blueprint
+from flask import Blueprint, make_response
 
 __all__ = ["participa", "servicios"]
 
@@ -24,7 +24,9 @@ def _action(name: str, data: dict) -> Any:
 
 
 def _form() -> dict:
-    return {key: value for key, value in tk.request.form.items() if key != "_csrf_token"}
+    return {
+        key: value for key, value in tk.request.form.items() if key != "_csrf_token"
+    }
 
 
 def _error_summary(error: tk.ValidationError) -> list[str]:
@@ -59,7 +61,10 @@ def index():
 
 
 def _render_space(
-    name: str, errors: list[str] | None = None, form: dict | None = None, status: int = 200
+    name: str,
+    errors: list[str] | None = None,
+    form: dict | None = None,
+    status: int = 200,
 ):
     try:
         space = _action("limaactiva_space_show", {"id": name})
@@ -130,7 +135,10 @@ def session(session_id: str):
 
 
 def _render_proposal(
-    proposal_id: str, errors: list[str] | None = None, form: dict | None = None, status: int = 200
+    proposal_id: str,
+    errors: list[str] | None = None,
+    form: dict | None = None,
+    status: int = 200,
 ):
     try:
         proposal = _action("limaactiva_proposal_show", {"id": proposal_id})
@@ -139,14 +147,20 @@ def _render_proposal(
     space_dict = _action("limaactiva_space_show", {"id": proposal["space_id"]})
     my_vote = None
     if tk.current_user.is_authenticated:
-        my_vote = _action("limaactiva_vote_show", {"proposal_id": proposal_id})["weight"]
+        my_vote = _action("limaactiva_vote_show", {"proposal_id": proposal_id})[
+            "weight"
+        ]
     body = tk.render(
         "limaactiva/proposal.html",
         {
             "proposal": proposal,
             "space": space_dict,
-            "comments": _action("limaactiva_comment_list", {"proposal_id": proposal_id}),
-            "snapshots": _action("limaactiva_snapshot_list", {"proposal_id": proposal_id}),
+            "comments": _action(
+                "limaactiva_comment_list", {"proposal_id": proposal_id}
+            ),
+            "snapshots": _action(
+                "limaactiva_snapshot_list", {"proposal_id": proposal_id}
+            ),
             "milestone": _milestone(proposal.get("commitment_milestone_ref")),
             "my_vote": my_vote,
             "me": _me(),
@@ -162,7 +176,9 @@ def _milestone(reference: str | None) -> dict | None:
     if not reference:
         return None
     try:
-        return tk.get_action("openlima_plan_milestone_show")(_context(), {"id": reference})
+        return tk.get_action("openlima_plan_milestone_show")(
+            _context(), {"id": reference}
+        )
     except KeyError:  # the commitments dashboard is not enabled
         return None
     except (tk.ObjectNotFound, tk.ValidationError, tk.NotAuthorized):
@@ -178,7 +194,9 @@ def _post(proposal_id: str, action: str, data: dict, done: str):
     try:
         _action(action, data)
     except tk.NotAuthorized as error:
-        return _render_proposal(proposal_id, [str(error) or tk._("No autorizado.")], _form(), 403)
+        return _render_proposal(
+            proposal_id, [str(error) or tk._("No autorizado.")], _form(), 403
+        )
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("No encontrado."))
     except tk.ValidationError as error:
@@ -208,23 +226,35 @@ def comment(proposal_id: str):
     if form.get("parent_id"):
         data["parent_id"] = form["parent_id"]
     return _post(
-        proposal_id, "limaactiva_comment_create", data, tk._("Su comentario fue publicado.")
+        proposal_id,
+        "limaactiva_comment_create",
+        data,
+        tk._("Su comentario fue publicado."),
     )
 
 
-@participa.route("/propuesta/<proposal_id>/comentario/<comment_id>/editar", methods=["POST"])
+@participa.route(
+    "/propuesta/<proposal_id>/comentario/<comment_id>/editar", methods=["POST"]
+)
 def comment_edit(proposal_id: str, comment_id: str):
     form = _form()
     data = {"id": comment_id, "body": form.get("body")}
     if form.get("alignment"):
         data["alignment"] = form["alignment"]
-    return _post(proposal_id, "limaactiva_comment_update", data, tk._("Comentario editado."))
+    return _post(
+        proposal_id, "limaactiva_comment_update", data, tk._("Comentario editado.")
+    )
 
 
-@participa.route("/propuesta/<proposal_id>/comentario/<comment_id>/eliminar", methods=["POST"])
+@participa.route(
+    "/propuesta/<proposal_id>/comentario/<comment_id>/eliminar", methods=["POST"]
+)
 def comment_delete(proposal_id: str, comment_id: str):
     return _post(
-        proposal_id, "limaactiva_comment_delete", {"id": comment_id}, tk._("Comentario eliminado.")
+        proposal_id,
+        "limaactiva_comment_delete",
+        {"id": comment_id},
+        tk._("Comentario eliminado."),
     )
 
 
@@ -236,7 +266,9 @@ def answer(proposal_id: str):
         "state": form.get("state"),
         "answer_text": form.get("answer_text"),
     }
-    return _post(proposal_id, "limaactiva_proposal_answer", data, tk._("Respuesta publicada."))
+    return _post(
+        proposal_id, "limaactiva_proposal_answer", data, tk._("Respuesta publicada.")
+    )
 
 
 @participa.route("/propuesta/<proposal_id>/reportar", methods=["POST"])
@@ -286,7 +318,9 @@ def moderation():
         except tk.ValidationError as error:
             errors, status = _error_summary(error), 400
     queue = _action("limaactiva_flag_list", {})
-    return tk.render("limaactiva/moderation.html", {"queue": queue, "errors": errors}), status
+    return tk.render(
+        "limaactiva/moderation.html", {"queue": queue, "errors": errors}
+    ), status
 
 
 # --------------------------------------------------------------------------- participant
@@ -304,9 +338,13 @@ def profile():
             if form.get("request_confirmation"):
                 result = _action("limaactiva_email_confirmation_request", {})
                 if result["sent"]:
-                    tk.h.flash_success(tk._("Le enviamos un enlace de confirmación a su correo."))
+                    tk.h.flash_success(
+                        tk._("Le enviamos un enlace de confirmación a su correo.")
+                    )
                 else:
-                    tk.h.flash_error(tk._("No se pudo enviar el correo. Inténtelo más tarde."))
+                    tk.h.flash_error(
+                        tk._("No se pudo enviar el correo. Inténtelo más tarde.")
+                    )
             else:
                 data = {
                     "district": form.get("district") or None,
@@ -332,6 +370,23 @@ def confirm_email(token: str):
             "limaactiva/confirm.html", {"ok": False, "errors": _error_summary(error)}
         ), 400
     return tk.render("limaactiva/confirm.html", {"ok": True, "errors": []})
+
+
+# --------------------------------------------------------------------------- open data
+
+
+@participa.route("/datos/<name>.csv")
+def export(name: str):
+    from ckanext.limaactiva import exports
+
+    if name not in exports.EXPORTS:
+        return tk.abort(404, tk._("Archivo no encontrado."))
+    response = make_response(exports.to_csv(name))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="lima-activa-{name}.csv"'
+    )
+    return response
 
 
 # --------------------------------------------------------------------------- services

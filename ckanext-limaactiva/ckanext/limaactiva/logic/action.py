@@ -78,6 +78,7 @@ __all__ = [
     "limaactiva_flag_list",
     "limaactiva_flag_resolve",
     "limaactiva_audit_list",
+    "limaactiva_publish",
 ]
 
 
@@ -246,7 +247,9 @@ def _comment_dict(comment: Comment, viewer: model.User | None = None) -> dict:
         "body": None if comment.deleted or comment.hidden else comment.body,
         "deleted": comment.deleted,
         "hidden": comment.hidden,
-        "author_public_name": None if comment.deleted or comment.hidden else public_name,
+        "author_public_name": None
+        if comment.deleted or comment.hidden
+        else public_name,
         "created": rules.iso(comment.created),
         "modified": rules.iso(comment.modified),
         "editable": bool(mine and not comment.deleted and _within_edit_window(comment)),
@@ -283,9 +286,15 @@ def _phase_errors(phases: list[dict]) -> dict[str, str]:
     previous_end = None
     for phase in phases:
         if phase["end_date"] < phase["start_date"]:
-            return {"phases": tk._("Cada fase debe terminar en o después de su fecha de inicio.")}
+            return {
+                "phases": tk._(
+                    "Cada fase debe terminar en o después de su fecha de inicio."
+                )
+            }
         if previous_end is not None and phase["start_date"] <= previous_end:
-            return {"phases": tk._("Las fases deben ir en orden y no pueden superponerse.")}
+            return {
+                "phases": tk._("Las fases deben ir en orden y no pueden superponerse.")
+            }
         previous_end = phase["end_date"]
     return {}
 
@@ -303,7 +312,10 @@ def _take_snapshot(proposal_id: str, on: datetime.date) -> dict:
     statement = pg_insert(Snapshot.__table__).values(**values)
     statement = statement.on_conflict_do_update(
         constraint="limaactiva_snapshot_one_per_day",
-        set_={key: statement.excluded[key] for key in ("score", "count_3", "count_2", "count_1")},
+        set_={
+            key: statement.excluded[key]
+            for key in ("score", "count_3", "count_2", "count_1")
+        },
     )
     model.Session.execute(statement)
     return {**values, "snapshot_date": on.isoformat()}
@@ -368,7 +380,13 @@ def limaactiva_space_update(context, data_dict):
         if office is None or not office.is_organization:
             _fail("responsible_office", tk._("La oficina responsable no existe."))
         space.responsible_office = office.name
-    for field in ("title", "space_type", "description", "civic_education", "commitment_ref"):
+    for field in (
+        "title",
+        "space_type",
+        "description",
+        "civic_education",
+        "commitment_ref",
+    ):
         if field in data_dict and data.get(field) is not None:
             setattr(space, field, data[field])
     if "phases" in data_dict:
@@ -473,19 +491,27 @@ def limaactiva_session_close(context, data_dict):
     proposal_ids = data.get("proposal_ids") or []
     if isinstance(proposal_ids, str):
         proposal_ids = [proposal_ids]
-    if not isinstance(proposal_ids, list) or not all(isinstance(p, str) for p in proposal_ids):
-        _fail("proposal_ids", tk._("Debe ser una lista de identificadores de propuestas."))
+    if not isinstance(proposal_ids, list) or not all(
+        isinstance(p, str) for p in proposal_ids
+    ):
+        _fail(
+            "proposal_ids", tk._("Debe ser una lista de identificadores de propuestas.")
+        )
     for proposal_id in set(proposal_ids):
         proposal = rules.find_proposal(proposal_id)
         if proposal is None or proposal.space_id != session.space_id:
-            _fail("proposal_ids", tk._("Alguna propuesta no existe o es de otro espacio."))
+            _fail(
+                "proposal_ids", tk._("Alguna propuesta no existe o es de otro espacio.")
+            )
     session.closed_at = utcnow()
     session.report = data["report"]
     session.attendees_count = data["attendees_count"]
     session.contributions_count = data["contributions_count"]
     session.recording_url = data.get("recording_url")
     for proposal_id in sorted(set(proposal_ids)):
-        model.Session.add(SessionProposal(session_id=session.id, proposal_id=proposal_id))
+        model.Session.add(
+            SessionProposal(session_id=session.id, proposal_id=proposal_id)
+        )
     rules.audit(_user(context).id, "session_closed", "session", session.id)
     for row in data.get("organisations") or []:
         model.Session.add(
@@ -549,16 +575,24 @@ def limaactiva_proposal_create(context, data_dict):
         _fail("space_id", tk._("Este espacio no recibe propuestas en la fase actual."))
     limit = int(tk.config.get("ckanext.limaactiva.max_proposals_per_day"))
     if rules.over_rate_limit(
-        Proposal.created, Proposal.author_user_id, user.id, datetime.timedelta(days=1), limit
+        Proposal.created,
+        Proposal.author_user_id,
+        user.id,
+        datetime.timedelta(days=1),
+        limit,
     ):
-        _fail("title", tk._("Alcanzó el máximo de propuestas por día. Inténtelo mañana."))
+        _fail(
+            "title", tk._("Alcanzó el máximo de propuestas por día. Inténtelo mañana.")
+        )
     organisation = None
     if data.get("author_organisation"):
         group = rules.is_organisation_member(user, data["author_organisation"])
         if group is None:
             _fail(
                 "author_organisation",
-                tk._("Solo puede proponer en nombre de una organización de la que es miembro."),
+                tk._(
+                    "Solo puede proponer en nombre de una organización de la que es miembro."
+                ),
             )
         organisation = group.title or group.name
     public_name = None
@@ -625,7 +659,8 @@ def limaactiva_proposal_show(context, data_dict):
         .order_by(ParticipationSession.starts_at)
     )
     result["sessions"] = [
-        {"id": s.id, "title": s.title, "starts_at": rules.iso(s.starts_at)} for s in sessions
+        {"id": s.id, "title": s.title, "starts_at": rules.iso(s.starts_at)}
+        for s in sessions
     ]
     return result
 
@@ -685,10 +720,17 @@ def limaactiva_comment_create(context, data_dict):
         _fail("proposal_id", tk._("Los comentarios están cerrados en la fase actual."))
     limit = int(tk.config.get("ckanext.limaactiva.max_comments_per_hour"))
     if rules.over_rate_limit(
-        Comment.created, Comment.author_user_id, user.id, datetime.timedelta(hours=1), limit
+        Comment.created,
+        Comment.author_user_id,
+        user.id,
+        datetime.timedelta(hours=1),
+        limit,
     ):
         _fail(
-            "body", tk._("Publicó demasiados comentarios en la última hora. Inténtelo más tarde.")
+            "body",
+            tk._(
+                "Publicó demasiados comentarios en la última hora. Inténtelo más tarde."
+            ),
         )
     depth = 1
     if data.get("parent_id"):
@@ -768,7 +810,9 @@ def limaactiva_comment_list(context, data_dict):
     """
     tk.check_access("limaactiva_comment_list", context, data_dict)
     data = _validate(
-        data_dict, {"proposal_id": [schemas.required, schemas.v.limaactiva_text]}, context
+        data_dict,
+        {"proposal_id": [schemas.required, schemas.v.limaactiva_text]},
+        context,
     )
     proposal = _proposal_or_404(data["proposal_id"], context)
     comments = (
@@ -813,19 +857,27 @@ def limaactiva_vote_cast(context, data_dict):
     proposal = _proposal_or_404(data["proposal_id"], context)
     space = model.Session.get(Space, proposal.space_id)
     if not rules.switches(space)["votes_open"]:
-        _fail("weight", tk._("La priorización no está abierta en la fase actual de este espacio."))
+        _fail(
+            "weight",
+            tk._("La priorización no está abierta en la fase actual de este espacio."),
+        )
     if tk.config.get("ckanext.limaactiva.require_dni_to_vote") and not user.sysadmin:
         row = rules.participant(user.id)
         if row is None or not row.dni_hmac:
             _fail(
-                "weight", tk._("Para priorizar debe declarar su DNI en su perfil de participación.")
+                "weight",
+                tk._(
+                    "Para priorizar debe declarar su DNI en su perfil de participación."
+                ),
             )
     weight = data["weight"]
     votes = Vote.__table__
     # Serialise the votes of one proposal so that the snapshot below counts every
     # committed vote (a row lock that does not block reads).
     model.Session.execute(
-        sa.select(Proposal.id).where(Proposal.id == proposal.id).with_for_update(key_share=True)
+        sa.select(Proposal.id)
+        .where(Proposal.id == proposal.id)
+        .with_for_update(key_share=True)
     )
     now = utcnow()
     inserted = model.Session.execute(
@@ -852,7 +904,9 @@ def limaactiva_vote_cast(context, data_dict):
         vote_id, old_weight = existing.id, existing.weight
         if old_weight != weight:
             model.Session.execute(
-                votes.update().where(votes.c.id == vote_id).values(weight=weight, modified=now)
+                votes.update()
+                .where(votes.c.id == vote_id)
+                .values(weight=weight, modified=now)
             )
     changed = old_weight != weight
     if changed:
@@ -883,7 +937,9 @@ def limaactiva_vote_show(context, data_dict):
     """
     tk.check_access("limaactiva_vote_show", context, data_dict)
     data = _validate(
-        data_dict, {"proposal_id": [schemas.required, schemas.v.limaactiva_text]}, context
+        data_dict,
+        {"proposal_id": [schemas.required, schemas.v.limaactiva_text]},
+        context,
     )
     user = _user(context)
     proposal = _proposal_or_404(data["proposal_id"], context)
@@ -908,7 +964,10 @@ def limaactiva_snapshot_create(context, data_dict):
     if data.get("proposal_id"):
         ids = [_proposal_or_404(data["proposal_id"], context).id]
     else:
-        ids = [row.id for row in model.Session.query(Proposal.id).order_by(Proposal.created)]
+        ids = [
+            row.id
+            for row in model.Session.query(Proposal.id).order_by(Proposal.created)
+        ]
     written = [_take_snapshot(proposal_id, on) for proposal_id in ids]
     _commit(context)
     return written
@@ -922,7 +981,9 @@ def limaactiva_snapshot_list(context, data_dict):
     """
     tk.check_access("limaactiva_snapshot_list", context, data_dict)
     data = _validate(
-        data_dict, {"proposal_id": [schemas.required, schemas.v.limaactiva_text]}, context
+        data_dict,
+        {"proposal_id": [schemas.required, schemas.v.limaactiva_text]},
+        context,
     )
     proposal = _proposal_or_404(data["proposal_id"], context)
     rows = (
@@ -967,15 +1028,21 @@ def limaactiva_statistics(context, data_dict):
         ).all()
     )
     by_state = dict(
-        session.execute(sa.select(Proposal.state, sa.func.count()).group_by(Proposal.state)).all()
+        session.execute(
+            sa.select(Proposal.state, sa.func.count()).group_by(Proposal.state)
+        ).all()
     )
     return {
         "spaces": scalar(sa.select(sa.func.count()).select_from(Space)),
-        "sessions": scalar(sa.select(sa.func.count()).select_from(ParticipationSession)),
+        "sessions": scalar(
+            sa.select(sa.func.count()).select_from(ParticipationSession)
+        ),
         "sessions_closed": scalar(
             sa.select(sa.func.count()).select_from(ParticipationSession).where(closed)
         ),
-        "session_attendees": scalar(sa.select(sa.func.sum(ParticipationSession.attendees_count))),
+        "session_attendees": scalar(
+            sa.select(sa.func.sum(ParticipationSession.attendees_count))
+        ),
         "session_contributions": scalar(
             sa.select(sa.func.sum(ParticipationSession.contributions_count))
         ),
@@ -984,10 +1051,14 @@ def limaactiva_statistics(context, data_dict):
         ),
         "proposals": scalar(sa.select(sa.func.count()).select_from(Proposal)),
         "proposals_answered": scalar(
-            sa.select(sa.func.count()).select_from(Proposal).where(Proposal.answer_date.isnot(None))
+            sa.select(sa.func.count())
+            .select_from(Proposal)
+            .where(Proposal.answer_date.isnot(None))
         ),
         "comments": scalar(
-            sa.select(sa.func.count()).select_from(Comment).where(Comment.deleted.is_(False))
+            sa.select(sa.func.count())
+            .select_from(Comment)
+            .where(Comment.deleted.is_(False))
         ),
         "votes": scalar(sa.select(sa.func.count()).select_from(Vote)),
         "voters": scalar(sa.select(sa.func.count(sa.distinct(Vote.user_id)))),
@@ -1059,7 +1130,9 @@ def limaactiva_participant_update(context, data_dict):
     if data.get("dni"):
         digest = rules.dni_hmac(data["dni"])
         if digest is None:
-            _fail("dni", tk._("La declaración de DNI no está disponible en este portal."))
+            _fail(
+                "dni", tk._("La declaración de DNI no está disponible en este portal.")
+            )
         if row is not None and row.dni_hmac and row.dni_hmac != digest:
             _fail("dni", tk._("Ya declaró un DNI; no puede cambiarse."))
         other = (
@@ -1230,7 +1303,11 @@ def limaactiva_service_list(context, data_dict):
         " ", Service.title, Service.description, Service.office, Service.requirements
     )
     for word in (data.get("q") or "").split():
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = (
+            "%"
+            + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
         query = query.filter(
             sa.func.translate(sa.func.lower(text), "áéíóúüñ", "aeiouun").like(
                 sa.func.translate(sa.func.lower(pattern), "áéíóúüñ", "aeiouun"),
@@ -1238,3 +1315,46 @@ def limaactiva_service_list(context, data_dict):
             )
         )
     return [_service_dict(s) for s in query.order_by(Service.title)]
+
+
+# --------------------------------------------------------------------------- open data
+
+
+def limaactiva_publish(context, data_dict):
+    """Create or refresh the CKAN dataset that links to the participation CSV exports.
+
+    :param owner_org: organisation that publishes it (default
+        ``ckanext.limaactiva.publish_organization``)
+    :returns: the dataset
+    """
+    from ckanext.limaactiva import exports
+
+    tk.check_access("limaactiva_publish", context, data_dict)
+    data = _validate(
+        data_dict, {"owner_org": [schemas.optional, schemas.v.limaactiva_text]}, context
+    )
+    owner = data.get("owner_org") or tk.config.get(
+        "ckanext.limaactiva.publish_organization"
+    )
+    office = model.Group.get(owner) if owner else None
+    if office is None or not office.is_organization:
+        _fail(
+            "owner_org",
+            tk._("Indique una organización existente para publicar los datos."),
+        )
+    dataset = exports.dataset_dict(office.id)
+    child = {
+        "user": context.get("user"),
+        "ignore_auth": context.get("ignore_auth", False),
+    }
+    try:
+        existing = tk.get_action("package_show")(dict(child), {"id": dataset["name"]})
+    except tk.ObjectNotFound:
+        return tk.get_action("package_create")(dict(child), dataset)
+    by_url = {r.get("url"): r["id"] for r in existing.get("resources", [])}
+    for resource in dataset["resources"]:
+        if resource["url"] in by_url:
+            resource["id"] = by_url[resource["url"]]
+    return tk.get_action("package_patch")(
+        dict(child), {"id": existing["id"], **dataset}
+    )

@@ -47,6 +47,7 @@ __all__ = [
     "limaactiva_flag_list",
     "limaactiva_flag_resolve",
     "limaactiva_audit_list",
+    "limaactiva_publish",
 ]
 
 
@@ -97,11 +98,15 @@ def limaactiva_session_create(context, data_dict):
 
 
 def limaactiva_session_close(context, data_dict):
-    return _office_member(context, participation.office_of_session((data_dict or {}).get("id")))
+    return _office_member(
+        context, participation.office_of_session((data_dict or {}).get("id"))
+    )
 
 
 def limaactiva_proposal_answer(context, data_dict):
-    return _office_member(context, participation.office_of_proposal((data_dict or {}).get("id")))
+    return _office_member(
+        context, participation.office_of_proposal((data_dict or {}).get("id"))
+    )
 
 
 def limaactiva_service_create(context, data_dict):
@@ -114,7 +119,9 @@ def limaactiva_snapshot_create(context, data_dict):
 
 
 def limaactiva_participant_confirm(context, data_dict):
-    return _refuse(tk._("Solo un administrador del sistema puede confirmar correos manualmente."))
+    return _refuse(
+        tk._("Solo un administrador del sistema puede confirmar correos manualmente.")
+    )
 
 
 def _participant(context, data_dict):
@@ -122,7 +129,9 @@ def _participant(context, data_dict):
     if user is None:
         return _refuse(tk._("Debe iniciar sesión para participar."))
     if not participation.is_confirmed(user):
-        return _refuse(tk._("Para participar debe confirmar su correo electrónico en Lima Activa."))
+        return _refuse(
+            tk._("Para participar debe confirmar su correo electrónico en Lima Activa.")
+        )
     return {"success": True}
 
 
@@ -168,7 +177,9 @@ def limaactiva_comment_delete(context, data_dict):
         if office and participation.is_office_member(user, office):
             return {"success": True}
     return _refuse(
-        tk._("Solo quien escribió el comentario o la oficina responsable puede eliminarlo.")
+        tk._(
+            "Solo quien escribió el comentario o la oficina responsable puede eliminarlo."
+        )
     )
 
 
@@ -186,4 +197,10 @@ def limaactiva_flag_resolve(context, data_dict):
 
 
 def limaactiva_audit_list(context, data_dict):
-    return _refuse(tk._("Solo un administrador del sistema puede ver el registro de auditoría."))
+    return _refuse(
+        tk._("Solo un administrador del sistema puede ver el registro de auditoría.")
+    )
+
+
+def limaactiva_publish(context, data_dict):
+    return _refuse(tk._("Solo un administrador del sistema puede publicar los datos."))

@@ -52,7 +52,9 @@ def _reason(value):
     value = str(value).strip()
     if value not in REASONS:
         raise tk.Invalid(
-            tk._("Motivo no válido. Opciones: {options}.").format(options=", ".join(REASONS))
+            tk._("Motivo no válido. Opciones: {options}.").format(
+                options=", ".join(REASONS)
+            )
         )
     return value
 
@@ -89,7 +91,8 @@ def _alert_moderators(space: Space, target_type: str, target_id: str, link: str)
     sent = 0
     try:
         members = tk.get_action("member_list")(
-            {"ignore_auth": True}, {"id": space.responsible_office, "object_type": "user"}
+            {"ignore_auth": True},
+            {"id": space.responsible_office, "object_type": "user"},
         )
     except (tk.ObjectNotFound, tk.ValidationError):
         return 0
@@ -134,10 +137,16 @@ def limaactiva_flag_create(context, data_dict):
     user = rules.user_object(context)
     target, proposal, space = _target(data["target_type"], data["target_id"])
     if _author_of(target) == user.id:
-        raise tk.ValidationError({"target_id": [tk._("No puede reportar su propio contenido.")]})
+        raise tk.ValidationError(
+            {"target_id": [tk._("No puede reportar su propio contenido.")]}
+        )
     existing = (
         model.Session.query(Flag)
-        .filter_by(target_type=data["target_type"], target_id=target.id, reporter_user_id=user.id)
+        .filter_by(
+            target_type=data["target_type"],
+            target_id=target.id,
+            reporter_user_id=user.id,
+        )
         .first()
     )
     if existing is not None:
@@ -149,7 +158,9 @@ def limaactiva_flag_create(context, data_dict):
         raise tk.ValidationError(
             {
                 "target_id": [
-                    tk._("Hizo demasiados reportes en la última hora. Inténtelo más tarde.")
+                    tk._(
+                        "Hizo demasiados reportes en la última hora. Inténtelo más tarde."
+                    )
                 ]
             }
         )
@@ -185,12 +196,22 @@ def limaactiva_flag_create(context, data_dict):
     if pending >= threshold and not target.hidden:
         target.hidden = True
         newly_hidden = True
-        rules.audit(None, "auto_hidden", data["target_type"], target.id, f"{pending} reportes")
+        rules.audit(
+            None, "auto_hidden", data["target_type"], target.id, f"{pending} reportes"
+        )
     model.repo.commit()
     if newly_hidden:
-        link = tk.url_for("limaactiva.proposal", proposal_id=proposal.id, _external=True)
+        link = tk.url_for(
+            "limaactiva.proposal", proposal_id=proposal.id, _external=True
+        )
         sent = _alert_moderators(space, data["target_type"], target.id, link)
-        rules.audit(None, "moderators_alerted", data["target_type"], target.id, f"{sent} correos")
+        rules.audit(
+            None,
+            "moderators_alerted",
+            data["target_type"],
+            target.id,
+            f"{sent} correos",
+        )
         model.repo.commit()
     return {"reported": True, "hidden": bool(target.hidden)}
 
@@ -212,7 +233,12 @@ def limaactiva_flag_list(context, data_dict):
     tk.check_access("limaactiva_flag_list", context, data_dict)
     user = rules.user_object(context)
     offices = _moderated_offices(user)
-    rows = model.Session.query(Flag).filter(Flag.status == "pending").order_by(Flag.created).all()
+    rows = (
+        model.Session.query(Flag)
+        .filter(Flag.status == "pending")
+        .order_by(Flag.created)
+        .all()
+    )
     queue: dict[tuple[str, str], dict] = {}
     for flag in rows:
         key = (flag.target_type, flag.target_id)
@@ -229,7 +255,9 @@ def limaactiva_flag_list(context, data_dict):
                 "target_id": flag.target_id,
                 "proposal_id": proposal.id,
                 "hidden": bool(target.hidden),
-                "excerpt": (target.title if flag.target_type == "proposal" else target.body)[:200],
+                "excerpt": (
+                    target.title if flag.target_type == "proposal" else target.body
+                )[:200],
                 "pending": 0,
                 "reasons": {},
             }
@@ -269,10 +297,18 @@ def limaactiva_flag_resolve(context, data_dict):
     )
     target.hidden = data["decision"] == "hide"
     rules.audit(
-        user.id, f"moderation_{data['decision']}", data["target_type"], target.id, data.get("note")
+        user.id,
+        f"moderation_{data['decision']}",
+        data["target_type"],
+        target.id,
+        data.get("note"),
     )
     model.repo.commit()
-    return {"target_type": data["target_type"], "target_id": target.id, "hidden": target.hidden}
+    return {
+        "target_type": data["target_type"],
+        "target_id": target.id,
+        "hidden": target.hidden,
+    }
 
 
 def _decision(value):
@@ -288,9 +324,13 @@ def limaactiva_audit_list(context, data_dict):
     :param limit: optional, default 100, at most 1000
     """
     tk.check_access("limaactiva_audit_list", context, data_dict)
-    data = _validate(data_dict, {"limit": [v.limaactiva_optional, v.limaactiva_natural]}, context)
+    data = _validate(
+        data_dict, {"limit": [v.limaactiva_optional, v.limaactiva_natural]}, context
+    )
     limit = min(data.get("limit") or 100, 1000)
-    entries = model.Session.query(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    entries = (
+        model.Session.query(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    )
     return [
         {
             "created": rules.iso(entry.created),

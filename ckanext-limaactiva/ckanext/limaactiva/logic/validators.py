@@ -58,12 +58,20 @@ PROPOSAL_STATES = {
     "implemented": "Implementada",
 }
 ALIGNMENTS = {"a_favor": "A favor", "neutral": "Neutral", "en_contra": "En contra"}
-CHANNELS = {"online": "En línea", "in_person": "Presencial", "both": "En línea y presencial"}
+CHANNELS = {
+    "online": "En línea",
+    "in_person": "Presencial",
+    "both": "En línea y presencial",
+}
 WEIGHTS = {3: "Muy prioritario", 2: "Prioritario", 1: "Poco prioritario"}
 
 
 def _empty(value: Any) -> bool:
-    return value is Missing or value is None or (isinstance(value, str) and not value.strip())
+    return (
+        value is Missing
+        or value is None
+        or (isinstance(value, str) and not value.strip())
+    )
 
 
 def limaactiva_required(key, data, errors, context):
@@ -85,7 +93,9 @@ def _text(limit: int) -> Callable[[Any], str]:
         value = value.strip()
         if len(value) > limit:
             raise tk.Invalid(
-                tk._("Es demasiado largo (máximo {limit} caracteres).").format(limit=limit)
+                tk._("Es demasiado largo (máximo {limit} caracteres).").format(
+                    limit=limit
+                )
             )
         return value
 
@@ -101,7 +111,9 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,99}$")
 def limaactiva_slug(value: Any) -> str:
     if not isinstance(value, str) or not _SLUG.match(value):
         raise tk.Invalid(
-            tk._("Use de 2 a 100 caracteres: minúsculas sin tildes, números, '-' o '_'.")
+            tk._(
+                "Use de 2 a 100 caracteres: minúsculas sin tildes, números, '-' o '_'."
+            )
         )
     return value
 
@@ -121,7 +133,9 @@ def limaactiva_datetime(value: Any) -> datetime.datetime:
     try:
         parsed = datetime.datetime.fromisoformat(str(value).strip())
     except ValueError:
-        raise tk.Invalid(tk._("Fecha y hora no válidas: use el formato AAAA-MM-DDTHH:MM."))
+        raise tk.Invalid(
+            tk._("Fecha y hora no válidas: use el formato AAAA-MM-DDTHH:MM.")
+        )
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     return parsed
@@ -151,7 +165,9 @@ def limaactiva_bool(value: Any) -> bool:
 def limaactiva_url(value: Any) -> str:
     value = _text(2000)(value)
     if not re.match(r"^https?://[^\s/]+", value):
-        raise tk.Invalid(tk._("Debe ser una dirección web que empiece con http:// o https://."))
+        raise tk.Invalid(
+            tk._("Debe ser una dirección web que empiece con http:// o https://.")
+        )
     return value
 
 
@@ -159,7 +175,9 @@ def limaactiva_district(value: Any) -> str:
     value = str(value).strip()
     if value not in DISTRICTS:
         raise tk.Invalid(
-            tk._("Distrito no válido: use el código UBIGEO de un distrito de Lima (150101-150143).")
+            tk._(
+                "Distrito no válido: use el código UBIGEO de un distrito de Lima (150101-150143)."
+            )
         )
     return value
 
@@ -188,13 +206,17 @@ def _choice(choices: dict, message: str) -> Callable[[Any], str]:
     return validator
 
 
-limaactiva_space_type = _choice(SPACE_TYPES, "Tipo de espacio no válido. Opciones: {options}.")
+limaactiva_space_type = _choice(
+    SPACE_TYPES, "Tipo de espacio no válido. Opciones: {options}."
+)
 limaactiva_phase_key = _choice(PHASE_KEYS, "Fase no válida. Opciones: {options}.")
 limaactiva_modality = _choice(MODALITIES, "Modalidad no válida. Opciones: {options}.")
 limaactiva_proposal_state = _choice(
     PROPOSAL_STATES, "Estado de propuesta no válido. Opciones: {options}."
 )
-limaactiva_alignment = _choice(ALIGNMENTS, "Postura no válida: use a_favor, neutral o en_contra.")
+limaactiva_alignment = _choice(
+    ALIGNMENTS, "Postura no válida: use a_favor, neutral o en_contra."
+)
 limaactiva_channel = _choice(CHANNELS, "Canal no válido. Opciones: {options}.")
 
 

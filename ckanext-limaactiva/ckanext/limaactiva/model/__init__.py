@@ -68,7 +68,9 @@ class Space(tk.BaseModel, _Timestamps):
 class Phase(tk.BaseModel):
     __tablename__ = "limaactiva_phase"
     id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
-    space_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_space.id"), nullable=False)
+    space_id = sa.Column(
+        sa.UnicodeText, sa.ForeignKey("limaactiva_space.id"), nullable=False
+    )
     position = sa.Column(sa.Integer, nullable=False)
     phase_key = sa.Column(sa.UnicodeText, nullable=False)
     title = sa.Column(sa.UnicodeText, nullable=False)
@@ -83,7 +85,9 @@ class Phase(tk.BaseModel):
 class ParticipationSession(tk.BaseModel, _Timestamps):
     __tablename__ = "limaactiva_session"
     id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
-    space_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_space.id"), nullable=False)
+    space_id = sa.Column(
+        sa.UnicodeText, sa.ForeignKey("limaactiva_space.id"), nullable=False
+    )
     title = sa.Column(sa.UnicodeText, nullable=False)
     description = sa.Column(sa.UnicodeText, nullable=False, default="")
     modality = sa.Column(sa.UnicodeText, nullable=False)
@@ -105,7 +109,9 @@ class ParticipationSession(tk.BaseModel, _Timestamps):
 class SessionOrganisation(tk.BaseModel):
     __tablename__ = "limaactiva_session_organisation"
     id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
-    session_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_session.id"), nullable=False)
+    session_id = sa.Column(
+        sa.UnicodeText, sa.ForeignKey("limaactiva_session.id"), nullable=False
+    )
     organisation = sa.Column(sa.UnicodeText, nullable=False)
     district = sa.Column(sa.UnicodeText, nullable=False)
     people = sa.Column(sa.Integer, nullable=False)
@@ -113,7 +119,9 @@ class SessionOrganisation(tk.BaseModel):
 
 class SessionProposal(tk.BaseModel):
     __tablename__ = "limaactiva_session_proposal"
-    session_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_session.id"), primary_key=True)
+    session_id = sa.Column(
+        sa.UnicodeText, sa.ForeignKey("limaactiva_session.id"), primary_key=True
+    )
     proposal_id = sa.Column(
         sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), primary_key=True
     )
@@ -122,7 +130,9 @@ class SessionProposal(tk.BaseModel):
 class Proposal(tk.BaseModel, _Timestamps):
     __tablename__ = "limaactiva_proposal"
     id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
-    space_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_space.id"), nullable=False)
+    space_id = sa.Column(
+        sa.UnicodeText, sa.ForeignKey("limaactiva_space.id"), nullable=False
+    )
     author_user_id = sa.Column(sa.UnicodeText, nullable=False)
     author_organisation = sa.Column(sa.UnicodeText)
     author_public_name = sa.Column(sa.UnicodeText)
@@ -142,7 +152,9 @@ class Proposal(tk.BaseModel, _Timestamps):
 class Comment(tk.BaseModel, _Timestamps):
     __tablename__ = "limaactiva_comment"
     id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
-    proposal_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), nullable=False)
+    proposal_id = sa.Column(
+        sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), nullable=False
+    )
     parent_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_comment.id"))
     depth = sa.Column(sa.Integer, nullable=False)
     author_user_id = sa.Column(sa.UnicodeText, nullable=False)
@@ -156,10 +168,14 @@ class Comment(tk.BaseModel, _Timestamps):
 class Vote(tk.BaseModel, _Timestamps):
     __tablename__ = "limaactiva_vote"
     __table_args__ = (
-        sa.UniqueConstraint("proposal_id", "user_id", name="limaactiva_vote_one_per_person"),
+        sa.UniqueConstraint(
+            "proposal_id", "user_id", name="limaactiva_vote_one_per_person"
+        ),
     )
     id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
-    proposal_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), nullable=False)
+    proposal_id = sa.Column(
+        sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), nullable=False
+    )
     user_id = sa.Column(sa.UnicodeText, nullable=False)
     weight = sa.Column(sa.Integer, nullable=False)
 
@@ -167,7 +183,9 @@ class Vote(tk.BaseModel, _Timestamps):
 class VoteEvent(tk.BaseModel):
     __tablename__ = "limaactiva_vote_event"
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
-    vote_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_vote.id"), nullable=False)
+    vote_id = sa.Column(
+        sa.UnicodeText, sa.ForeignKey("limaactiva_vote.id"), nullable=False
+    )
     proposal_id = sa.Column(sa.UnicodeText, nullable=False)
     old_weight = sa.Column(sa.Integer)
     new_weight = sa.Column(sa.Integer, nullable=False)
@@ -177,10 +195,14 @@ class VoteEvent(tk.BaseModel):
 class Snapshot(tk.BaseModel):
     __tablename__ = "limaactiva_snapshot"
     __table_args__ = (
-        sa.UniqueConstraint("proposal_id", "snapshot_date", name="limaactiva_snapshot_one_per_day"),
+        sa.UniqueConstraint(
+            "proposal_id", "snapshot_date", name="limaactiva_snapshot_one_per_day"
+        ),
     )
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
-    proposal_id = sa.Column(sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), nullable=False)
+    proposal_id = sa.Column(
+        sa.UnicodeText, sa.ForeignKey("limaactiva_proposal.id"), nullable=False
+    )
     snapshot_date = sa.Column(sa.Date, nullable=False)
     score = sa.Column(sa.Integer, nullable=False)
     count_3 = sa.Column(sa.Integer, nullable=False)
@@ -219,7 +241,10 @@ class Flag(tk.BaseModel):
     __tablename__ = "limaactiva_flag"
     __table_args__ = (
         sa.UniqueConstraint(
-            "target_type", "target_id", "reporter_user_id", name="limaactiva_flag_once_per_user"
+            "target_type",
+            "target_id",
+            "reporter_user_id",
+            name="limaactiva_flag_once_per_user",
         ),
     )
     id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)

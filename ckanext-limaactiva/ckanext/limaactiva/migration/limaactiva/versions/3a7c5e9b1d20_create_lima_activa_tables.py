@@ -19,7 +19,9 @@ depends_on = None
 def _timestamps():
     return [
         sa.Column("created", sa.DateTime, nullable=False, server_default=sa.func.now()),
-        sa.Column("modified", sa.DateTime, nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "modified", sa.DateTime, nullable=False, server_default=sa.func.now()
+        ),
     ]
 
 
@@ -55,10 +57,18 @@ def upgrade():
         sa.Column("title", sa.UnicodeText, nullable=False),
         sa.Column("start_date", sa.Date, nullable=False),
         sa.Column("end_date", sa.Date, nullable=False),
-        sa.Column("proposals_enabled", sa.Boolean, nullable=False, server_default=sa.false()),
-        sa.Column("comments_enabled", sa.Boolean, nullable=False, server_default=sa.false()),
-        sa.Column("votes_enabled", sa.Boolean, nullable=False, server_default=sa.false()),
-        sa.CheckConstraint("end_date >= start_date", name="limaactiva_phase_dates_check"),
+        sa.Column(
+            "proposals_enabled", sa.Boolean, nullable=False, server_default=sa.false()
+        ),
+        sa.Column(
+            "comments_enabled", sa.Boolean, nullable=False, server_default=sa.false()
+        ),
+        sa.Column(
+            "votes_enabled", sa.Boolean, nullable=False, server_default=sa.false()
+        ),
+        sa.CheckConstraint(
+            "end_date >= start_date", name="limaactiva_phase_dates_check"
+        ),
     )
     op.create_table(
         "limaactiva_session",
@@ -77,7 +87,12 @@ def upgrade():
         sa.Column("district", sa.UnicodeText),
         sa.Column("online_url", sa.UnicodeText),
         sa.Column("registration_url", sa.UnicodeText),
-        sa.Column("registration_required", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column(
+            "registration_required",
+            sa.Boolean,
+            nullable=False,
+            server_default=sa.false(),
+        ),
         sa.Column("capacity", sa.Integer),
         sa.Column("starts_at", sa.DateTime, nullable=False),
         sa.Column("ends_at", sa.DateTime),
@@ -169,7 +184,9 @@ def upgrade():
         sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("deleted_at", sa.DateTime),
         *_timestamps(),
-        sa.CheckConstraint("depth BETWEEN 1 AND 3", name="limaactiva_comment_depth_check"),
+        sa.CheckConstraint(
+            "depth BETWEEN 1 AND 3", name="limaactiva_comment_depth_check"
+        ),
         sa.CheckConstraint(
             "alignment IN ('a_favor', 'neutral', 'en_contra')",
             name="limaactiva_comment_alignment_check",
@@ -188,7 +205,9 @@ def upgrade():
         sa.Column("user_id", sa.UnicodeText, nullable=False),
         sa.Column("weight", sa.Integer, nullable=False),
         *_timestamps(),
-        sa.UniqueConstraint("proposal_id", "user_id", name="limaactiva_vote_one_per_person"),
+        sa.UniqueConstraint(
+            "proposal_id", "user_id", name="limaactiva_vote_one_per_person"
+        ),
         sa.CheckConstraint("weight IN (1, 2, 3)", name="limaactiva_vote_weight_check"),
     )
     op.create_table(
@@ -220,7 +239,9 @@ def upgrade():
         sa.Column("count_3", sa.Integer, nullable=False),
         sa.Column("count_2", sa.Integer, nullable=False),
         sa.Column("count_1", sa.Integer, nullable=False),
-        sa.UniqueConstraint("proposal_id", "snapshot_date", name="limaactiva_snapshot_one_per_day"),
+        sa.UniqueConstraint(
+            "proposal_id", "snapshot_date", name="limaactiva_snapshot_one_per_day"
+        ),
     )
     op.create_table(
         "limaactiva_participant",
@@ -232,7 +253,9 @@ def upgrade():
         sa.Column("dni_hmac", sa.UnicodeText, unique=True),
         sa.Column("district", sa.UnicodeText),
         sa.Column("public_name", sa.UnicodeText),
-        sa.Column("show_publicly", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column(
+            "show_publicly", sa.Boolean, nullable=False, server_default=sa.false()
+        ),
         *_timestamps(),
     )
     op.create_table(

@@ -19,7 +19,8 @@ depends_on = None
 def upgrade():
     for table in ("limaactiva_proposal", "limaactiva_comment"):
         op.add_column(
-            table, sa.Column("hidden", sa.Boolean, nullable=False, server_default=sa.false())
+            table,
+            sa.Column("hidden", sa.Boolean, nullable=False, server_default=sa.false()),
         )
     op.create_table(
         "limaactiva_flag",
@@ -33,16 +34,23 @@ def upgrade():
         sa.Column("created", sa.DateTime, nullable=False, server_default=sa.func.now()),
         sa.Column("resolved", sa.DateTime),
         sa.UniqueConstraint(
-            "target_type", "target_id", "reporter_user_id", name="limaactiva_flag_once_per_user"
+            "target_type",
+            "target_id",
+            "reporter_user_id",
+            name="limaactiva_flag_once_per_user",
         ),
         sa.CheckConstraint(
-            "target_type IN ('proposal', 'comment')", name="limaactiva_flag_target_check"
+            "target_type IN ('proposal', 'comment')",
+            name="limaactiva_flag_target_check",
         ),
         sa.CheckConstraint(
-            "status IN ('pending', 'dismissed', 'upheld')", name="limaactiva_flag_status_check"
+            "status IN ('pending', 'dismissed', 'upheld')",
+            name="limaactiva_flag_status_check",
         ),
     )
-    op.create_index("limaactiva_flag_target_idx", "limaactiva_flag", ["target_type", "target_id"])
+    op.create_index(
+        "limaactiva_flag_target_idx", "limaactiva_flag", ["target_type", "target_id"]
+    )
     op.create_table(
         "limaactiva_audit",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
