@@ -73,7 +73,7 @@ def enrol(user_id: str, passphrase: str, totp_secret: bytes, totp_step: int) -> 
     params = crypto.current_kdf_params()
     salt = crypto.new_salt()
     recovery_key = secrets.token_bytes(32)
-    recovery_codes = [crypto.group(crypto.b32(secrets.token_bytes(5)), 4) for _ in range(10)]
+    recovery_codes = [crypto.group(crypto.b32(secrets.token_bytes(10)), 4) for _ in range(10)]
     reviewer = Reviewer(
         user_id=user_id, public_key=bytes(key.public_key), key_kdf=params, key_salt=salt,
         passphrase_wrapped_key=crypto.secretbox_encrypt(
