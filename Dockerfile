@@ -1,6 +1,6 @@
 # Open Lima: the CKAN image of the production stack (services ckan and ckan-worker in
 # docker-compose.yml). CKAN 2.12 + ckanext-scheming + ckanext-dcat + our three
-# extensions, installed with `pip install .`, served by gunicorn (deploy/wsgi.py).
+# extensions, installed from this repository with pip, served by gunicorn (deploy/wsgi.py).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -25,9 +25,13 @@ COPY requirements/ requirements/
 COPY deploy/requirements.txt deploy/requirements.txt
 RUN pip install -r requirements/ckan.txt -r requirements/base.txt -r deploy/requirements.txt
 
-# The code, then the package itself (its dependencies are already there).
+# The code, then the package itself (its dependencies are already there). Editable, so
+# the package runs from /srv/app like in development: code that finds repository files
+# relative to itself (config/vocabularies, config/schemas/mml_dataset.yaml through
+# "ckanext.openlima:../../../config/...") works unchanged; a copy into site-packages
+# would lose config/, which is not a Python package.
 COPY . .
-RUN pip install --no-deps . \
+RUN pip install --no-deps -e . \
     && useradd --system --uid 900 --user-group --home-dir /srv/app --no-create-home ckan \
     && mkdir -p /var/lib/ckan/storage /var/lib/ckan/secrets /srv/app/run \
     && chown -R ckan:ckan /var/lib/ckan /srv/app/run \

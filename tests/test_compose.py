@@ -224,7 +224,8 @@ def test_dockerfile_builds_from_setup_and_pinned_requirements():
     assert re.search(r"^COPY requirements/ requirements/$", DOCKERFILE, re.M)
     assert "pip install -r requirements/ckan.txt -r requirements/base.txt -r deploy/requirements.txt" \
         in DOCKERFILE
-    assert "pip install --no-deps ." in DOCKERFILE
+    assert "pip install --no-deps -e ." in DOCKERFILE
+    assert re.search(r"^COPY \. \.$", DOCKERFILE, re.M)  # the repository, incl. config/, in /srv/app
     assert 'ENTRYPOINT ["/srv/app/deploy/entrypoint.sh"]' in DOCKERFILE
     assert re.search(r"^USER ckan$", DOCKERFILE, re.M)
     pins = [line for line in (DEPLOY / "requirements.txt").read_text().splitlines()
