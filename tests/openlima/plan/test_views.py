@@ -51,11 +51,12 @@ def test_commitment_page_timeline_spanish_dates_and_history(app, sysadmin, plan_
                 reason="Comunicado difundido por redes")
     page = app.get("/compromisos/open-lima").get_data(as_text=True)
     assert "Cronograma de hitos" in page
+    assert "Línea de tiempo" in page and "<svg" in page
     assert "15/10/2022" in page and "18/10/2022" in page and "20/10/2022" in page
     assert "2022-10-15" not in page
     assert "Con retraso" in page
     assert "Historial de cambios" in page and "Comunicado difundido por redes" in page
-    assert "No iniciado → Completado" in page or "not_started → completed" in page
+    assert "Estado: No iniciado → Completado" in page
     assert "16.10" in page and "Cultura de silos" in page
 
 

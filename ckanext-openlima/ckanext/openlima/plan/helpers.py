@@ -7,6 +7,7 @@ from typing import Any, Optional
 import ckan.plugins.toolkit as tk
 
 from ckanext.openlima.plan import vocabulary as vocab
+from ckanext.openlima.plan.publish import DEFAULT_STATUSES
 
 __all__ = [
     "openlima_plan_date",
@@ -16,7 +17,10 @@ __all__ = [
     "openlima_plan_completion_label",
     "openlima_plan_field_label",
     "openlima_plan_change_value",
+    "openlima_plan_timeline",
 ]
+
+MONTHS = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "set", "oct", "nov", "dic")
 
 FIELD_LABELS = {
     "status": "Estado",
@@ -86,6 +90,9 @@ def openlima_plan_change_value(field: str, value: Any) -> str:
         return openlima_plan_date(value)
     if field in ("progress", "commitment_progress"):
         return openlima_plan_percent(value)
+    if field == "status":
+        labels = {key: label for key, label, *_ in DEFAULT_STATUSES}
+        return tk._(labels[value]) if value in labels else str(value)
     if field == "completion":
         return vocab.label(vocab.COMPLETION_LEVELS, value)
     if field == "evidence" and isinstance(value, list):
@@ -93,3 +100,62 @@ def openlima_plan_change_value(field: str, value: Any) -> str:
     if isinstance(value, (list, dict)):
         return str(value)
     return str(value)
+
+
+def _as_date(value: Any) -> Optional[datetime.date]:
+    if not value:
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def openlima_plan_timeline(milestones: list[dict[str, Any]], left: int = 150, right: int = 590) -> Optional[dict[str, Any]]:
+    """Geometry of the milestone timeline: planned and actual bars over a month axis.
+
+    The SVG drawn from it is decorative (``aria-hidden``); the milestone table next to it
+    holds the same dates as text.
+    """
+    dates = [
+        d for m in milestones
+        for d in (_as_date(m.get(k)) for k in ("planned_start", "planned_end", "actual_start", "actual_end"))
+        if d
+    ]
+    if not dates:
+        return None
+    first = min(dates).replace(day=1)
+    last = max(dates)
+    last = (last.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)  # next month start
+    span = max((last - first).days, 1)
+
+    def x(day: datetime.date) -> float:
+        return round(left + (day - first).days * (right - left) / span, 1)
+
+    def bar(start: Any, end: Any) -> Optional[dict[str, float]]:
+        start, end = _as_date(start), _as_date(end) or _as_date(start)
+        if start is None:
+            return None
+        end = max(end, start)
+        return {"x": x(start), "width": max(round(x(end + datetime.timedelta(days=1)) - x(start), 1), 3)}
+
+    rows = []
+    for index, m in enumerate(milestones):
+        rows.append({
+            "code": m["code"],
+            "title": m["title"],
+            "y": 30 + index * 34,
+            "planned": bar(m.get("planned_start"), m.get("planned_end")),
+            "actual": bar(m.get("actual_start"), m.get("actual_end")),
+            "delayed": m.get("delayed", False),
+        })
+    ticks, month = [], first
+    while month <= last:
+        ticks.append({"x": x(month), "label": f"{MONTHS[month.month - 1]} {month.year}"})
+        month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    if len(ticks) > 12:  # keep the axis readable on long plans
+        step = -(-len(ticks) // 12)
+        ticks = ticks[::step]
+    return {"rows": rows, "ticks": ticks, "height": 40 + len(rows) * 34, "left": left, "right": right}
