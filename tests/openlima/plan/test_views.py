@@ -160,3 +160,17 @@ def test_team_forms_refuse_outsiders(app, plan_2022):
                         data={"assessor": "self"}, status=403)
     assert response.status_code == 403
     assert call_action("openlima_commitment_show", id="open-lima")["assessments"] == []
+
+
+@pytest.mark.ckan_config("ckan.auth.public_user_details", "false")
+def test_who_changed_is_hidden_from_the_public_when_user_details_are_private(app, sysadmin, plan_2022):
+    milestone = next(c for c in plan_2022["commitments"] if c["name"] == "open-lima")["milestones"][0]
+    call_action("openlima_milestone_update", context={"user": sysadmin["name"], "ignore_auth": False},
+                id=milestone["id"], progress=30, reason="Avance parcial")
+    public = app.get("/compromisos/open-lima").get_data(as_text=True)
+    assert "Avance parcial" in public and sysadmin["name"] not in public
+    exported = app.get("/compromisos/export.json").get_data(as_text=True)
+    assert sysadmin["name"] not in exported
+    assert call_action("openlima_commitment_show", context={"user": ""}, id="open-lima")["history"][0]["author"] is None
+    staff = app.get("/compromisos/open-lima", headers=_login(app, sysadmin)).get_data(as_text=True)
+    assert "por " + sysadmin["name"] in staff

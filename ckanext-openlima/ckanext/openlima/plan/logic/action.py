@@ -19,6 +19,7 @@ from ckanext.openlima.plan import model as pm
 from ckanext.openlima.plan import progress as prog
 from ckanext.openlima.plan.indicators import MetricReader
 from ckanext.openlima.plan.logic import schema
+from ckanext.openlima.plan.logic.auth import user_can_edit_commitment
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,33 @@ def _author(context) -> str:
     return context.get("user") or ""
 
 
+def _authors_visible(context, commitment: Optional[pm.Commitment] = None) -> bool:
+    """Who made a change is shown when user details are public (``ckan.auth.
+    public_user_details``), and otherwise only to sysadmins and the plan team."""
+    if tk.asbool(tk.config.get("ckan.auth.public_user_details")):
+        return True
+    user = context.get("user")
+    if not user:
+        return False
+    if commitment is not None:
+        return user_can_edit_commitment(user, commitment)
+    try:
+        return bool(tk.get_action("user_show")({"ignore_auth": True}, {"id": user}).get("sysadmin"))
+    except tk.ObjectNotFound:
+        return False
+
+
+def _hide_authors(commitment: dict[str, Any]) -> dict[str, Any]:
+    for entry in commitment.get("history", []):
+        entry["author"] = None
+    for assessment in commitment.get("assessments", []):
+        assessment["recorded_by"] = None
+    for indicator in commitment.get("indicators", []):
+        for value in indicator.get("values", []):
+            value["recorded_by"] = None
+    return commitment
+
+
 def _after_change(context, plan_id: str) -> None:
     """Commit, then refresh the published dataset (never undoing the change)."""
     if not context.get("defer_commit"):
@@ -98,6 +126,8 @@ def openlima_plan_show(context, data_dict):
         .filter_by(plan_id=plan.id)
         .order_by(pm.Commitment.position, pm.Commitment.code)
     ]
+    if not _authors_visible(context):
+        commitments = [_hide_authors(c) for c in commitments]
     result = dictization.plan_dictize(plan, commitments)
     result["statuses"] = list(labels.values())
     result["as_of"] = on.isoformat()
@@ -187,6 +217,8 @@ def openlima_commitment_list(context, data_dict):
                 commitment, on=on, status_labels=labels, include_indicators=False
             )
         )
+    if not _authors_visible(context):
+        result = [_hide_authors(c) for c in result]
     return result
 
 
@@ -204,9 +236,10 @@ def openlima_commitment_show(context, data_dict):
     if not data_dict.get("id"):
         raise tk.ValidationError({"id": [tk._("Indique el compromiso.")]})
     commitment = get_commitment(str(data_dict["id"]), data_dict.get("plan_id"))
-    return dictization.commitment_dictize(
+    result = dictization.commitment_dictize(
         commitment, on=_today(), reader=MetricReader(), include_history=True
     )
+    return result if _authors_visible(context, commitment) else _hide_authors(result)
 
 
 def _resolve_progress(
