@@ -14,6 +14,7 @@ variable becomes ``some.option = value`` (double underscore = dot, lower case).
 Standard library only: it runs before CKAN is configured. Exit status 2 and a Spanish
 message on stderr when a required variable is missing or malformed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,12 @@ SECRETS = {
 }
 
 # Other variables this script reads (documented in deploy/openlima.env.example).
-OPTIONAL = ("CKAN_SOLR_URL", "CKAN_STORAGE_PATH", "OPENLIMA_SECRETS_DIR", "OPENLIMA_CONFIG_DIR")
+OPTIONAL = (
+    "CKAN_SOLR_URL",
+    "CKAN_STORAGE_PATH",
+    "OPENLIMA_SECRETS_DIR",
+    "OPENLIMA_CONFIG_DIR",
+)
 
 PASSTHROUGH_PREFIX = "CKAN___"
 SEARCH_PLUGIN = "openlima_search"
@@ -87,15 +93,20 @@ class ConfigError(Exception):
 def _ini_value(value: str) -> str:
     # CKAN reads the ini with ConfigParser interpolation: a literal % must be doubled.
     if "\n" in value:
-        raise ConfigError("los valores de configuración no pueden tener saltos de línea")
+        raise ConfigError(
+            "los valores de configuración no pueden tener saltos de línea"
+        )
     return value.replace("%", "%%")
 
 
 def check_required(env: dict[str, str]) -> None:
     missing = [name for name in REQUIRED if not env.get(name, "").strip()]
     if missing:
-        raise ConfigError("faltan variables de entorno obligatorias: " + ", ".join(missing)
-                          + " (véase deploy/openlima.env.example)")
+        raise ConfigError(
+            "faltan variables de entorno obligatorias: "
+            + ", ".join(missing)
+            + " (véase deploy/openlima.env.example)"
+        )
     if urlparse(env["CKAN_SQLALCHEMY_URL"]).scheme not in ("postgresql", "postgres"):
         raise ConfigError("CKAN_SQLALCHEMY_URL debe ser una URL postgresql://")
     if urlparse(env["CKAN_REDIS_URL"]).scheme not in ("redis", "rediss"):
@@ -135,7 +146,7 @@ def passthrough(env: dict[str, str]) -> dict[str, str]:
     options = {}
     for name, value in sorted(env.items()):
         if name.startswith(PASSTHROUGH_PREFIX) and len(name) > len(PASSTHROUGH_PREFIX):
-            option = name[len(PASSTHROUGH_PREFIX):].lower().replace("__", ".")
+            option = name[len(PASSTHROUGH_PREFIX) :].lower().replace("__", ".")
             options[option] = value
     return options
 
@@ -171,7 +182,9 @@ def render(env: dict[str, str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", default=os.environ.get("CKAN_INI", "/srv/app/run/ckan.ini"))
+    parser.add_argument(
+        "--output", default=os.environ.get("CKAN_INI", "/srv/app/run/ckan.ini")
+    )
     args = parser.parse_args(argv)
     try:
         text = render(dict(os.environ))

@@ -3,6 +3,7 @@
 ``CKAN_INI`` names the ini the entrypoint rendered (``/srv/app/run/ckan.ini`` in the
 image); CKAN builds its Flask app from it with ``ckan.config.middleware.make_app``.
 """
+
 import configparser
 import os
 from logging.config import fileConfig

@@ -5,6 +5,7 @@ No Docker engine here, so nothing is started: the files are parsed and cross-che
 ini renderer is run as the entrypoint runs it, and deploy/wsgi.py builds CKAN's WSGI app
 from a rendered ini in a subprocess.
 """
+
 from __future__ import annotations
 
 import configparser
@@ -16,7 +17,6 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
-import pytest
 import yaml
 
 from ckan.config.environment import CONFIG_FROM_ENV_VARS
@@ -28,13 +28,17 @@ SERVICES = COMPOSE["services"]
 NGINX_CONF = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
 ENTRYPOINT = (DEPLOY / "entrypoint.sh").read_text(encoding="utf-8")
 DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")
-RENDERER = runpy.run_path(str(DEPLOY / "render_config.py"))  # a script, not a plugin module
+RENDERER = runpy.run_path(
+    str(DEPLOY / "render_config.py")
+)  # a script, not a plugin module
 POSTGRES_IMAGE_VARS = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"}
 
 
 def env_example() -> dict[str, str]:
     values = {}
-    for line in (DEPLOY / "openlima.env.example").read_text(encoding="utf-8").splitlines():
+    for line in (
+        (DEPLOY / "openlima.env.example").read_text(encoding="utf-8").splitlines()
+    ):
         if line.strip() and not line.lstrip().startswith("#"):
             name, _, value = line.partition("=")
             assert name == name.strip() and name.isupper(), line
@@ -53,8 +57,14 @@ def env_files(service: dict) -> list[str]:
 
 def variables_read_by_entrypoint() -> set[str]:
     from_shell = set(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", ENTRYPOINT))
-    from_shell |= set(re.findall(r'os\.environ(?:\.get)?[\[(]"([A-Z][A-Z0-9_]*)"', ENTRYPOINT))
-    from_renderer = set(RENDERER["REQUIRED"]) | set(RENDERER["SECRETS"].values()) | set(RENDERER["OPTIONAL"])
+    from_shell |= set(
+        re.findall(r'os\.environ(?:\.get)?[\[(]"([A-Z][A-Z0-9_]*)"', ENTRYPOINT)
+    )
+    from_renderer = (
+        set(RENDERER["REQUIRED"])
+        | set(RENDERER["SECRETS"].values())
+        | set(RENDERER["OPTIONAL"])
+    )
     return from_shell | from_renderer
 
 
@@ -63,6 +73,7 @@ def variables_read_by_nginx() -> set[str]:
 
 
 # --- services, images, health ----------------------------------------------------------------
+
 
 def test_the_stack_has_the_six_services():
     assert set(SERVICES) == {"ckan", "ckan-worker", "db", "solr", "redis", "nginx"}
@@ -92,7 +103,10 @@ def test_web_and_worker_share_the_image_built_here():
     assert worker["command"] == ["ckan", "jobs", "worker"]
     assert web["command"] == ["web"]
     # uploads and generated secrets live on one volume that both containers mount
-    assert "ckan_storage:/var/lib/ckan" in web["volumes"] and web["volumes"] == worker["volumes"]
+    assert (
+        "ckan_storage:/var/lib/ckan" in web["volumes"]
+        and web["volumes"] == worker["volumes"]
+    )
 
 
 def test_named_volumes_are_declared():
@@ -102,7 +116,9 @@ def test_named_volumes_are_declared():
             source = volume.split(":")[0]
             if not source.startswith((".", "/")):
                 assert source in declared, (name, volume)
-    assert any(v.endswith(":/var/lib/postgresql/data") for v in SERVICES["db"]["volumes"])
+    assert any(
+        v.endswith(":/var/lib/postgresql/data") for v in SERVICES["db"]["volumes"]
+    )
 
 
 def test_solr_is_optional_behind_a_profile():
@@ -117,16 +133,23 @@ def test_solr_is_optional_behind_a_profile():
 def test_startup_order_follows_health():
     assert SERVICES["ckan"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert SERVICES["ckan"]["depends_on"]["redis"]["condition"] == "service_healthy"
-    assert SERVICES["ckan-worker"]["depends_on"]["ckan"]["condition"] == "service_healthy"
+    assert (
+        SERVICES["ckan-worker"]["depends_on"]["ckan"]["condition"] == "service_healthy"
+    )
     assert SERVICES["nginx"]["depends_on"]["ckan"]["condition"] == "service_healthy"
 
 
 # --- names and ports ---------------------------------------------------------------------
 
+
 def test_service_urls_point_at_services_and_their_ports():
     env = env_example()
     database = urlparse(env["CKAN_SQLALCHEMY_URL"])
-    assert database.scheme == "postgresql" and database.hostname == "db" and database.port == 5432
+    assert (
+        database.scheme == "postgresql"
+        and database.hostname == "db"
+        and database.port == 5432
+    )
     assert database.username == env["POSTGRES_USER"]
     assert database.password == env["POSTGRES_PASSWORD"]
     assert database.path.lstrip("/") == env["POSTGRES_DB"]
@@ -136,16 +159,30 @@ def test_service_urls_point_at_services_and_their_ports():
     redis = urlparse(env["CKAN_REDIS_URL"])
     assert redis.hostname == "redis" and redis.port == 6379
     assert 6379 in container_port(SERVICES["redis"])
-    assert SERVICES["redis"]["command"][SERVICES["redis"]["command"].index("--port") + 1] == "6379"
+    assert (
+        SERVICES["redis"]["command"][SERVICES["redis"]["command"].index("--port") + 1]
+        == "6379"
+    )
 
     # the documented Solr switch points at the solr service and CKAN's core
-    documented = set(re.findall(r"CKAN_SOLR_URL=(http://[\w:./-]+)",
-                                (DEPLOY / "openlima.env.example").read_text(encoding="utf-8")))
-    documented |= set(re.findall(r"CKAN_SOLR_URL=(http://[\w:./-]+)", (REPO / "docker-compose.yml").read_text()))
+    documented = set(
+        re.findall(
+            r"CKAN_SOLR_URL=(http://[\w:./-]+)",
+            (DEPLOY / "openlima.env.example").read_text(encoding="utf-8"),
+        )
+    )
+    documented |= set(
+        re.findall(
+            r"CKAN_SOLR_URL=(http://[\w:./-]+)",
+            (REPO / "docker-compose.yml").read_text(),
+        )
+    )
     assert documented
     for url in documented:
         solr = urlparse(url)
-        assert solr.hostname == "solr" and solr.port == 8983 and solr.path == "/solr/ckan"
+        assert (
+            solr.hostname == "solr" and solr.port == 8983 and solr.path == "/solr/ckan"
+        )
     assert 8983 in container_port(SERVICES["solr"])
     assert "8983/solr/ckan" in " ".join(SERVICES["solr"]["healthcheck"]["test"])
     assert env["CKAN_SOLR_URL"] == "", "PostgreSQL search is the default"
@@ -154,7 +191,9 @@ def test_service_urls_point_at_services_and_their_ports():
 def test_nginx_publishes_80_and_proxies_to_ckan_on_its_port():
     assert SERVICES["nginx"]["ports"] == ["80:80"]
     assert [name for name, s in SERVICES.items() if s.get("ports")] == ["nginx"]
-    upstream = re.search(r"upstream\s+(\w+)\s*\{[^}]*server\s+([\w.-]+):(\d+)", NGINX_CONF)
+    upstream = re.search(
+        r"upstream\s+(\w+)\s*\{[^}]*server\s+([\w.-]+):(\d+)", NGINX_CONF
+    )
     name, host, port = upstream.group(1), upstream.group(2), int(upstream.group(3))
     assert host == "ckan" and host in SERVICES
     assert port in container_port(SERVICES["ckan"])
@@ -163,7 +202,9 @@ def test_nginx_publishes_80_and_proxies_to_ckan_on_its_port():
     assert f"127.0.0.1:{port}/" in " ".join(SERVICES["ckan"]["healthcheck"]["test"])
     assert f"EXPOSE {port}" in DOCKERFILE
     assert re.search(r"listen\s+80\s+default_server", NGINX_CONF)
-    assert "http://127.0.0.1:80/healthz" in " ".join(SERVICES["nginx"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:80/healthz" in " ".join(
+        SERVICES["nginx"]["healthcheck"]["test"]
+    )
     assert "location = /healthz" in NGINX_CONF
 
 
@@ -174,10 +215,16 @@ def test_nginx_serves_the_static_site_from_site_dist():
     site_mount = next(m for m in mounts if m.startswith("./site:"))
     assert site_mount.endswith(":ro")
     assert root == site_mount.split(":")[1] + "/dist"
-    assert "open_file_cache" not in NGINX_CONF and "disable_symlinks on" not in NGINX_CONF
+    assert (
+        "open_file_cache" not in NGINX_CONF and "disable_symlinks on" not in NGINX_CONF
+    )
     assert "./deploy/nginx.conf:/etc/nginx/templates/default.conf.template:ro" in mounts
-    for header in ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
-                   "Content-Security-Policy"):
+    for header in (
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "Referrer-Policy",
+        "Content-Security-Policy",
+    ):
         assert header in NGINX_CONF
     assert "proxy_cache ckan_static" in NGINX_CONF and "expires" in NGINX_CONF
     client_max = int(re.search(r"client_max_body_size\s+(\d+)m", NGINX_CONF).group(1))
@@ -186,16 +233,24 @@ def test_nginx_serves_the_static_site_from_site_dist():
 
 # --- environment variables ---------------------------------------------------------------
 
+
 def test_every_variable_passed_is_read_by_someone():
-    readers = (set(CONFIG_FROM_ENV_VARS.values()) | variables_read_by_entrypoint()
-               | variables_read_by_nginx() | POSTGRES_IMAGE_VARS)
+    readers = (
+        set(CONFIG_FROM_ENV_VARS.values())
+        | variables_read_by_entrypoint()
+        | variables_read_by_nginx()
+        | POSTGRES_IMAGE_VARS
+    )
     passed = set(env_example())
     for service in SERVICES.values():
         passed |= set(service.get("environment", {}) or {})
         for path in env_files(service):
             assert path == "deploy/openlima.env", path
-    unread = {name for name in passed
-              if name not in readers and not name.startswith(RENDERER["PASSTHROUGH_PREFIX"])}
+    unread = {
+        name
+        for name in passed
+        if name not in readers and not name.startswith(RENDERER["PASSTHROUGH_PREFIX"])
+    }
     assert not unread, f"nobody reads {sorted(unread)}"
 
 
@@ -203,7 +258,11 @@ def test_every_variable_the_code_needs_is_provided():
     env = env_example()
     for name in RENDERER["REQUIRED"]:
         assert env.get(name), name
-    for name in set(RENDERER["SECRETS"].values()) | variables_read_by_nginx() | POSTGRES_IMAGE_VARS:
+    for name in (
+        set(RENDERER["SECRETS"].values())
+        | variables_read_by_nginx()
+        | POSTGRES_IMAGE_VARS
+    ):
         assert name in env, name
     for name in variables_read_by_nginx() | POSTGRES_IMAGE_VARS:
         assert env[name], name
@@ -222,19 +281,29 @@ def test_the_real_env_file_is_never_committed_or_copied_into_the_image():
 
 # --- Dockerfile and entrypoint -----------------------------------------------------------
 
+
 def test_dockerfile_builds_from_setup_and_pinned_requirements():
     assert re.search(r"^FROM python:3\.11-slim$", DOCKERFILE, re.M)
     assert re.search(r"^COPY setup\.py .*\./$", DOCKERFILE, re.M)
     assert re.search(r"^COPY requirements/ requirements/$", DOCKERFILE, re.M)
-    assert "pip install -r requirements/ckan.txt -r requirements/base.txt -r deploy/requirements.txt" \
+    assert (
+        "pip install -r requirements/ckan.txt -r requirements/base.txt -r deploy/requirements.txt"
         in DOCKERFILE
+    )
     assert "pip install --no-deps -e ." in DOCKERFILE
-    assert re.search(r"^COPY \. \.$", DOCKERFILE, re.M)  # the repository, incl. config/, in /srv/app
+    assert re.search(
+        r"^COPY \. \.$", DOCKERFILE, re.M
+    )  # the repository, incl. config/, in /srv/app
     assert 'ENTRYPOINT ["/srv/app/deploy/entrypoint.sh"]' in DOCKERFILE
     assert re.search(r"^USER ckan$", DOCKERFILE, re.M)
-    pins = [line for line in (DEPLOY / "requirements.txt").read_text().splitlines()
-            if line and not line.startswith("#")]
-    assert pins and all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", pin) for pin in pins)
+    pins = [
+        line
+        for line in (DEPLOY / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert pins and all(
+        re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", pin) for pin in pins
+    )
     assert any(pin.startswith("gunicorn==") for pin in pins)
     assert os.access(DEPLOY / "entrypoint.sh", os.X_OK)
 
@@ -245,15 +314,24 @@ def test_entrypoint_migrates_then_serves_ckan_wsgi_app():
     upgrade = ENTRYPOINT.index('ckan -c "$CKAN_INI" db upgrade')
     serve = ENTRYPOINT.index("\n    exec gunicorn")
     assert render < upgrade < serve
-    assert "wsgi:application" in ENTRYPOINT and '--chdir "$OPENLIMA_APP_DIR/deploy"' in ENTRYPOINT
+    assert (
+        "wsgi:application" in ENTRYPOINT
+        and '--chdir "$OPENLIMA_APP_DIR/deploy"' in ENTRYPOINT
+    )
     assert "openlima demo load --if-empty" in ENTRYPOINT
     wsgi = (DEPLOY / "wsgi.py").read_text()
-    assert "from ckan.config.middleware import make_app" in wsgi and "application = make_app(" in wsgi
-    syntax = subprocess.run(["sh", "-n", str(DEPLOY / "entrypoint.sh")], capture_output=True, text=True)
+    assert (
+        "from ckan.config.middleware import make_app" in wsgi
+        and "application = make_app(" in wsgi
+    )
+    syntax = subprocess.run(
+        ["sh", "-n", str(DEPLOY / "entrypoint.sh")], capture_output=True, text=True
+    )
     assert syntax.returncode == 0, syntax.stderr
 
 
 # --- the ini renderer, run as the entrypoint runs it ----------------------------------------
+
 
 def render(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     base = {
@@ -265,10 +343,17 @@ def render(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
         "CKAN_SITE_URL": "https://datos.openlima.example/",
     }
     base.update(env)
-    return subprocess.run([sys.executable, str(DEPLOY / "render_config.py"),
-                           "--output", str(tmp_path / "ckan.ini")],
-                          env={k: v for k, v in base.items() if v is not None},
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [
+            sys.executable,
+            str(DEPLOY / "render_config.py"),
+            "--output",
+            str(tmp_path / "ckan.ini"),
+        ],
+        env={k: v for k, v in base.items() if v is not None},
+        capture_output=True,
+        text=True,
+    )
 
 
 def rendered(tmp_path: Path) -> dict[str, str]:
@@ -288,34 +373,52 @@ def test_renderer_refuses_missing_or_malformed_urls(tmp_path):
 
 
 def test_renderer_writes_secrets_plugins_and_paths(tmp_path):
-    result = render(tmp_path, CKAN_SECRET_KEY="clave-de-sesion-100%",
-                    CKAN___CKANEXT__LIMAHONESTA__SUBMISSIONS_PER_HOUR="60")
+    result = render(
+        tmp_path,
+        CKAN_SECRET_KEY="clave-de-sesion-100%",
+        CKAN___CKANEXT__LIMAHONESTA__SUBMISSIONS_PER_HOUR="60",
+    )
     assert result.returncode == 0, result.stderr
     ini = rendered(tmp_path)
-    assert ini["SECRET_KEY"] == "clave-de-sesion-100%%"  # ConfigParser escape of a literal %
+    assert (
+        ini["SECRET_KEY"] == "clave-de-sesion-100%%"
+    )  # ConfigParser escape of a literal %
     assert ini["use"] == f"config:{REPO / 'config' / 'base.ini'}"
-    assert ini["ckan.site_url"] == ini["ckanext.dcat.base_uri"] == "https://datos.openlima.example"
+    assert (
+        ini["ckan.site_url"]
+        == ini["ckanext.dcat.base_uri"]
+        == "https://datos.openlima.example"
+    )
     assert ini["ckan.plugins"].split()[0] == "openlima_search"
-    assert ini["ckanext.openlima.vocabularies_dir"] == str(REPO / "config" / "vocabularies")
+    assert ini["ckanext.openlima.vocabularies_dir"] == str(
+        REPO / "config" / "vocabularies"
+    )
     assert ini["ckanext.limahonesta.submissions_per_hour"] == "60"
     assert oct((tmp_path / "ckan.ini").stat().st_mode & 0o777) == "0o600"
     # logging.config.fileConfig reads the format raw: single % signs
     logging_sections = configparser.RawConfigParser()
     logging_sections.read(tmp_path / "ckan.ini", encoding="utf-8")
-    assert logging_sections.get("formatter_generic", "format").startswith("%(asctime)s ")
+    assert logging_sections.get("formatter_generic", "format").startswith(
+        "%(asctime)s "
+    )
     # secrets not given are generated once and reused on the next start
     pepper = ini["ckanext.limahonesta.pepper"]
     assert len(pepper) >= 40 and ini["ckanext.limaactiva.dni_hmac_key"] != pepper
     assert render(tmp_path).returncode == 0
     again = rendered(tmp_path)
     assert again["ckanext.limahonesta.pepper"] == pepper
-    assert again["SECRET_KEY"] == (tmp_path / "secrets" / "ckan_secret_key").read_text().strip()
+    assert (
+        again["SECRET_KEY"]
+        == (tmp_path / "secrets" / "ckan_secret_key").read_text().strip()
+    )
 
 
 def test_renderer_turns_postgresql_search_off_when_solr_is_set(tmp_path):
     assert render(tmp_path, CKAN_SOLR_URL="http://solr:8983/solr/ckan").returncode == 0
     plugins = rendered(tmp_path)["ckan.plugins"].split()
-    assert "openlima_search" not in plugins and "openlima" in plugins and "dcat" in plugins
+    assert (
+        "openlima_search" not in plugins and "openlima" in plugins and "dcat" in plugins
+    )
 
 
 def test_wsgi_builds_ckan_from_a_rendered_ini(tmp_path):
@@ -323,9 +426,15 @@ def test_wsgi_builds_ckan_from_a_rendered_ini(tmp_path):
     test database, so this session's CKAN is untouched)."""
     from ckan.plugins.toolkit import config
 
-    assert render(tmp_path, CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"],
-                  CKAN_REDIS_URL=config["ckan.redis.url"],
-                  CKAN_STORAGE_PATH=str(tmp_path / "storage")).returncode == 0
+    assert (
+        render(
+            tmp_path,
+            CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"],
+            CKAN_REDIS_URL=config["ckan.redis.url"],
+            CKAN_STORAGE_PATH=str(tmp_path / "storage"),
+        ).returncode
+        == 0
+    )
     probe = (
         "import runpy; app = runpy.run_path('deploy/wsgi.py')['application'];"
         "client = app._wsgi_app.test_client();"
@@ -333,9 +442,18 @@ def test_wsgi_builds_ckan_from_a_rendered_ini(tmp_path):
         "print(r.status_code, r.get_json()['result']['ckan_version'])"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CKAN_")}
-    env.update(CKAN_INI=str(tmp_path / "ckan.ini"), CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"],
-               CKAN_REDIS_URL=config["ckan.redis.url"])
-    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=120)
+    env.update(
+        CKAN_INI=str(tmp_path / "ckan.ini"),
+        CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"],
+        CKAN_REDIS_URL=config["ckan.redis.url"],
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "200 2.12.0"

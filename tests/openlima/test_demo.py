@@ -6,6 +6,7 @@ index), so it runs once per module through the real CLI; the tests after it read
 catalogue and the last ones change it (purge, resource delete) to check a reload
 restores only what is missing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -64,10 +65,13 @@ def first_load(reset_db, reset_index):
 
 # --- the files themselves (no CKAN needed) ------------------------------------------------
 
+
 def test_districts_table_has_the_43_inei_districts():
     with open(DISTRICTS_CSV, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert [row["ubigeo"] for row in rows] == [str(code) for code in range(150101, 150144)]
+    assert [row["ubigeo"] for row in rows] == [
+        str(code) for code in range(150101, 150144)
+    ]
     names = {row["ubigeo"]: row["name"] for row in rows}
     assert names["150102"] == "Ancón"
     assert names["150113"] == "Jesús María"
@@ -77,7 +81,9 @@ def test_districts_table_has_the_43_inei_districts():
     assert names["150140"] == "Santiago de Surco"
     assert names["150143"] == "Villa María del Triunfo"
     # the demo's own districts resource publishes the same table
-    with open(DEMO / "files" / "distritos_lima.csv", newline="", encoding="utf-8") as handle:
+    with open(
+        DEMO / "files" / "distritos_lima.csv", newline="", encoding="utf-8"
+    ) as handle:
         published = {row["ubigeo"]: row["nombre"] for row in csv.DictReader(handle)}
     assert published == names
 
@@ -99,7 +105,9 @@ def test_every_declared_file_exists_and_is_what_its_format_says():
             formats.add(resource["format"])
             if resource["format"] == "CSV":
                 rows = list(csv.reader(io.StringIO(content.decode("utf-8"))))
-                assert len(rows) >= 2 and all(len(row) == len(rows[0]) for row in rows), path
+                assert len(rows) >= 2 and all(
+                    len(row) == len(rows[0]) for row in rows
+                ), path
             elif resource["format"] in ("JSON", "GeoJSON"):
                 data = json.loads(content.decode("utf-8"))
                 if resource["format"] == "GeoJSON":
@@ -120,70 +128,103 @@ def assert_valid_pdf_xref(content: bytes) -> None:
     table = content[start:].split(b"trailer")[0].decode().split("\n")
     assert table[0] == "xref"
     count = int(table[1].split()[1])
-    for number, line in enumerate(table[3:2 + count], start=1):
+    for number, line in enumerate(table[3 : 2 + count], start=1):
         offset = int(line.split()[0])
         assert content[offset:].startswith(f"{number} 0 obj".encode()), number
 
 
 # --- the loaded catalogue ------------------------------------------------------------------
 
+
 @pytest.mark.usefixtures("with_plugins")
 class TestDemoCatalogue:
     def test_first_load_reports_what_it_created(self, first_load):
         assert "Cargando el catálogo de demostración" in first_load.output
-        assert (f"{ORGANIZATIONS} organizaciones, {GROUPS} grupos, {PUBLIC_DATASETS + 1} "
-                "conjuntos de datos") in first_load.output
+        assert (
+            f"{ORGANIZATIONS} organizaciones, {GROUPS} grupos, {PUBLIC_DATASETS + 1} "
+            "conjuntos de datos"
+        ) in first_load.output
         assert "Errores: 0" in first_load.output
 
     def test_offices_groups_and_counts(self, first_load):
         organizations = anonymous("organization_list")
         assert len(organizations) == ORGANIZATIONS
-        assert {"gerencia-de-transporte-urbano", "subgerencia-de-gobierno-digital-e-innovacion",
-                "instituto-metropolitano-de-planificacion"} <= set(organizations)
-        office = anonymous("organization_show", id="gerencia-de-servicios-a-la-ciudad-y-gestion-ambiental")
-        assert office["title"] == "Gerencia de Servicios a la Ciudad y Gestión Ambiental"
+        assert {
+            "gerencia-de-transporte-urbano",
+            "subgerencia-de-gobierno-digital-e-innovacion",
+            "instituto-metropolitano-de-planificacion",
+        } <= set(organizations)
+        office = anonymous(
+            "organization_show",
+            id="gerencia-de-servicios-a-la-ciudad-y-gestion-ambiental",
+        )
+        assert (
+            office["title"] == "Gerencia de Servicios a la Ciudad y Gestión Ambiental"
+        )
         assert "residuos sólidos" in office["description"]
         assert len(anonymous("group_list")) == GROUPS
 
         public = anonymous("package_search", q="*:*", rows=1000)
         assert public["count"] == PUBLIC_DATASETS
-        everything = sysadmin("package_search", q="*:*", rows=1000, include_private=True)
+        everything = sysadmin(
+            "package_search", q="*:*", rows=1000, include_private=True
+        )
         assert everything["count"] == PUBLIC_DATASETS + 1
         assert PRIVATE in {d["name"] for d in everything["results"]}
         several = anonymous("package_show", id="presupuesto-participativo")
         assert len(several["resources"]) == 4
 
-    @pytest.mark.parametrize("query, expected", [
-        ("educacion", "educacion-vial"),
-        ("educación vial", "educacion-vial"),
-        ("transporte publico", "paraderos-del-transporte-publico"),
-        ("areas verdes", "areas-verdes-por-distrito"),
-        ("recoleccion de residuos solidos", "recoleccion-de-residuos-solidos"),
-        ("calidad del aire", "calidad-del-aire"),
-        ("presupuesto participativo", "presupuesto-participativo"),
-        ("licencias edificacion", "licencias-de-edificacion"),
-    ])
+    @pytest.mark.parametrize(
+        "query, expected",
+        [
+            ("educacion", "educacion-vial"),
+            ("educación vial", "educacion-vial"),
+            ("transporte publico", "paraderos-del-transporte-publico"),
+            ("areas verdes", "areas-verdes-por-distrito"),
+            ("recoleccion de residuos solidos", "recoleccion-de-residuos-solidos"),
+            ("calidad del aire", "calidad-del-aire"),
+            ("presupuesto participativo", "presupuesto-participativo"),
+            ("licencias edificacion", "licencias-de-edificacion"),
+        ],
+    )
     def test_spanish_search_ignores_accents(self, first_load, query, expected):
         result = anonymous("package_search", q=query, rows=50)
         names = [d["name"] for d in result["results"]]
         assert expected in names, (query, names)
 
     def test_facets_count_demo_formats_and_offices(self, first_load):
-        result = anonymous("package_search", q="*:*", rows=0,
-                           **{"facet.field": '["res_format", "organization"]', "facet.limit": 50})
-        formats = {item["name"]: item["count"] for item in result["search_facets"]["res_format"]["items"]}
+        result = anonymous(
+            "package_search",
+            q="*:*",
+            rows=0,
+            **{"facet.field": '["res_format", "organization"]', "facet.limit": 50},
+        )
+        formats = {
+            item["name"]: item["count"]
+            for item in result["search_facets"]["res_format"]["items"]
+        }
         assert formats["CSV"] >= 30
         assert {"GeoJSON", "XLSX", "PDF", "JSON", "TXT", "XML"} <= set(formats)
-        offices = {item["name"]: item["count"] for item in result["search_facets"]["organization"]["items"]}
+        offices = {
+            item["name"]: item["count"]
+            for item in result["search_facets"]["organization"]["items"]
+        }
         # the private dataset of Seguridad Ciudadana is not counted for anonymous users
         assert offices["gerencia-de-seguridad-ciudadana"] == 2
 
     def test_private_dataset_never_reaches_anonymous_users(self, first_load, app):
         assert anonymous("package_search", q="patrullaje")["count"] == 0
-        assert anonymous("package_search", q="patrullaje", include_private=True)["count"] == 0
+        assert (
+            anonymous("package_search", q="patrullaje", include_private=True)["count"]
+            == 0
+        )
         assert anonymous("package_search", fq=f"name:{PRIVATE}")["count"] == 0
-        names = {d["name"] for d in anonymous("package_search", q="*:*", rows=1000,
-                                                include_private=True)["results"]}
+        names = {
+            d["name"]
+            for d in anonymous(
+                "package_search", q="*:*", rows=1000, include_private=True
+            )["results"]
+        }
         assert PRIVATE not in names
         assert PRIVATE not in anonymous("package_list")
         with pytest.raises(tk.NotAuthorized):
@@ -199,17 +240,31 @@ class TestDemoCatalogue:
         dataset = anonymous("package_show", id="paraderos-del-transporte-publico")
         assert dataset["license_id"] == "cc-by"
         assert dataset["identifier"] == "MML-GTU-001"
-        assert dataset["theme"] == ["http://publications.europa.eu/resource/authority/data-theme/TRAN"]
-        assert dataset["frequency"] == "http://publications.europa.eu/resource/authority/frequency/MONTHLY"
-        assert dataset["language"] == ["http://publications.europa.eu/resource/authority/language/SPA"]
+        assert dataset["theme"] == [
+            "http://publications.europa.eu/resource/authority/data-theme/TRAN"
+        ]
+        assert (
+            dataset["frequency"]
+            == "http://publications.europa.eu/resource/authority/frequency/MONTHLY"
+        )
+        assert dataset["language"] == [
+            "http://publications.europa.eu/resource/authority/language/SPA"
+        ]
         assert dataset["contact"][0]["email"] == "transporte@munlima.gob.pe"
         assert "Gerencia de Transporte Urbano" in dataset["publisher"][0]["name"]
         assert {"text": "Miraflores (150122)"}.items() <= next(
-            c for c in dataset["spatial_coverage"] if c["text"].startswith("Miraflores")).items()
-        assert all(c["uri"].endswith("/ubigeo/" + c["text"][-7:-1]) for c in dataset["spatial_coverage"])
+            c for c in dataset["spatial_coverage"] if c["text"].startswith("Miraflores")
+        ).items()
+        assert all(
+            c["uri"].endswith("/ubigeo/" + c["text"][-7:-1])
+            for c in dataset["spatial_coverage"]
+        )
         assert dataset["temporal_coverage"][0]["start"].startswith("2025-01-01")
         assert dataset["issued"].startswith("2024-03-15")
-        assert {t["name"] for t in dataset["tags"]} >= {"transporte público", "paraderos"}
+        assert {t["name"] for t in dataset["tags"]} >= {
+            "transporte público",
+            "paraderos",
+        }
         assert [g["name"] for g in dataset["groups"]] == ["movilidad"]
         csv_resource = dataset["resources"][0]
         assert csv_resource["format"] == "CSV"
@@ -221,25 +276,39 @@ class TestDemoCatalogue:
         whole_city = anonymous("package_show", id="areas-verdes-por-distrito")
         assert whole_city["spatial_coverage"][0]["text"] == "Lima Metropolitana (1501)"
 
-    @pytest.mark.parametrize("dataset_name, file_name", [
-        ("paraderos-del-transporte-publico", "paraderos.csv"),
-        ("presupuesto-participativo", "presupuesto_participativo_resumen.xlsx"),
-        ("educacion-vial", "guia_seguridad_vial_escolar.pdf"),
-    ])
-    def test_resource_files_download_with_their_bytes(self, first_load, app, dataset_name, file_name):
+    @pytest.mark.parametrize(
+        "dataset_name, file_name",
+        [
+            ("paraderos-del-transporte-publico", "paraderos.csv"),
+            ("presupuesto-participativo", "presupuesto_participativo_resumen.xlsx"),
+            ("educacion-vial", "guia_seguridad_vial_escolar.pdf"),
+        ],
+    )
+    def test_resource_files_download_with_their_bytes(
+        self, first_load, app, dataset_name, file_name
+    ):
         dataset = anonymous("package_show", id=dataset_name)
-        resource = next(r for r in dataset["resources"] if r["url"].endswith("/" + file_name))
+        resource = next(
+            r for r in dataset["resources"] if r["url"].endswith("/" + file_name)
+        )
         response = app.get(urlparse(resource["url"]).path)
         assert response.status_code == 200
         assert response.get_data() == (DEMO / "files" / file_name).read_bytes()
 
     def test_second_load_adds_nothing(self, first_load):
-        before = sysadmin("package_search", q="*:*", rows=0, include_private=True)["count"]
+        before = sysadmin("package_search", q="*:*", rows=0, include_private=True)[
+            "count"
+        ]
         result = run_cli("openlima", "demo", "load")
         assert result.exit_code == 0, result.output
-        assert ("0 organizaciones, 0 grupos, 0 conjuntos de datos y 0 recursos nuevos; "
-                f"ya existían {PUBLIC_DATASETS + 1} conjuntos de datos") in result.output
-        assert sysadmin("package_search", q="*:*", rows=0, include_private=True)["count"] == before
+        assert (
+            "0 organizaciones, 0 grupos, 0 conjuntos de datos y 0 recursos nuevos; "
+            f"ya existían {PUBLIC_DATASETS + 1} conjuntos de datos"
+        ) in result.output
+        assert (
+            sysadmin("package_search", q="*:*", rows=0, include_private=True)["count"]
+            == before
+        )
         assert len(anonymous("package_show", id="calidad-del-aire")["resources"]) == 3
 
         if_empty = run_cli("openlima", "demo", "load", "--if-empty")
@@ -261,7 +330,9 @@ class TestDemoCatalogue:
         restored = anonymous("package_show", id="juntas-vecinales")
         assert restored["organization"]["name"] == "gerencia-de-participacion-vecinal"
         assert len(restored["resources"]) == 1
-        assert sorted(r["format"] for r in anonymous("package_show", id="calidad-del-aire")["resources"]) \
-            == ["CSV", "JSON", "TXT"]
+        assert sorted(
+            r["format"]
+            for r in anonymous("package_show", id="calidad-del-aire")["resources"]
+        ) == ["CSV", "JSON", "TXT"]
         again = anonymous("package_show", id="paraderos-del-transporte-publico")
         assert again["metadata_modified"] == untouched["metadata_modified"]

@@ -1,4 +1,5 @@
 """``ckan openlima ...`` commands of the Open Lima catalogue (registered by ``tk.blanket.cli``)."""
+
 from __future__ import annotations
 
 import click
@@ -17,8 +18,11 @@ def demo() -> None:
 
 
 @demo.command("load", short_help="Carga (o completa) el catálogo de demostración.")
-@click.option("--if-empty", is_flag=True,
-              help="No hace nada si el catálogo ya tiene algún conjunto de datos.")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="No hace nada si el catálogo ya tiene algún conjunto de datos.",
+)
 def demo_load(if_empty: bool) -> None:
     """Carga el catálogo de demostración a través de la API de acciones.
 
@@ -30,7 +34,8 @@ def demo_load(if_empty: bool) -> None:
     report = load_demo(if_empty=if_empty, echo=click.echo)
     if report.errors:
         raise click.ClickException(
-            f"{len(report.errors)} conjuntos de datos no se pudieron cargar.")
+            f"{len(report.errors)} conjuntos de datos no se pudieron cargar."
+        )
 
 
 def _attach_plan_commands() -> None:

@@ -5,6 +5,7 @@ validation, the scheming/DCAT schema and the search index see the demo data exac
 they see a data officer's. Loading is idempotent: organisations, groups, datasets and
 resources that already exist (by name) are left alone and only what is missing is added.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,16 +58,30 @@ Echo = Callable[[str], Any]
 class DemoReport:
     """What one load did: names created, names already there, and failures."""
 
-    created: dict[str, list[str]] = field(default_factory=lambda: {
-        "organization": [], "group": [], "dataset": [], "resource": []})
-    existing: dict[str, list[str]] = field(default_factory=lambda: {
-        "organization": [], "group": [], "dataset": [], "resource": []})
+    created: dict[str, list[str]] = field(
+        default_factory=lambda: {
+            "organization": [],
+            "group": [],
+            "dataset": [],
+            "resource": [],
+        }
+    )
+    existing: dict[str, list[str]] = field(
+        default_factory=lambda: {
+            "organization": [],
+            "group": [],
+            "dataset": [],
+            "resource": [],
+        }
+    )
     errors: list[str] = field(default_factory=list)
     skipped_not_empty: bool = False
 
     def summary(self) -> str:
         if self.skipped_not_empty:
-            return "El catálogo no está vacío: no se cargó la demostración (--if-empty)."
+            return (
+                "El catálogo no está vacío: no se cargó la demostración (--if-empty)."
+            )
         made = self.created
         return (
             f"Demostración cargada: {len(made['organization'])} organizaciones, "
@@ -98,7 +113,12 @@ def _districts_file() -> Path:
     if configured:
         return Path(configured) / "districts.csv"
     # ckanext-openlima/ckanext/openlima/demo/ -> repository root
-    return Path(__file__).resolve().parents[4] / "config" / "vocabularies" / "districts.csv"
+    return (
+        Path(__file__).resolve().parents[4]
+        / "config"
+        / "vocabularies"
+        / "districts.csv"
+    )
 
 
 def district_names() -> dict[str, str]:
@@ -147,15 +167,20 @@ def data_dictionary(entry: dict[str, Any]) -> list[dict[str, str]]:
         rows = list(csv.reader(io.StringIO(text)))
         header, body = rows[0], rows[1:]
         return [
-            {"column": column, "type": _column_type([row[i] for row in body if i < len(row)]),
-             "description": column.replace("_", " ").capitalize()}
+            {
+                "column": column,
+                "type": _column_type([row[i] for row in body if i < len(row)]),
+                "description": column.replace("_", " ").capitalize(),
+            }
             for i, column in enumerate(header)
         ]
     return []
 
 
 def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+    return (
+        value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+    )
 
 
 def _context(user: str) -> dict[str, Any]:
@@ -170,7 +195,11 @@ class _Loader:
         self.user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
         self.organizations = {org["name"]: org for org in demo_organizations()}
         self.districts = district_names()
-        base = tk.config.get("ckanext.dcat.base_uri") or tk.config.get("ckan.site_url") or ""
+        base = (
+            tk.config.get("ckanext.dcat.base_uri")
+            or tk.config.get("ckan.site_url")
+            or ""
+        )
         self.base_uri = base.rstrip("/")
 
     def call(self, action: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -183,8 +212,10 @@ class _Loader:
             return None
 
     def catalogue_size(self) -> int:
-        result = self.call("package_search", {
-            "q": "*:*", "rows": 0, "include_private": True, "include_drafts": True})
+        result = self.call(
+            "package_search",
+            {"q": "*:*", "rows": 0, "include_private": True, "include_drafts": True},
+        )
         return int(result["count"])
 
     # -- organisations and groups -----------------------------------------------------
@@ -193,9 +224,14 @@ class _Loader:
             if self.exists("organization_show", org["name"], include_datasets=False):
                 self.report.existing["organization"].append(org["name"])
                 continue
-            self.call("organization_create", {
-                "name": org["name"], "title": org["title"], "description": org["description"],
-            })
+            self.call(
+                "organization_create",
+                {
+                    "name": org["name"],
+                    "title": org["title"],
+                    "description": org["description"],
+                },
+            )
             self.report.created["organization"].append(org["name"])
             self.echo(f"  organización creada: {org['title']}")
 
@@ -204,9 +240,14 @@ class _Loader:
             if self.exists("group_show", group["name"], include_datasets=False):
                 self.report.existing["group"].append(group["name"])
                 continue
-            self.call("group_create", {
-                "name": group["name"], "title": group["title"], "description": group["description"],
-            })
+            self.call(
+                "group_create",
+                {
+                    "name": group["name"],
+                    "title": group["title"],
+                    "description": group["description"],
+                },
+            )
             self.report.created["group"].append(group["name"])
             self.echo(f"  grupo creado: {group['title']}")
 
@@ -216,7 +257,9 @@ class _Loader:
         for code in codes:
             code = str(code)
             name = self.districts[code]
-            coverage.append({"uri": f"{self.base_uri}/ubigeo/{code}", "text": f"{name} ({code})"})
+            coverage.append(
+                {"uri": f"{self.base_uri}/ubigeo/{code}", "text": f"{name} ({code})"}
+            )
         return coverage
 
     def dataset_dict(self, entry: dict[str, Any]) -> dict[str, Any]:
@@ -234,33 +277,45 @@ class _Loader:
             "identifier": entry["identifier"],
             "issued": _iso(entry["issued"]),
             "modified": _iso(entry["modified"]),
-            "theme": [f"{EU_AUTHORITY}/data-theme/{code}" for code in entry.get("themes", [])],
+            "theme": [
+                f"{EU_AUTHORITY}/data-theme/{code}" for code in entry.get("themes", [])
+            ],
             "frequency": f"{EU_AUTHORITY}/frequency/{entry['frequency']}",
             "language": [LANGUAGE_SPANISH],
             "access_rights": ACCESS_NON_PUBLIC if private else ACCESS_PUBLIC,
             "provenance": PROVENANCE,
             "contact": [{"name": org["title"], "email": org["email"]}],
-            "publisher": [{
-                "name": "Municipalidad Metropolitana de Lima - " + org["title"],
-                "email": org["email"],
-                "url": MML_HOMEPAGE,
-                "type": PUBLISHER_LOCAL_AUTHORITY,
-            }],
-            "spatial_coverage": self.spatial_coverage(entry.get("districts", [LIMA_METROPOLITANA])),
+            "publisher": [
+                {
+                    "name": "Municipalidad Metropolitana de Lima - " + org["title"],
+                    "email": org["email"],
+                    "url": MML_HOMEPAGE,
+                    "type": PUBLISHER_LOCAL_AUTHORITY,
+                }
+            ],
+            "spatial_coverage": self.spatial_coverage(
+                entry.get("districts", [LIMA_METROPOLITANA])
+            ),
             # MML schema: districts by INEI UBIGEO, and a data dictionary for tabular data
-            "spatial_ubigeo": [str(code) for code in entry.get("districts", [LIMA_METROPOLITANA])],
+            "spatial_ubigeo": [
+                str(code) for code in entry.get("districts", [LIMA_METROPOLITANA])
+            ],
             "data_dictionary": data_dictionary(entry),
         }
         if entry.get("temporal"):
-            data["temporal_coverage"] = [{
-                "start": _iso(entry["temporal"]["start"]), "end": _iso(entry["temporal"]["end"]),
-            }]
+            data["temporal_coverage"] = [
+                {
+                    "start": _iso(entry["temporal"]["start"]),
+                    "end": _iso(entry["temporal"]["end"]),
+                }
+            ]
         if entry.get("version"):
             data["version"] = str(entry["version"])
         return data
 
-    def resource_dict(self, dataset: dict[str, Any], entry: dict[str, Any],
-                      resource: dict[str, Any]) -> dict[str, Any]:
+    def resource_dict(
+        self, dataset: dict[str, Any], entry: dict[str, Any], resource: dict[str, Any]
+    ) -> dict[str, Any]:
         content = (FILES_DIR / resource["file"]).read_bytes()
         media_type = resource.get("mimetype") or MEDIA_TYPES[resource["format"]]
         return {
@@ -275,8 +330,11 @@ class _Loader:
             "language": [LANGUAGE_SPANISH],
             "issued": _iso(entry["issued"]),
             "modified": _iso(entry["modified"]),
-            "upload": FileStorage(stream=io.BytesIO(content), filename=resource["file"],
-                                  content_type=media_type),
+            "upload": FileStorage(
+                stream=io.BytesIO(content),
+                filename=resource["file"],
+                content_type=media_type,
+            ),
         }
 
     def ensure_dataset(self, entry: dict[str, Any]) -> None:
@@ -284,7 +342,9 @@ class _Loader:
         dataset = self.exists("package_show", name)
         if dataset and dataset.get("state") == "deleted":
             self.report.existing["dataset"].append(name)
-            self.echo(f"  {name}: borrado por un usuario, se respeta y no se vuelve a crear")
+            self.echo(
+                f"  {name}: borrado por un usuario, se respeta y no se vuelve a crear"
+            )
             return
         if dataset:
             self.report.existing["dataset"].append(name)
@@ -301,16 +361,22 @@ class _Loader:
             self.report.created["resource"].append(f"{name}/{resource['name']}")
             added += 1
         if name in self.report.created["dataset"]:
-            self.echo(f"  conjunto de datos creado: {entry['title']} ({added} recursos)")
+            self.echo(
+                f"  conjunto de datos creado: {entry['title']} ({added} recursos)"
+            )
         elif added:
-            self.echo(f"  {name}: ya existía; se añadieron {added} recursos que faltaban")
+            self.echo(
+                f"  {name}: ya existía; se añadieron {added} recursos que faltaban"
+            )
 
     def run(self, if_empty: bool) -> DemoReport:
         if if_empty:
             size = self.catalogue_size()
             if size:
                 self.report.skipped_not_empty = True
-                self.echo(f"El catálogo ya tiene {size} conjuntos de datos; nada que hacer.")
+                self.echo(
+                    f"El catálogo ya tiene {size} conjuntos de datos; nada que hacer."
+                )
                 return self.report
         self.echo("Cargando el catálogo de demostración de Open Lima...")
         self.ensure_organizations()
