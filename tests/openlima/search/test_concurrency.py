@@ -21,6 +21,8 @@ def test_two_processes_leave_index_and_database_identical():
     admin = factories.Sysadmin()
     model.Session.commit()
     ini = tk.config["__file__"]
+    # fills the result cache: the writers' commits must invalidate it
+    assert helpers.call_action("package_search", q="procesos", rows=100)["count"] == 0
     writers = [
         subprocess.Popen([sys.executable, str(WRITER), ini, prefix, office["id"], admin["name"],
                           str(PER_PROCESS)], env=dict(os.environ), stdout=subprocess.PIPE,

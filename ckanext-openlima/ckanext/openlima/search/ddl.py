@@ -10,6 +10,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 TABLE = "openlima_search_index"
+# One row: bumped by every index write, in the writer's transaction. Search results
+# are cached (in Redis) under the generation they were computed at.
+STATE_TABLE = "openlima_search_state"
 TEXT_CONFIG = "openlima_es"
 # Any constant works: it only serialises concurrent creation across processes.
 _DDL_LOCK_KEY = 726_415_001
@@ -45,9 +48,19 @@ STATEMENTS = [
     f"CREATE INDEX IF NOT EXISTS {TABLE}_fields_idx ON {TABLE} USING gin (fields jsonb_path_ops)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_site_idx ON {TABLE} (site_id, entity_type)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_entity_idx ON {TABLE} (entity_id)",
+    f"""
+    CREATE TABLE IF NOT EXISTS {STATE_TABLE} (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        generation bigint NOT NULL DEFAULT 0
+    )
+    """,
+    # a random start, so a recreated table never reuses generations cached before
+    f"INSERT INTO {STATE_TABLE} (singleton, generation) "
+    f"VALUES (true, (random() * 4e18)::bigint) ON CONFLICT DO NOTHING",
 ]
 
 DROP_STATEMENTS = [
+    f"DROP TABLE IF EXISTS {STATE_TABLE}",
     f"DROP TABLE IF EXISTS {TABLE}",
     f"DROP SEQUENCE IF EXISTS {TABLE}_seq",
     f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {TEXT_CONFIG}",

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from ckan import model
 
-from . import ddl
+from . import cache, ddl
 from .document import as_list, index_fields, parse_date, weighted_text
 from .query import RANK_WEIGHTS, Compiler, Params, QuerySyntaxError, compile_sort, parse_fl
 from .schema import get_schema
@@ -54,6 +54,7 @@ class PostgresSearchConnection:
         def write(session):
             for row in rows:
                 session.execute(sa.text(_UPSERT), row)
+            cache.mark_written(session)
 
         self._run(write, commit)
         return ""
@@ -76,6 +77,7 @@ class PostgresSearchConnection:
                 session.execute(
                     sa.text(f"DELETE FROM {TABLE} WHERE {compiled.condition}"), params.values
                 )
+            cache.mark_written(session)
 
         self._run(remove, commit)
         return ""
@@ -117,6 +119,16 @@ class PostgresSearchConnection:
         return pysolr.Results(decoded)
 
     def _search(self, session, q, request) -> dict[str, Any]:
+        # datetime objects (decode_dates) don't round-trip through the JSON cache
+        cache_key = None if self.decode_dates else cache.key_for(session, {"q": q, **request})
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return cached
+        decoded = self._execute_search(session, q, request)
+        cache.put(cache_key, decoded)
+        return decoded
+
+    def _execute_search(self, session, q, request) -> dict[str, Any]:
         params = Params()
         analyze = self._analyzer(session)
         operator = str(request.get("q.op") or "AND")
