@@ -1,0 +1,35 @@
+"""`make bench`: every benchmark, on services resolved the way `make run` resolves them.
+
+Search: benchmarks/search_bench.py on its own database `openlima_bench` (wiped each run).
+Static site: benchmarks/site.py. Each writes its JSON under benchmarks/results/.
+Extra arguments go to the search benchmark (e.g. `--sizes 10000 --repeat 20`).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from openlima_stack import config
+from openlima_stack.services import Services, ensure_database, with_database, with_redis_db
+
+HERE = Path(__file__).resolve().parent
+BENCH_REDIS_DB = 3
+
+
+def main(argv: list[str]) -> int:
+    with Services(config.state_dir()) as services:
+        database_url = with_database(services.postgres.url, "openlima_bench")
+        ensure_database(database_url)
+        env = dict(os.environ, CKAN_SQLALCHEMY_URL=database_url,
+                   CKAN_REDIS_URL=with_redis_db(services.redis.url, BENCH_REDIS_DB))
+        status = 0
+        for script, args in ((HERE / "search_bench.py", argv), (HERE / "site.py", [])):
+            print(f"==> {script.name}", flush=True)
+            status |= subprocess.run([sys.executable, str(script), *args], env=env).returncode
+        return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
