@@ -154,7 +154,23 @@ class Writer:
         workbook.properties.creator = "Open Lima (datos de demostración)"
         workbook.properties.created = fixed
         workbook.properties.modified = fixed
-        workbook.save(FILES_DIR / name)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        # Re-zip with fixed entry dates, and the fixed modification date that openpyxl
+        # overwrites with "now" on save, so that regenerating gives the same bytes.
+        import re
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, \
+                zipfile.ZipFile(FILES_DIR / name, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                entry = zipfile.ZipInfo(info.filename, date_time=fixed.timetuple()[:6])
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                content = source.read(info.filename)
+                if info.filename == "docProps/core.xml":
+                    content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>"
+                                     + fixed.strftime("%Y-%m-%dT%H:%M:%SZ").encode(), content)
+                target.writestr(entry, content)
 
     def pdf(self, name: str, title: str, lines: Sequence[str]) -> None:
         """A one-page PDF 1.4 with Helvetica text (WinAnsi covers Spanish accents)."""
