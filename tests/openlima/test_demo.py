@@ -336,3 +336,28 @@ class TestDemoCatalogue:
         ) == ["CSV", "JSON", "TXT"]
         again = anonymous("package_show", id="paraderos-del-transporte-publico")
         assert again["metadata_modified"] == untouched["metadata_modified"]
+
+    def test_reload_respects_what_users_deleted(self, first_load):
+        sysadmin("package_delete", id="arbolado-urbano-cercado")
+        office = "gerencia-de-gestion-del-riesgo-de-desastres"
+        for name in (
+            "zonas-de-riesgo-ante-sismo-y-tsunami",
+            "albergues-temporales-y-zonas-seguras",
+        ):
+            sysadmin("dataset_purge", id=name)
+        sysadmin("organization_delete", id=office)
+
+        result = run_cli("openlima", "demo", "load")
+        assert result.exit_code == 0, result.output
+        assert "arbolado-urbano-cercado: borrado por un usuario" in result.output
+        assert f"{office}: organización borrada por un usuario" in result.output
+        assert (
+            "0 organizaciones, 0 grupos, 0 conjuntos de datos y 0 recursos nuevos"
+            in result.output
+        )
+        assert (
+            sysadmin("package_show", id="arbolado-urbano-cercado")["state"] == "deleted"
+        )
+        with pytest.raises(tk.ObjectNotFound):
+            sysadmin("package_show", id="albergues-temporales-y-zonas-seguras")
+        assert sysadmin("organization_show", id=office)["state"] == "deleted"

@@ -194,6 +194,8 @@ class _Loader:
         self.report = DemoReport()
         self.user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
         self.organizations = {org["name"]: org for org in demo_organizations()}
+        # offices a user deleted: respected, and their demo datasets are not recreated
+        self.deleted_organizations: set[str] = set()
         self.districts = district_names()
         base = (
             tk.config.get("ckanext.dcat.base_uri")
@@ -221,8 +223,17 @@ class _Loader:
     # -- organisations and groups -----------------------------------------------------
     def ensure_organizations(self) -> None:
         for org in self.organizations.values():
-            if self.exists("organization_show", org["name"], include_datasets=False):
+            found = self.exists(
+                "organization_show", org["name"], include_datasets=False
+            )
+            if found:
                 self.report.existing["organization"].append(org["name"])
+                if found.get("state") == "deleted":
+                    self.deleted_organizations.add(org["name"])
+                    self.echo(
+                        f"  {org['name']}: organización borrada por un usuario; "
+                        "no se crean sus conjuntos de datos"
+                    )
                 continue
             self.call(
                 "organization_create",
@@ -339,6 +350,8 @@ class _Loader:
 
     def ensure_dataset(self, entry: dict[str, Any]) -> None:
         name = entry["name"]
+        if entry["organization"] in self.deleted_organizations:
+            return
         dataset = self.exists("package_show", name)
         if dataset and dataset.get("state") == "deleted":
             self.report.existing["dataset"].append(name)
