@@ -61,6 +61,14 @@ def _pct(value: Any) -> str:
     return text.replace(".", ",") + " %"
 
 
+def _num(value: Any) -> str:
+    """A number the Spanish way: decimal comma, no trailing zeros."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "sin datos" if value is None else str(value)
+    text = f"{value:.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    return text.replace(".", ",")
+
+
 def _paragraphs(text: str) -> list[str]:
     blocks = [b.strip() for b in str(text or "").replace("\r\n", "\n").split("\n\n")]
     return [b for b in blocks if b]
@@ -97,11 +105,17 @@ class Renderer:
             lstrip_blocks=False,
         )
         self.env.filters.update(
-            date=format_date, rfc3339=_rfc3339, pct=_pct, paragraphs=_paragraphs)
+            date=format_date, rfc3339=_rfc3339, pct=_pct, paragraphs=_paragraphs, num=_num)
         extras = model.catalogue.extras
         self.plan, self.commitments = self._commitments(extras)
         self.compliance = extras.get("openlima_compliance_summary")
-        self.metrics = self._metrics(extras.get("openlima_metrics_show"))
+        metrics = extras.get("openlima_metrics_show")
+        self.metrics = self._metrics(metrics)
+        public = {ds.name for ds in model.datasets}
+        self.most_viewed = [
+            d for d in (metrics or {}).get("most_viewed", []) if isinstance(metrics, dict)
+            and isinstance(d, dict) and d.get("name") in public and d.get("views")
+        ][:5]
         self.env.globals.update(
             base=self.base, site_url=self.site_url, ckan_url=model.ckan_url,
             site_title=site_title, site_description=site_description,
@@ -200,9 +214,36 @@ class Renderer:
                 shown.append((label, value))
         return shown
 
+    def compliance_view(self) -> dict[str, Any] | None:
+        """The summary of ``openlima_compliance_summary`` in the shape the page shows."""
+        summary = self.compliance
+        if not isinstance(summary, dict) or not isinstance(summary.get("offices"), list):
+            return None
+        public = {ds.name for ds in self.model.datasets}
+        totals = summary.get("totals") if isinstance(summary.get("totals"), dict) else {}
+        return {
+            "threshold": summary.get("threshold"),
+            "generated": summary.get("generated"),
+            "totals": totals,
+            "most_failed": [c for c in summary.get("most_failed") or [] if isinstance(c, dict)],
+            "overdue": [d for d in summary.get("overdue") or []
+                        if isinstance(d, dict) and d.get("name") in public],
+            "offices": [o for o in summary["offices"] if isinstance(o, dict)],
+        }
+
     def office_compliance(self, office: Facet) -> Any:
         """The compliance summary's entry for one office, if the summary lists offices."""
         if not isinstance(self.compliance, dict):
+            return None
+        offices = self.compliance.get("offices")
+        if isinstance(offices, list):  # openlima_compliance_summary's own shape
+            public = {ds.name for ds in self.model.datasets}
+            for entry in offices:
+                if isinstance(entry, dict) and entry.get("name") == office.slug:
+                    overdue = entry.get("overdue")
+                    return {**entry, "overdue": [
+                        d for d in overdue if isinstance(d, dict) and d.get("name") in public
+                    ] if isinstance(overdue, list) else overdue}
             return None
         for value in self.compliance.values():
             entries = list(value.values()) if isinstance(value, dict) else value
@@ -282,6 +323,7 @@ class Renderer:
         themes = [t for t in m.sorted_facets(m.themes) if t.datasets]
         yield "index.html", None, lambda: self.page(
             "home.html", model=m, themes=themes, plan=self.plan, metrics=self.metrics,
+            most_viewed=self.most_viewed,
             offices_with_data=sum(1 for f in m.offices.values() if f.datasets), canonical="",
         )
         yield from self.listing("conjuntos/", "Conjuntos de datos", m.datasets)
@@ -303,7 +345,7 @@ class Renderer:
                 canonical="compromisos/")
         if self.compliance is not None:
             yield "cumplimiento/index.html", None, lambda: self.page(
-                "compliance.html", summary=self.compliance,
+                "compliance.html", summary=self.compliance, view=self.compliance_view(),
                 offices=[f for f in m.sorted_facets(m.offices) if f.datasets],
                 canonical="cumplimiento/")
         yield "404.html", None, lambda: self.page("404.html")

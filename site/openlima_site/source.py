@@ -59,11 +59,11 @@ class CkanSource:
         self.warnings: list[str] = []
 
     def action(self, name: str, optional: bool = False, **params: Any) -> Any:
-        """Call an action with a GET; ``optional`` actions that CKAN does not know give None."""
+        """Call an action anonymously; ``optional`` actions that CKAN does not know give None."""
         endpoint = f"{self.url}/api/3/action/{name}"
-        query = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in params.items()}
         try:
-            response = self.http.get(endpoint, params=query, timeout=self.timeout)
+            # POST: CKAN refuses GET for actions not marked side-effect free.
+            response = self.http.post(endpoint, json=params, timeout=self.timeout)
         except requests.RequestException as error:
             raise CkanError(
                 f"No se pudo conectar con CKAN en {self.url} ({name}): {error}"
