@@ -48,7 +48,8 @@ def main() -> None:
         clock = time.perf_counter()
         renderer = Renderer(SiteModel(catalogue, "http://ckan.test"), "http://sitio.test")
         pages = sum(1 for ds in renderer.model.datasets if renderer.dataset_page(ds))
-        pages += sum(1 for rel, _ in renderer.other_pages() if rel.endswith(".html"))
+        pages += sum(1 for rel, _, make in renderer.other_pages()
+                     if rel.endswith(".html") and make())
         render_seconds = time.perf_counter() - clock
         if cores:
             os.sched_setaffinity(0, cores)  # builds use the machine (Pagefind is multi-threaded)

@@ -99,8 +99,11 @@ def test_dataset_page_download_link_points_to_ckan(page, static_server, built_si
 
 def test_axe_finds_no_serious_or_critical_violations(page, static_server, built_site, axe_script):
     ds = built_site["accented"]
-    for path in ("/", "/buscar/?q=poblacion", f"/conjuntos/{ds['name']}/",
-                 "/oficinas/gerencia-de-educacion/", "/distritos/", "/no-existe.html"):
+    paths = ["/", "/buscar/?q=poblacion", f"/conjuntos/{ds['name']}/",
+             "/oficinas/gerencia-de-educacion/", "/distritos/", "/404.html"]
+    if (built_site["out"] / "cumplimiento" / "index.html").exists():
+        paths.append("/cumplimiento/")
+    for path in paths:
         page.goto(static_server.url + path)
         if path.startswith("/buscar"):
             page.wait_for_selector("#resultados li")
