@@ -4,7 +4,7 @@
 #   make test    run the whole test suite on its own database (pytest args: TESTS=...)
 #   make site    build the static site (site/dist) from the CKAN of `make run`
 #   make lint    ruff
-#   make bench   benchmarks/run.py
+#   make bench   benchmarks/run.py (arguments: BENCH_ARGS=...)
 #
 # Services: CKAN_SQLALCHEMY_URL / CKAN_REDIS_URL / CKAN_SOLR_URL if set, else local
 # PostgreSQL/Redis if they answer, else embedded ones; OPENLIMA_SERVICES=embedded forces those.
@@ -60,5 +60,5 @@ lint: install-test
 	$(BIN)/ruff check ckanext-openlima ckanext-limahonesta ckanext-limaactiva site stack tests
 
 bench: install-test
-	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py; \
+	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py $(BENCH_ARGS); \
 	else echo "==> benchmarks/run.py todavía no existe"; fi
