@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from flask import Blueprint, make_response
+from flask import Blueprint, make_response, redirect
 
 __all__ = ["participa", "servicios"]
 
@@ -37,6 +37,12 @@ def _error_summary(error: tk.ValidationError) -> list[str]:
         elif isinstance(value, str):
             messages.append(value)
     return messages or [tk._("Revise los datos ingresados.")]
+
+
+def _redirect(endpoint: str, **values: Any):
+    # A relative Location: the browser stays on the host it used (CKAN's redirect_to
+    # would prefix ckan.site_url).
+    return redirect(tk.url_for(endpoint, **values))
 
 
 def _me() -> dict | None:
@@ -108,7 +114,7 @@ def propose(name: str):
     except tk.ValidationError as error:
         return _render_space(name, _error_summary(error), form, 400)
     tk.h.flash_success(tk._("Su propuesta fue registrada."))
-    return tk.redirect_to("limaactiva.proposal", proposal_id=proposal["id"])
+    return _redirect("limaactiva.proposal", proposal_id=proposal["id"])
 
 
 # --------------------------------------------------------------------------- sessions
@@ -202,7 +208,7 @@ def _post(proposal_id: str, action: str, data: dict, done: str):
     except tk.ValidationError as error:
         return _render_proposal(proposal_id, _error_summary(error), _form(), 400)
     tk.h.flash_success(done)
-    return tk.redirect_to("limaactiva.proposal", proposal_id=proposal_id)
+    return _redirect("limaactiva.proposal", proposal_id=proposal_id)
 
 
 @participa.route("/propuesta/<proposal_id>/priorizar", methods=["POST"])
@@ -310,7 +316,7 @@ def moderation():
                 },
             )
             tk.h.flash_success(tk._("Decisión registrada."))
-            return tk.redirect_to("limaactiva.moderation")
+            return _redirect("limaactiva.moderation")
         except tk.NotAuthorized as error:
             errors, status = [str(error) or tk._("No autorizado.")], 403
         except tk.ObjectNotFound:
@@ -355,7 +361,7 @@ def profile():
                     data["dni"] = form["dni"]
                 _action("limaactiva_participant_update", data)
                 tk.h.flash_success(tk._("Perfil actualizado."))
-            return tk.redirect_to("limaactiva.profile")
+            return _redirect("limaactiva.profile")
         except tk.ValidationError as error:
             errors, status = _error_summary(error), 400
     return tk.render("limaactiva/profile.html", {"me": _me(), "errors": errors}), status
