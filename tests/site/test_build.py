@@ -11,31 +11,50 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-pytestmark = pytest.mark.usefixtures("with_plugins")
+import ckan.plugins.toolkit as tk
+from ckan.cli.cli import ckan
+from ckan.tests import helpers
 
-SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-ATOM_NS = "{http://www.w3.org/2005/Atom}"
+pytestmark = pytest.mark.usefixtures("with_plugins")
 
 
 def html_files(root: Path):
     return sorted(p for p in root.rglob("*.html") if "pagefind" not in p.relative_to(root).parts)
 
 
-def test_one_page_per_public_dataset_and_none_for_the_private_one(built_site):
-    out = built_site["out"]
-    pages = sorted(p.parent.name for p in (out / "conjuntos").glob("*/index.html"))
-    assert pages == sorted([built_site["accented"]["name"], built_site["transport"]["name"],
-                            built_site["parks"]["name"]])
-    assert built_site["report"].datasets == 3
-    private = built_site["private"]
-    for path in out.rglob("*"):
-        if path.is_file():
-            text = path.read_bytes()
-            for secret in (private["name"], private["id"], "Zorzal"):
-                assert secret.encode() not in text, f"{secret} leaked into {path}"
+def broken_links(out: Path) -> int:
+    """Check every internal link, asset and fragment of the site; return how many."""
+    out = out.resolve()
+    checked = 0
+    for page in html_files(out):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        ids = {tag["id"] for tag in soup.find_all(id=True)}
+        for tag in soup.find_all(["a", "link", "script", "img"]):
+            ref = tag.get("href") or tag.get("src")
+            if not ref or ref.startswith(("http://", "https://", "mailto:")):
+                continue
+            parts = urlsplit(ref)
+            if not parts.path:
+                assert parts.fragment in ids, f"{page}: #{parts.fragment} has no target"
+                continue
+            target = out / unquote(parts.path).lstrip("/") if parts.path.startswith("/") \
+                else (page.parent / unquote(parts.path)).resolve()
+            if parts.path.endswith("/"):
+                target = target / "index.html"
+            assert target.is_file(), f"{page.relative_to(out)} links to missing {ref}"
+            checked += 1
+    return checked
+
+
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+ATOM_NS = "{http://www.w3.org/2005/Atom}"
 
 
 def test_dataset_page_shows_metadata_resources_and_json_ld(built_site):
+    out = built_site["out"]
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert b"Zorzal" not in path.read_bytes(), f"the private dataset leaked into {path}"
     ds = built_site["accented"]
     page = built_site["out"] / "conjuntos" / ds["name"] / "index.html"
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
@@ -72,26 +91,7 @@ def test_listing_pages_and_no_broken_internal_links(built_site):
     assert (out / "404.html").exists() and (out / "buscar/index.html").exists()
 
     # A crawler over every page: no internal link, asset or fragment points nowhere.
-    out = out.resolve()
-    checked = 0
-    for page in html_files(out):
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        ids = {tag["id"] for tag in soup.find_all(id=True)}
-        for tag in soup.find_all(["a", "link", "script", "img"]):
-            ref = tag.get("href") or tag.get("src")
-            if not ref or ref.startswith(("http://", "https://", "mailto:")):
-                continue
-            parts = urlsplit(ref)
-            if not parts.path:
-                assert parts.fragment in ids, f"{page}: #{parts.fragment} has no target"
-                continue
-            target = out / unquote(parts.path).lstrip("/") if parts.path.startswith("/") \
-                else (page.parent / unquote(parts.path)).resolve()
-            if parts.path.endswith("/"):
-                target = target / "index.html"
-            assert target.is_file(), f"{page.relative_to(out)} links to missing {ref}"
-            checked += 1
-    assert checked > 100
+    assert broken_links(out) > 100
 
 
 def test_sitemap_feed_and_dcat_copies(built_site):
@@ -146,3 +146,42 @@ def test_compliance_pages_when_the_catalogue_answers(built_site):
     assert "3 conjuntos de datos evaluados" in page.get_text(" ", strip=True)  # not the private one
     office = (out / "oficinas/gerencia-de-educacion/index.html").read_text(encoding="utf-8")
     assert "Conjuntos de datos que cumplen" in office and 'href="/cumplimiento/"' in office
+
+
+def test_demo_catalogue_builds_one_page_per_public_dataset(ckan_server, tmp_path):
+    """The demo catalogue of ``make run`` (36 public datasets, one private, real files)."""
+    from openlima_site.build import build_site
+    from openlima_site.source import CkanSource
+
+    runner = helpers.CKANCliRunner(env={"CKAN_INI": tk.config["__file__"]})
+    loaded = runner.invoke(ckan, ["openlima", "demo", "load"])
+    assert loaded.exit_code == 0, loaded.output
+    public = helpers.call_action("package_search", {"user": "", "ignore_auth": False},
+                                 rows=1000)["results"]
+    private = helpers.call_action(
+        "package_search", {"ignore_auth": True, "user": helpers.call_action(
+            "get_site_user", {"ignore_auth": True})["name"]},
+        include_private=True, fq="capacity:private", rows=1000)["results"]
+    assert len(public) >= 30 and private
+
+    out = tmp_path / "dist"
+    report = build_site(out, "http://sitio.test", source=CkanSource(ckan_server.url))
+
+    pages = {p.parent.name for p in (out / "conjuntos").glob("*/index.html")}
+    assert pages == {d["name"] for d in public}
+    assert report.datasets == len(public)
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for ds in private:
+                assert ds["name"].encode() not in data and ds["id"].encode() not in data, path
+    assert broken_links(out) > 30 * len(public)
+    # An uploaded file downloads through CKAN from the link on its dataset page.
+    dataset, resource = next((d, r) for d in public for r in d["resources"]
+                             if r.get("url_type") == "upload")
+    soup = BeautifulSoup((out / "conjuntos" / dataset["name"] / "index.html")
+                         .read_text(encoding="utf-8"), "html.parser")
+    link = soup.select_one(f'a.download[href$="/resource/{resource["id"]}/download"]')
+    assert link["href"].startswith(ckan_server.url + "/dataset/")
+    response = requests.get(link["href"], timeout=30)
+    assert response.status_code == 200 and response.content
