@@ -9,6 +9,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import pytest
 import sqlalchemy as sa
+from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from sqlalchemy.exc import IntegrityError
 
@@ -208,27 +209,56 @@ def test_same_person_voting_twice_at_once_leaves_one_row(proposal, citizen):
     assert events[-1][1] == final_weight
 
 
-def test_many_voters_at_once_give_exact_totals(proposal, make_citizen):
-    voters = [make_citizen() for _ in range(24)]
-    weights = [3, 2, 1] * 8
+def test_a_hundred_voters_at_once_give_exact_totals(proposal, make_citizen):
+    """100 people vote, then all change their vote, from 12 threads at once (each thread
+    holds its own database connection; more would exhaust the shared server's connections)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    voters = [make_citizen() for _ in range(100)]
+    first = [3, 2, 1, 3] * 25  # 50 × 3, 25 × 2, 25 × 1
+    second = [1, 1, 2, 3] * 25  # 50 × 1, 25 × 2, 25 × 3
     model.Session.remove()
-    failures = _concurrently(
-        [
-            (lambda user=user, weight=weight: vote(user, proposal, weight))
-            for user, weight in zip(voters, weights)
-        ]
-    )
-    assert failures == []
+
+    def cast(args):
+        user, weight = args
+        try:
+            return vote(user, proposal, weight)["weight"]
+        finally:
+            model.Session.remove()
+
+    for weights in (first, second):
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            results = list(pool.map(cast, zip(voters, weights)))
+        assert results == weights
     score = call_action("limaactiva_proposal_score", id=proposal["id"])
-    assert (
-        score["votes"],
-        score["score"],
-        score["count_3"],
-        score["count_2"],
-        score["count_1"],
-    ) == (24, 48, 8, 8, 8)
+    assert (score["votes"], score["count_3"], score["count_2"], score["count_1"]) == (
+        100,
+        25,
+        25,
+        50,
+    )
+    assert score["score"] == 25 * 3 + 25 * 2 + 50 and score["mean"] == 1.75
+    assert rows("SELECT count(*) FROM limaactiva_vote") == [(100,)]
+    # every first vote and every real change is in the history: 100 + 75 (25 kept their 3)
+    assert rows("SELECT count(*) FROM limaactiva_vote_event") == [(175,)]
     snapshot = call_action("limaactiva_snapshot_list", proposal_id=proposal["id"])[-1]
-    assert snapshot["score"] == 48 and snapshot["votes"] == 24
+    assert (snapshot["score"], snapshot["votes"]) == (175, 100)
+
+
+def test_organisations_cannot_vote(proposal, citizen, sysadmin):
+    factories.Organization(
+        name="junta-vecinal", users=[{"name": citizen["name"], "capacity": "admin"}]
+    )
+    with pytest.raises(tk.ValidationError) as error:
+        call_action(
+            "limaactiva_vote_cast",
+            {"user": citizen["name"], "ignore_auth": False},
+            proposal_id=proposal["id"],
+            weight=3,
+            organisation="junta-vecinal",
+        )
+    assert "Las organizaciones no votan" in error.value.error_dict["organisation"][0]
+    assert rows("SELECT count(*) FROM limaactiva_vote") == [(0,)]
 
 
 @pytest.mark.ckan_config("ckanext.limaactiva.dni_hmac_key", TEST_DNI_KEY)

@@ -852,6 +852,21 @@ def limaactiva_vote_cast(context, data_dict):
     :returns: ``{proposal_id, weight, changed}`` plus the new score (never who voted)
     """
     tk.check_access("limaactiva_vote_cast", context, data_dict)
+    for key in (
+        "organisation",
+        "organization",
+        "owner_org",
+        "author_organisation",
+        "on_behalf_of",
+    ):
+        if (data_dict or {}).get(key):
+            # Organisations propose and endorse; prioritisation is personal.
+            _fail(
+                key,
+                tk._(
+                    "Las organizaciones no votan: cada persona prioriza con su propia cuenta."
+                ),
+            )
     data = _validate(data_dict, schemas.vote_cast_schema(), context)
     user = _user(context)
     proposal = _proposal_or_404(data["proposal_id"], context)
