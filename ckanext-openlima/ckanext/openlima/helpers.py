@@ -16,6 +16,12 @@ __all__ = [
     "openlima_district_choices",
     "openlima_vocabulary_label",
     "openlima_district_name",
+    "openlima_office_compliance",
+    "openlima_home_figures",
+    "openlima_theme_counts",
+    "openlima_districts",
+    "openlima_latest_datasets",
+    "openlima_nav_links",
 ]
 
 
@@ -63,3 +69,57 @@ def openlima_vocabulary_label(name: str, uri: str, lang: str | None = None) -> s
 def openlima_district_name(ubigeo: str) -> str:
     row = vocabularies.district(ubigeo)
     return row["name"] if row else ubigeo
+
+
+def openlima_office_compliance(organization: str) -> dict[str, Any] | None:
+    """Compliance of an office as its own data officers see it (private datasets included)."""
+    user = tk.current_user.name if tk.current_user.is_authenticated else ""
+    try:
+        return tk.get_action("openlima_compliance_summary")(
+            {"user": user}, {"organization": organization, "include_private": True})
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
+        return None
+
+
+def openlima_home_figures() -> dict[str, Any]:
+    """Headline metrics of the home page (public data only)."""
+    try:
+        return tk.get_action("openlima_metrics_show")({"user": ""}, {})
+    except Exception:  # noqa: BLE001 - the home page must render even without metrics
+        return {"published": 0, "views": 0, "downloads": 0, "rating_average": None, "most_viewed": [], "offices": []}
+
+
+def openlima_theme_counts() -> list[dict[str, Any]]:
+    """Every EU data theme with its Spanish label and how many public datasets use it."""
+    counts: dict[str, int] = {}
+    try:
+        result = tk.get_action("package_search")(
+            {"user": ""}, {"q": "*:*", "rows": 0, "facet.field": ["tema"], "facet.limit": -1})
+        counts = {item["name"]: item["count"] for item in result["search_facets"].get("tema", {}).get("items", [])}
+    except Exception:  # noqa: BLE001 - the home page must render even if search is down
+        pass
+    return [{"label": row["label_es"], "uri": row["uri"], "count": counts.get(row["label_es"], 0)}
+            for row in vocabularies.vocabulary("themes")]
+
+
+def openlima_districts() -> list[dict[str, str]]:
+    return vocabularies.districts()
+
+
+def openlima_latest_datasets(limit: int = 5) -> list[dict[str, Any]]:
+    try:
+        return tk.get_action("package_search")(
+            {"user": ""}, {"q": "*:*", "rows": limit, "sort": "metadata_created desc"})["results"]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def openlima_nav_links() -> list[tuple[str, str, str]]:
+    """Main-menu entries (endpoint, label, endpoint prefix that marks them active) of
+    Open Lima's own pages registered in this portal."""
+    from flask import current_app
+
+    wanted = [("openlima_plan.index", tk._("Compromisos"), "openlima_plan."),
+              ("openlima.compliance_index", tk._("Cumplimiento"), "openlima.compliance"),
+              ("openlima.metrics_index", tk._("Métricas"), "openlima.metrics")]
+    return [entry for entry in wanted if entry[0] in current_app.view_functions]

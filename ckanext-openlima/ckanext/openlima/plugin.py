@@ -11,16 +11,44 @@ from ckanext.openlima.plan.logic import auth as plan_auth
 @tk.blanket.cli
 @tk.blanket.helpers
 @tk.blanket.validators
+@tk.blanket.actions
+@tk.blanket.auth_functions
+@tk.blanket.blueprints
 @tk.blanket.config_declarations
 class OpenLimaPlugin(p.SingletonPlugin):
     """Catalogue core: the MML schema (validators, vocabularies), the DCAT-AP 3 profile
     (entry point ``openlima_dcat_ap_3``), compliance, usage metrics and the Spanish theme."""
 
     p.implements(p.IConfigurer)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IMiddleware, inherit=True)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
         tk.add_public_directory(config, "public")
+        tk.add_resource("assets", "openlima")
+
+    # IPackageController: check the links of every saved dataset in the background
+    def after_dataset_create(self, context, pkg_dict):
+        self._enqueue_link_check(pkg_dict)
+
+    def after_dataset_update(self, context, pkg_dict):
+        self._enqueue_link_check(pkg_dict)
+
+    def _enqueue_link_check(self, pkg_dict):
+        from ckanext.openlima.logic.action import OWN_DATASETS
+        from ckanext.openlima.quality import linkcheck
+
+        if pkg_dict.get("id") and pkg_dict.get("name") not in OWN_DATASETS and pkg_dict.get("type", "dataset") == "dataset":
+            linkcheck.enqueue_dataset_check(pkg_dict["id"])
+
+    # IMiddleware: count dataset views and downloads after each request
+    def make_middleware(self, app, config):
+        if hasattr(app, "after_request"):
+            from ckanext.openlima.metrics.tracking import count_usage
+
+            app.after_request(count_usage)
+        return app
 
 
 class OpenLimaSearchPlugin(p.SingletonPlugin):

@@ -1,0 +1,1 @@
+"""Compliance of datasets and offices with the MML publication guidelines."""

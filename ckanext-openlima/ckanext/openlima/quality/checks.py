@@ -1,0 +1,260 @@
+"""The compliance checks: one dataset in, a 0–100 score with itemised, explained checks out.
+
+Modelled on data.europa.eu's metadata quality assessment (findability, accessibility,
+interoperability, reusability, contextuality) plus the MML guidelines' maintenance
+rule: data updated within its declared frequency. Pure functions: the caller passes
+the dataset (as ``package_show`` returns it), the link checker's last results and
+today's date, so every check can be tested on its own.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.openlima.logic import vocabularies
+
+__all__ = ["DIMENSIONS", "ESSENTIAL_CHECKS", "evaluate", "last_update", "freshness"]
+
+DIMENSIONS = {
+    "findability": "Encontrabilidad",
+    "accessibility": "Accesibilidad",
+    "interoperability": "Interoperabilidad",
+    "reusability": "Reutilización",
+    "contextuality": "Contexto",
+    "maintenance": "Mantenimiento",
+}
+# A dataset with any of these failing does not comply, whatever its score.
+ESSENTIAL_CHECKS = ("required_metadata", "open_licence", "machine_readable", "freshness")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+@dataclass
+class Check:
+    id: str
+    dimension: str
+    weight: int
+    passed: bool
+    title: str
+    explanation: str
+    applicable: bool = True
+
+
+def _list(value: Any) -> list:
+    if not value:
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return [value]
+        return parsed if isinstance(parsed, list) else [parsed]
+    return [value]
+
+
+def _date(value: Any) -> datetime.date | None:
+    if not value:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value).strip()
+    for length, fmt in ((10, "%Y-%m-%d"), (7, "%Y-%m"), (4, "%Y")):
+        try:
+            return datetime.datetime.strptime(text[:length], fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def last_update(dataset: dict) -> datetime.date | None:
+    """When the data (not just its metadata) last changed.
+
+    The declared ``modified`` date and the resources' own dates; CKAN's
+    ``metadata_modified`` only when none of them is known.
+    """
+    dates = [_date(dataset.get("modified"))]
+    for resource in dataset.get("resources", []):
+        dates += [_date(resource.get("modified")), _date(resource.get("last_modified"))]
+    dates = [d for d in dates if d]
+    if dates:
+        return max(dates)
+    return _date(dataset.get("metadata_modified")) or _date(dataset.get("metadata_created"))
+
+
+def freshness(dataset: dict, today: datetime.date, grace_days: int) -> dict[str, Any]:
+    row = vocabularies.by_uri("frequencies", dataset.get("frequency"))
+    updated = last_update(dataset)
+    period = int(row["period_days"]) if row and row.get("period_days") else None
+    result = {
+        "frequency": dataset.get("frequency"),
+        "frequency_label": vocabularies.label(row) if row else None,
+        "last_update": updated.isoformat() if updated else None,
+        "days_since_update": (today - updated).days if updated else None,
+        "due": None,
+        "overdue": False,
+        "applicable": period is not None,
+    }
+    if period is not None and updated:
+        due = updated + datetime.timedelta(days=period + grace_days)
+        result["due"] = due.isoformat()
+        result["overdue"] = today > due
+    elif period is not None:
+        result["overdue"] = True
+    return result
+
+
+def _check(id_, dimension, weight, passed, title, explanation, applicable=True) -> Check:
+    return Check(id_, dimension, weight, bool(passed), title, explanation, applicable)
+
+
+def evaluate(dataset: dict, link_checks: dict[str, Any], today: datetime.date | None = None,
+             grace_days: int | None = None, threshold: int | None = None) -> dict[str, Any]:
+    """The compliance of one dataset.
+
+    :param dataset: the dataset as ``package_show`` returns it
+    :param link_checks: resource id -> last link check (``ok``, ``status_code``, ``error``)
+    :returns: ``score`` (0–100), ``compliant``, ``dimensions`` and the itemised ``checks``
+    """
+    today = today or datetime.date.today()
+    if grace_days is None:
+        grace_days = tk.config.get("ckanext.openlima.freshness_grace_days")
+    resources = dataset.get("resources", [])
+    formats = [vocabularies.file_type(r.get("format")) for r in resources]
+    tabular = any(f and f["tabular"] == "true" for f in formats)
+    dictionary = [c for c in _list(dataset.get("data_dictionary")) if isinstance(c, dict) and c.get("column")]
+    contacts = [c for c in _list(dataset.get("contact")) if isinstance(c, dict)]
+    tags = dataset.get("tags") or []
+    fresh = freshness(dataset, today, int(grace_days))
+
+    checks = [
+        _check("keywords", "findability", 5, tags,
+               "Palabras clave",
+               "Tiene palabras clave para encontrarlo." if tags else "Añada palabras clave."),
+        _check("theme", "findability", 5, _list(dataset.get("theme")),
+               "Tema (vocabulario de la UE)",
+               "Clasificado en un tema." if _list(dataset.get("theme")) else "Elija al menos un tema."),
+        _check("spatial_coverage", "findability", 5, _list(dataset.get("spatial_ubigeo")),
+               "Cobertura geográfica",
+               "Indica los distritos (UBIGEO) o toda la ciudad." if _list(dataset.get("spatial_ubigeo"))
+               else "Indique Lima Metropolitana o los distritos que cubre."),
+        _check("temporal_coverage", "findability", 5, _list(dataset.get("temporal_coverage")),
+               "Cobertura temporal",
+               "Indica el periodo que cubren los datos." if _list(dataset.get("temporal_coverage"))
+               else "Indique el periodo que cubren los datos."),
+    ]
+
+    downloadable = [r for r in resources if r.get("url")]
+    checks.append(_check("resources_present", "accessibility", 5, downloadable,
+                         "Recursos publicados",
+                         f"{len(downloadable)} recurso(s) con enlace." if downloadable
+                         else "Publique al menos un recurso con su archivo o enlace."))
+    unchecked = [r for r in downloadable if r["id"] not in link_checks]
+    broken = [r for r in downloadable if r["id"] in link_checks and not _ok(link_checks[r["id"]])]
+    if not downloadable:
+        links_text = "No hay enlaces que verificar."
+    elif broken:
+        links_text = "Enlaces que no responden: " + ", ".join(r.get("name") or r["id"] for r in broken) + "."
+    elif unchecked:
+        links_text = "Pendiente de verificación por el verificador de enlaces."
+    else:
+        links_text = "Todos los enlaces respondieron en la última verificación."
+    checks.append(_check("links_reachable", "accessibility", 10,
+                         downloadable and not broken and not unchecked,
+                         "Enlaces accesibles", links_text))
+
+    unknown = [r.get("name") or r.get("id") for r, f in zip(resources, formats) if not f]
+    checks.append(_check("known_format", "interoperability", 5, resources and not unknown,
+                         "Formatos del vocabulario de la UE",
+                         "Todos los formatos son del vocabulario de tipos de archivo." if resources and not unknown
+                         else "Formato desconocido en: " + ", ".join(unknown) if unknown
+                         else "Sin recursos."))
+    open_machine = [f["label"] for f in formats if f and f["machine_readable"] == "true" and f["open_format"] == "true"]
+    checks.append(_check("machine_readable", "interoperability", 10, open_machine,
+                         "Formato abierto y legible por máquina",
+                         "Disponible en " + ", ".join(sorted(set(open_machine))) + "." if open_machine
+                         else "Publique los datos en un formato abierto legible por máquina (CSV, JSON, GeoJSON...); "
+                              "PDF o XLSX no bastan."))
+    no_media = [r.get("name") or r["id"] for r in resources if not r.get("mimetype")]
+    checks.append(_check("media_type", "interoperability", 5, resources and not no_media,
+                         "Tipo de medio (IANA)",
+                         "Cada recurso declara su tipo de medio." if resources and not no_media
+                         else "Falta el tipo de medio en: " + ", ".join(no_media) if no_media else "Sin recursos."))
+
+    licence = vocabularies.licence(dataset.get("license_id"))
+    checks.append(_check("open_licence", "reusability", 10, licence,
+                         "Licencia abierta",
+                         f"Licencia {licence['label_es']}." if licence
+                         else "La licencia no es abierta: use CC BY 4.0 u otra licencia abierta."))
+    reachable = [c for c in contacts if c.get("name") and EMAIL_RE.match(str(c.get("email") or ""))]
+    checks.append(_check("contact", "reusability", 5, reachable,
+                         "Punto de contacto",
+                         "Contacto: " + reachable[0]["email"] + "." if reachable
+                         else "Indique un contacto con nombre y correo electrónico válido."))
+    checks.append(_check("data_dictionary", "reusability", 10, dictionary or not tabular,
+                         "Diccionario de datos",
+                         ("Describe " + str(len(dictionary)) + " columna(s).") if dictionary
+                         else "No aplica: no hay datos tabulares." if not tabular
+                         else "Los datos tabulares necesitan un diccionario de datos (columnas, tipos y significado).",
+                         applicable=tabular))
+    missing = [label for key, label in (("title", "título"), ("notes", "descripción"), ("owner_org", "oficina"),
+                                       ("frequency", "frecuencia"), ("license_id", "licencia"))
+               if not dataset.get(key)]
+    checks.append(_check("required_metadata", "reusability", 5, not missing,
+                         "Metadatos obligatorios completos",
+                         "Completos." if not missing else "Faltan: " + ", ".join(missing) + "."))
+
+    no_size = [r.get("name") or r["id"] for r in resources if not r.get("size")]
+    checks.append(_check("size", "contextuality", 3, resources and not no_size,
+                         "Tamaño de los archivos",
+                         "Cada recurso indica su tamaño." if resources and not no_size
+                         else "Falta el tamaño en: " + ", ".join(no_size) if no_size else "Sin recursos."))
+    dated = dataset.get("modified") or dataset.get("issued")
+    checks.append(_check("dates", "contextuality", 2, dated,
+                         "Fechas de publicación y actualización",
+                         "Declara sus fechas." if dated else "Indique la fecha de publicación y de última actualización."))
+
+    if not fresh["applicable"]:
+        fresh_text = "No aplica: la frecuencia declarada no es periódica."
+    elif fresh["overdue"]:
+        fresh_text = (f"Atrasado: frecuencia {fresh['frequency_label'] or 'desconocida'}, última actualización "
+                      f"{fresh['last_update'] or 'desconocida'} (hace {fresh['days_since_update']} días).")
+    else:
+        fresh_text = (f"Al día: frecuencia {fresh['frequency_label']}, última actualización {fresh['last_update']}; "
+                      f"la próxima vence el {fresh['due']}.")
+    checks.append(_check("freshness", "maintenance", 10, not fresh["overdue"],
+                         "Actualizado según su frecuencia", fresh_text, applicable=fresh["applicable"]))
+
+    score = sum(c.weight for c in checks if c.passed)
+    if threshold is None:
+        threshold = int(tk.config.get("ckanext.openlima.compliance_threshold"))
+    essential_failed = [c.id for c in checks if c.id in ESSENTIAL_CHECKS and not c.passed]
+    dimensions = {}
+    for key, label in DIMENSIONS.items():
+        mine = [c for c in checks if c.dimension == key]
+        dimensions[key] = {"label": label, "score": sum(c.weight for c in mine if c.passed),
+                           "max": sum(c.weight for c in mine)}
+    return {
+        "id": dataset.get("id"),
+        "name": dataset.get("name"),
+        "title": dataset.get("title"),
+        "organization": (dataset.get("organization") or {}).get("name"),
+        "score": score,
+        "compliant": score >= threshold and not essential_failed,
+        "threshold": threshold,
+        "overdue": fresh["overdue"],
+        "freshness": fresh,
+        "dimensions": dimensions,
+        "checks": [asdict(c) for c in checks],
+    }
+
+
+def _ok(check: Any) -> bool:
+    return bool(check.get("ok") if isinstance(check, dict) else getattr(check, "ok", False))
