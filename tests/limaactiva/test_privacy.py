@@ -99,3 +99,41 @@ def test_only_sysadmins_confirm_emails_by_hand(make_citizen):
             {"user": citizen["name"], "ignore_auth": False},
             user=other["name"],
         )
+
+
+def test_contributors_appear_by_district_only_if_they_opt_in(
+    app, proposal, make_citizen
+):
+    shown, shy, idle = make_citizen(), make_citizen(), make_citizen()
+    for user, opt_in in ((shown, True), (shy, False), (idle, True)):
+        call_action(
+            "limaactiva_participant_update",
+            {"user": user["name"], "ignore_auth": False},
+            district="150142",
+            public_name=f"Nombre {user['name']}",
+            show_publicly=opt_in,
+        )
+    for user in (shown, shy):
+        call_action(
+            "limaactiva_vote_cast",
+            {"user": user["name"], "ignore_auth": False},
+            proposal_id=proposal["id"],
+            weight=2,
+        )
+    contributors = call_action(
+        "limaactiva_contributor_list", {"user": "", "ignore_auth": False}
+    )
+    assert contributors == [
+        {
+            "district": "150142",
+            "district_name": "Villa El Salvador",
+            "people": [f"Nombre {shown['name']}"],
+            "organisations": [],
+        }
+    ]
+    page = app.get("/participa/")
+    assert f"Nombre {shown['name']}" in page.body
+    assert (
+        f"Nombre {shy['name']}" not in page.body
+        and f"Nombre {idle['name']}" not in page.body
+    )

@@ -62,7 +62,11 @@ def index():
     spaces = _action("limaactiva_space_list", {})
     return tk.render(
         "limaactiva/index.html",
-        {"spaces": spaces, "statistics": _action("limaactiva_statistics", {})},
+        {
+            "spaces": spaces,
+            "statistics": _action("limaactiva_statistics", {}),
+            "contributors": _action("limaactiva_contributor_list", {}),
+        },
     )
 
 

@@ -79,6 +79,7 @@ __all__ = [
     "limaactiva_flag_resolve",
     "limaactiva_audit_list",
     "limaactiva_publish",
+    "limaactiva_contributor_list",
 ]
 
 
@@ -1373,3 +1374,60 @@ def limaactiva_publish(context, data_dict):
     return tk.get_action("package_patch")(
         dict(child), {"id": existing["id"], **dataset}
     )
+
+
+@tk.side_effect_free
+def limaactiva_contributor_list(context, data_dict):
+    """Who took part, by district: the public names of participants who opted in
+    (``show_publicly`` with a district, and who proposed, commented or voted) and the
+    organisations that proposed or attended sessions. Nobody appears without opting in.
+
+    :returns: list of ``{district, district_name, people: [...], organisations: [...]}``
+    """
+    tk.check_access("limaactiva_contributor_list", context, data_dict)
+    contributors = sa.union(
+        sa.select(Proposal.author_user_id.label("user_id")),
+        sa.select(Comment.author_user_id),
+        sa.select(Vote.user_id),
+    ).subquery()
+    people = model.Session.execute(
+        sa.select(Participant.district, Participant.public_name)
+        .join(contributors, contributors.c.user_id == Participant.user_id)
+        .where(
+            Participant.show_publicly.is_(True),
+            Participant.district.isnot(None),
+            Participant.public_name.isnot(None),
+        )
+    ).all()
+    organisations = model.Session.execute(
+        sa.union(
+            sa.select(SessionOrganisation.district, SessionOrganisation.organisation),
+            sa.select(Proposal.district, Proposal.author_organisation).where(
+                Proposal.author_organisation.isnot(None), Proposal.hidden.is_(False)
+            ),
+        )
+    ).all()
+    by_district: dict[str, dict] = {}
+
+    def entry(code: str) -> dict:
+        return by_district.setdefault(
+            code,
+            {
+                "district": code,
+                "district_name": rules.district_name(code),
+                "people": [],
+                "organisations": [],
+            },
+        )
+
+    for code, name in people:
+        entry(code)["people"].append(name)
+    for code, name in organisations:
+        entry(code)["organisations"].append(name)
+    result = sorted(
+        by_district.values(), key=lambda e: e["district_name"] or e["district"]
+    )
+    for item in result:
+        item["people"] = sorted(set(item["people"]))
+        item["organisations"] = sorted(set(item["organisations"]))
+    return result

@@ -48,6 +48,7 @@ __all__ = [
     "limaactiva_flag_resolve",
     "limaactiva_audit_list",
     "limaactiva_publish",
+    "limaactiva_contributor_list",
 ]
 
 
@@ -204,3 +205,6 @@ def limaactiva_audit_list(context, data_dict):
 
 def limaactiva_publish(context, data_dict):
     return _refuse(tk._("Solo un administrador del sistema puede publicar los datos."))
+
+
+limaactiva_contributor_list = tk.auth_allow_anonymous_access(_public)
