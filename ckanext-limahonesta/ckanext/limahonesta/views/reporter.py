@@ -9,17 +9,25 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from flask import Blueprint, session as flask_session
+from flask import Blueprint, redirect as flask_redirect, session as flask_session
 
 import ckan.plugins.toolkit as tk
 
 from .. import crypto, pow as proof_of_work, uploads, vault
 from ..logic.validators import DISTRICTS
+from . import errors
 
 reporter = Blueprint("limahonesta_reporter", __name__, url_prefix="/denuncias",
                      static_folder="../public/limahonesta", static_url_path="/recursos")
 
 SESSION_FIELD = "limahonesta_reporter"
+errors.register(reporter, "limahonesta_reporter.index")
+
+
+def _redirect(endpoint: str, **values: Any):
+    """Same-origin relative redirect (CKAN's redirect_to would use ckan.site_url)."""
+    code = 303 if tk.request.method == "POST" else 302
+    return flask_redirect(tk.url_for(endpoint, **values), code=code)
 
 
 @reporter.before_request
@@ -147,7 +155,7 @@ def message():
         return _error_on_case(context, exc.error_dict)
     except tk.NotAuthorized:
         return _expired()
-    return tk.redirect_to("limahonesta_reporter.case"), 303
+    return _redirect("limahonesta_reporter.case")
 
 
 @reporter.route("/caso/calificar", methods=["POST"])
@@ -162,7 +170,7 @@ def rate():
         return _error_on_case(context, exc.error_dict)
     except tk.NotAuthorized:
         return _expired()
-    return tk.redirect_to("limahonesta_reporter.case"), 303
+    return _redirect("limahonesta_reporter.case")
 
 
 def _error_on_case(context: dict[str, Any], errors: dict[str, Any]):

@@ -3,17 +3,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, session as flask_session
+from flask import Blueprint, redirect as flask_redirect, Response, session as flask_session
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from .. import cases, crypto, staff, uploads
 from ..model import OUTCOMES, Attachment, Case
+from . import errors
 
 staff_bp = Blueprint("limahonesta_staff", __name__, url_prefix="/integridad")
 
 ENROL_FIELD = "limahonesta_enrol_totp"
+errors.register(staff_bp, "limahonesta_staff.index")
+
+
+def _redirect(endpoint: str, **values: Any):
+    """Same-origin relative redirect (CKAN's redirect_to would use ckan.site_url)."""
+    code = 303 if tk.request.method == "POST" else 302
+    return flask_redirect(tk.url_for(endpoint, **values), code=code)
 
 
 @staff_bp.before_request
@@ -38,9 +46,9 @@ def _guard():
     if endpoint.endswith((".enrol", ".login", ".logout")):
         return None
     if staff.get_reviewer(tk.current_user.id) is None:
-        return tk.redirect_to("limahonesta_staff.enrol")
+        return _redirect("limahonesta_staff.enrol")
     if staff.current_session(tk.current_user.id) is None:
-        return tk.redirect_to("limahonesta_staff.login")
+        return _redirect("limahonesta_staff.login")
     return None
 
 
@@ -59,7 +67,7 @@ def _render(template: str, **extra: Any) -> str:
 def enrol():
     user_id = tk.current_user.id
     if staff.get_reviewer(user_id) is not None:
-        return tk.redirect_to("limahonesta_staff.login")
+        return _redirect("limahonesta_staff.login")
     secret_b32 = flask_session.get(ENROL_FIELD)
     if not secret_b32:
         secret_b32 = crypto.b32(staff.new_totp_secret())
@@ -87,7 +95,7 @@ def enrol():
 @staff_bp.route("/acceso", methods=["GET", "POST"])
 def login():
     if staff.get_reviewer(tk.current_user.id) is None:
-        return tk.redirect_to("limahonesta_staff.enrol")
+        return _redirect("limahonesta_staff.enrol")
     errors: dict[str, list[str]] = {}
     if tk.request.method == "POST":
         form = tk.request.form
@@ -95,7 +103,7 @@ def login():
                          passphrase=form.get("passphrase") or "",
                          recovery_key=form.get("recovery_key") or "")
         if ok:
-            return tk.redirect_to("limahonesta_staff.index")
+            return _redirect("limahonesta_staff.index")
         errors["second_factor"] = [tk._(
             "No se pudo verificar: revise el código (cada código sirve una sola vez) "
             "y su frase de acceso.")]
@@ -105,7 +113,7 @@ def login():
 @staff_bp.route("/salir", methods=["POST"])
 def logout():
     staff.logout()
-    return tk.redirect_to("limahonesta_staff.login")
+    return _redirect("limahonesta_staff.login")
 
 
 @staff_bp.route("/")
@@ -151,7 +159,7 @@ def _post_action(case_id: str, action: str, data: dict[str, Any], files: bool = 
         return tk.abort(404, tk._("Caso no encontrado."))
     except tk.NotAuthorized as exc:
         return tk.abort(403, str(exc))
-    return tk.redirect_to("limahonesta_staff.case", case_id=case_id)
+    return _redirect("limahonesta_staff.case", case_id=case_id)
 
 
 @staff_bp.route("/caso/<case_id>/estado", methods=["POST"])
