@@ -87,6 +87,24 @@ __all__ = [
 
 
 def _validate(data_dict: dict, schema: dict, context: dict) -> dict:
+    if not isinstance(data_dict, dict):
+        raise tk.ValidationError(
+            {"__all__": [tk._("Se esperaba un objeto con los campos.")]}
+        )
+    # navl refuses a sub-schema field that is not a list of objects with an English
+    # DataError; answer in Spanish instead.
+    shape_errors = {
+        key: [tk._("Debe ser una lista de objetos con sus campos.")]
+        for key, rule in schema.items()
+        if isinstance(rule, dict)
+        and data_dict.get(key) not in (None, "")
+        and not (
+            isinstance(data_dict[key], list)
+            and all(isinstance(item, dict) for item in data_dict[key])
+        )
+    }
+    if shape_errors:
+        raise tk.ValidationError(shape_errors)
     data, errors = tk.navl_validate(dict(data_dict or {}), schema, context)
     errors = {key: value for key, value in errors.items() if value}
     if errors:
