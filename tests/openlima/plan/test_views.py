@@ -21,7 +21,7 @@ def _login(app, user):
     return {"Authorization": factories.APIToken(user=user["name"])["token"]}
 
 
-def test_dashboard_shows_overall_progress_cards_and_drafts(app, plan_2022):
+def test_dashboard_shows_progress_cards_drafts_and_filters(app, plan_2022):
     page = app.get("/compromisos").get_data(as_text=True)
     assert "Primer Plan de Acción de Gobierno Abierto Lima 2022" in page
     assert "Avance general del plan" in page
@@ -31,8 +31,7 @@ def test_dashboard_shows_overall_progress_cards_and_drafts(app, plan_2022):
     assert "Con retraso" in page
     assert "Borradores que no pasaron la validación" in page
 
-
-def test_filters_by_ogp_value_and_sdg_target(app, plan_2022):
+    # filters (same database: these pages only read)
     transparency = app.get("/compromisos?ogp_value=transparency").get_data(as_text=True)
     assert "OPEN LIMA" in transparency and "Lima Honesta: Plataforma" not in transparency
     sdg = app.get("/compromisos?sdg_target=10.2").get_data(as_text=True)
@@ -60,6 +59,7 @@ def test_commitment_page_timeline_spanish_dates_and_history(app, sysadmin, plan_
     assert "16.10" in page and "Cultura de silos" in page
 
 
+
 def test_draft_page_and_missing_pages(app, plan_2022):
     assert "Promedio de madurez digital" in app.get("/compromisos/lima-digital").get_data(as_text=True)
     assert app.get("/compromisos/no-existe", status=404).status_code == 404
@@ -71,7 +71,7 @@ def test_no_plan_loaded_is_404_not_500(app, plan_db):
     assert app.get("/compromisos/export.json", status=404).status_code == 404
 
 
-def test_json_export_uses_iso_dates(app, plan_2022):
+def test_json_and_csv_exports_use_iso_dates(app, plan_2022):
     response = app.get("/compromisos/export.json")
     assert response.mimetype == "application/json"
     data = response.get_json()
@@ -80,8 +80,7 @@ def test_json_export_uses_iso_dates(app, plan_2022):
     assert [m["planned_start"] for m in open_lima["milestones"]][:2] == ["2022-10-15", "2022-10-15"]
     assert open_lima["milestones"][3]["planned_end"] == "2022-11-10"
 
-
-def test_csv_export_has_a_row_per_milestone(app, plan_2022):
+    # the CSV export of the same plan
     response = app.get("/compromisos/export.csv")
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
