@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
+import math
 import os
 import shutil
 import subprocess
 import sys
 import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -32,9 +36,12 @@ from .model import SiteModel
 from .render import Renderer, generator_fingerprint
 from .source import Catalogue, CkanSource
 
-__all__ = ["BuildError", "BuildReport", "build_site", "run_pagefind"]
+__all__ = ["BuildError", "BuildReport", "SEARCH_SHARD_SIZE", "build_site", "run_pagefind"]
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+# Datasets per Pagefind bundle. The search page merges the bundles in the browser, and an
+# incremental build re-indexes only the bundles whose datasets changed.
+SEARCH_SHARD_SIZE = 1000
 Progress = Callable[[str, int, int], None]
 
 
@@ -54,6 +61,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     build_dir: str = ""
+    search_bundles_indexed: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -61,15 +69,46 @@ def _silent(stage: str, done: int, total: int) -> None:
     return None
 
 
-def run_pagefind(site_dir: Path) -> None:
+def run_pagefind(site_dir: Path, output: Path | None = None) -> None:
     """Index the dataset pages with Pagefind's binary from the ``pagefind-bin`` wheel."""
     command = [
         sys.executable, "-m", "pagefind", "--site", str(site_dir),
         "--glob", "conjuntos/**/*.html", "--force-language", "es", "--silent",
     ]
+    if output is not None:
+        command += ["--output-path", str(output)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise BuildError(f"Pagefind no pudo indexar el sitio: {result.stderr.strip()[:500]}")
+
+
+def _search_shards(datasets: list, shard_size: int) -> dict[str, list]:
+    """Datasets per search bundle (``pagefind-<k>``), by a stable hash of their name."""
+    count = max(1, math.ceil(len(datasets) / max(1, shard_size)))
+    shards: dict[str, list] = {f"pagefind-{k}": [] for k in range(count)}
+    for ds in datasets:
+        shards[f"pagefind-{zlib.crc32(ds.name.encode()) % count}"].append(ds)
+    return {bundle: group for bundle, group in shards.items() if group}
+
+
+def _shard_key(datasets: list) -> str:
+    digest = hashlib.sha1()
+    for ds in sorted(datasets, key=lambda d: d.name):
+        digest.update(f"{ds.name}:{ds.fingerprint};".encode())
+    return digest.hexdigest()
+
+
+def _index_shard(site: Path, bundle: str, datasets: list, scratch: Path) -> None:
+    """Index one bundle: its dataset pages, hard-linked into a scratch site, into site/bundle."""
+    try:
+        for ds in datasets:
+            rel = ds.path + "index.html"
+            (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.link(site / rel, scratch / rel)
+        run_pagefind(scratch, output=site / bundle)
+    finally:
+        if scratch.exists():
+            _discard(scratch)
 
 
 class _Writer:
@@ -106,8 +145,8 @@ class _Writer:
         removed = []
         for dirpath, dirnames, filenames in os.walk(self.root, topdown=False):
             rel_dir = os.path.relpath(dirpath, self.root)
-            if rel_dir == "pagefind" or rel_dir.startswith("pagefind" + os.sep):
-                continue
+            if rel_dir.split(os.sep)[0].startswith("pagefind"):
+                continue  # search bundles: managed by the indexing step
             for name in filenames:
                 rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
                 if rel not in self.expected:
@@ -140,10 +179,10 @@ def _swap(out: Path, new_dir: Path) -> Path | None:
     return previous
 
 
-def _link_tree(source: Path, target: Path, skip: set[str]) -> None:
+def _link_tree(source: Path, target: Path, skip: Callable[[str], bool]) -> None:
     """Hard-link copy of a build (fast: no file content is copied)."""
     target.mkdir()
-    entries = [e for e in sorted(os.listdir(source)) if e not in skip]
+    entries = [e for e in sorted(os.listdir(source)) if not skip(e)]
     if not entries:
         return
     if shutil.which("cp"):
@@ -184,6 +223,7 @@ def build_site(
     incremental: bool = True,
     pagefind: bool = True,
     progress: Progress = _silent,
+    search_shard_size: int = SEARCH_SHARD_SIZE,
 ) -> BuildReport:
     """Build the site from ``source`` (a live CKAN) or ``catalogue`` (e.g. a saved dump)."""
     out = Path(out).absolute()
@@ -227,16 +267,23 @@ def build_site(
         old = state.get("datasets", {}) if can_reuse else {}
         old_pages = state.get("pages", {}) if can_reuse else {}
         live_ids = {ds.id for ds in model.datasets}
-        # The search index depends on the dataset pages only: reuse it when none changed.
-        reindex = not can_reuse or any(
+        datasets_changed = not can_reuse or any(
             old.get(ds.id, {}).get("hash") != ds.fingerprint for ds in model.datasets
         ) or any(old_id not in live_ids for old_id in old)
+        # Search bundles depend on their dataset pages only: reuse those that did not change.
+        shards = _search_shards(model.datasets, search_shard_size) \
+            if pagefind and model.datasets else {}
+        shard_keys = {bundle: _shard_key(group) for bundle, group in shards.items()}
+        old_keys = state.get("search", {}) if can_reuse else {}
+        reused = {b for b, key in shard_keys.items()
+                  if old_keys.get(b) == key and current and (current / b).is_dir()}
+        renderer.search_bundles = sorted(shard_keys, key=lambda b: int(b.rsplit("-", 1)[1]))
 
         # DCAT copies: fetched (before anything is written) unless no dataset changed.
         kept_dcat: list[str] = []
         if source is not None:
             previous_dcat = state.get("dcat", []) if can_reuse else []
-            if not reindex and previous_dcat and all(
+            if not datasets_changed and previous_dcat and all(
                     (current / name).is_file() for name in previous_dcat):
                 kept_dcat = previous_dcat
             else:
@@ -246,7 +293,8 @@ def build_site(
         try:
             clock = time.perf_counter()
             if can_reuse:
-                _link_tree(current, new_dir, skip={"pagefind"} if reindex else set())
+                _link_tree(current, new_dir,
+                           skip=lambda name: name.startswith("pagefind") and name not in reused)
             else:
                 new_dir.mkdir()
             writer = _Writer(new_dir, incremental=can_reuse)
@@ -281,13 +329,17 @@ def build_site(
             report.seconds["render"] = round(time.perf_counter() - clock, 3)
 
             clock = time.perf_counter()
-            if pagefind and model.datasets and (reindex or not (new_dir / "pagefind").is_dir()):
-                shutil.rmtree(new_dir / "pagefind", ignore_errors=True)
-                run_pagefind(new_dir)
+            stale = [b for b in renderer.search_bundles if b not in reused]
+            if stale:
+                with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+                    jobs = [pool.submit(_index_shard, new_dir, bundle, shards[bundle],
+                                        out.with_name(f"{out.name}.scratch-{stamp}-{bundle}"))
+                            for bundle in stale]
+                    for job in jobs:
+                        job.result()
                 progress("index", 1, 1)
-            elif not model.datasets:
-                shutil.rmtree(new_dir / "pagefind", ignore_errors=True)
             report.seconds["pagefind"] = round(time.perf_counter() - clock, 3)
+            report.search_bundles_indexed = len(stale)
 
             previous = _swap(out, new_dir)
         except BaseException:
@@ -297,16 +349,17 @@ def build_site(
         new_state = {
             "version": STATE_VERSION, "build": new_dir.name, "generator": generator,
             "built_at": stamp, "datasets": datasets_state, "pages": pages_state,
-            "dcat": kept_dcat or sorted(catalogue.dcat),
+            "dcat": kept_dcat or sorted(catalogue.dcat), "search": shard_keys,
         }
         tmp_state = state_path.with_name(state_path.name + ".tmp")
         tmp_state.write_text(json.dumps(new_state, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp_state, state_path)
 
         # Old builds are no longer served: remove them (and leftovers of killed builds).
-        for stale in out.parent.glob(f"{out.name}.build-*"):
-            if stale != new_dir and stale.is_dir():
-                _discard(stale)
+        for pattern in (f"{out.name}.build-*", f"{out.name}.scratch-*"):
+            for stale in out.parent.glob(pattern):
+                if stale != new_dir and stale.is_dir():
+                    _discard(stale)
         if previous and previous != new_dir and previous.exists():
             _discard(previous)
 

@@ -123,6 +123,8 @@ class Renderer:
             has_compliance=self.compliance is not None,
         )
         self._dataset_template = self.env.get_template("dataset.html")
+        # Pagefind bundles the search page merges (set by the builder).
+        self.search_bundles: list[str] = ["pagefind-0"]
 
     # ---- data from the optional actions, whatever their exact shape ----
 
@@ -338,7 +340,8 @@ class Renderer:
             "Conjuntos de datos según los distritos de Lima Metropolitana que cubren.",
             m.sorted_facets(m.districts))
         yield "buscar/index.html", None, lambda: self.page(
-            "search.html", filters=self.search_filters(), canonical="buscar/")
+            "search.html", filters=self.search_filters(), bundles=self.search_bundles,
+            canonical="buscar/")
         if self.env.globals["has_commitments"]:
             yield "compromisos/index.html", None, lambda: self.page(
                 "commitments.html", plan=self.plan, commitments=self.commitments,

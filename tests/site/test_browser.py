@@ -169,3 +169,23 @@ def test_commitments_dashboard_is_accessible(page, commitments_site, axe_script)
     assert "Hito B: portal publicado" in text and "(retrasado)" in text
     assert "30/06/2023" in text and "42,5 %" in text
     assert serious_violations(page, axe_script) == []
+
+
+def test_search_across_several_index_bundles(page, built_site, tmp_path, serve_folder):
+    """Large catalogues split the index into bundles merged in the browser."""
+    from openlima_site.build import build_site
+    from openlima_site.source import CkanSource
+
+    out = tmp_path / "bundled"
+    build_site(out, "http://sitio.test", source=CkanSource(built_site["server"].url),
+               search_shard_size=1)
+    # Bundles by a stable hash of the name: the two "poblacion" datasets land apart.
+    assert sorted(p.name for p in out.glob("pagefind-*")) == ["pagefind-0", "pagefind-1"]
+    site = serve_folder(out)
+    page.goto(site.url + "/buscar/?q=poblacion")
+    page.wait_for_function("document.querySelectorAll('#resultados li').length === 2")
+    assert sorted(result_titles(page)) == sorted(
+        [built_site["accented"]["title"], built_site["transport"]["title"]])
+    page.select_option("#f-distrito", "Miraflores")
+    page.wait_for_function("document.querySelectorAll('#resultados li').length === 1")
+    assert result_titles(page) == [built_site["accented"]["title"]]

@@ -15,7 +15,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in root.rglob("*")
-        if p.is_file() and p.relative_to(root).parts[0] != "pagefind"
+        if p.is_file() and not p.relative_to(root).parts[0].startswith("pagefind")
     }
 
 
@@ -122,7 +122,7 @@ def test_cli_builds_and_reports_failures_clearly(ckan_server, tmp_path):
 
 def test_rebuild_without_changes_writes_nothing_and_reuses_the_index(built_site):
     out, url = built_site["out"], built_site["server"].url
-    entry = out / "pagefind" / "pagefind-entry.json"
+    entry = out / "pagefind-0" / "pagefind-entry.json"
     inode = entry.stat().st_ino
     before = snapshot(out)
 
@@ -133,7 +133,7 @@ def test_rebuild_without_changes_writes_nothing_and_reuses_the_index(built_site)
     assert report.changed == [] and report.removed == []
     assert snapshot(out) == before
     assert (out / "catalog.ttl").is_file()
-    assert (out / "pagefind" / "pagefind-entry.json").stat().st_ino == inode  # not re-indexed
+    assert (out / "pagefind-0" / "pagefind-entry.json").stat().st_ino == inode  # not re-indexed
 
 
 def test_templates_or_settings_change_forces_a_full_build(built_site):
@@ -146,3 +146,19 @@ def test_templates_or_settings_change_forces_a_full_build(built_site):
     assert report.mode == "full"
     sitemap = (built_site["out"] / "sitemap.xml").read_text(encoding="utf-8")
     assert "https://datos.example.gob.pe/conjuntos/" in sitemap and "sitio.test" not in sitemap
+
+
+def test_only_the_search_bundle_of_a_changed_dataset_is_reindexed(portal, tmp_path):
+    out = tmp_path / "dist"
+    first = build(out, portal["server"].url, search_shard_size=1)
+    assert first.search_bundles_indexed == 2  # three datasets hashed into two bundles
+    inodes = {p.name: (p / "pagefind-entry.json").stat().st_ino for p in out.glob("pagefind-*")}
+    call_action("package_patch", context=dict(portal["context"]), id=portal["parks"]["id"],
+                title="Parques zonales renovados")
+
+    report = build(out, portal["server"].url, search_shard_size=1)
+
+    assert report.search_bundles_indexed == 1
+    after = {p.name: (p / "pagefind-entry.json").stat().st_ino for p in out.glob("pagefind-*")}
+    assert sorted(after) == sorted(inodes)
+    assert sum(after[name] != inodes[name] for name in after) == 1

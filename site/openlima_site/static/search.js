@@ -1,15 +1,22 @@
 // Client-side search over the Pagefind index (Spanish stemming, accent folding).
 const form = document.getElementById("buscador");
 const base = form.dataset.base || "/";
+// The index comes in bundles (a few thousand datasets each), merged here in the browser.
+const bundles = (form.dataset.bundles || "").split(" ").filter(Boolean);
 const status = document.getElementById("estado");
 const list = document.getElementById("resultados");
 let pagefind = null;
 
 async function engine() {
   if (!pagefind) {
-    pagefind = await import(base + "pagefind/pagefind.js");
-    await pagefind.options({ baseUrl: base });
-    await pagefind.init();
+    if (bundles.length === 0) throw new Error("sin índice");
+    const loaded = await import(base + bundles[0] + "/pagefind.js");
+    await loaded.options({ baseUrl: base });
+    for (const bundle of bundles.slice(1)) {
+      await loaded.mergeIndex(base + bundle + "/", { baseUrl: base });
+    }
+    await loaded.init();
+    pagefind = loaded;
   }
   return pagefind;
 }
@@ -65,7 +72,13 @@ async function run() {
     return;
   }
   status.textContent = "Buscando…";
-  const pf = await engine();
+  let pf;
+  try {
+    pf = await engine();
+  } catch (error) {
+    status.textContent = "La búsqueda no está disponible en este momento.";
+    return;
+  }
   const search = await pf.search(query || null, { filters });
   const shown = await Promise.all(search.results.slice(0, 50).map((r) => r.data()));
   list.replaceChildren(...shown.map(resultItem));
