@@ -133,7 +133,12 @@ def test_assessment_is_kept_apart_from_progress(sysadmin, plan_2022):
     assert "Nivel de cumplimiento no válido." in error.value.error_dict["completion"][0]
 
 
-def test_plan_is_published_as_a_dataset_and_refreshed_on_change(sysadmin, load_plan):
+@pytest.mark.parametrize("schema", [
+    pytest.param("configured", id="schema-of-test-ini"),
+    pytest.param("mml", id="mml-schema", marks=pytest.mark.ckan_config(
+        "scheming.dataset_schemas", "ckanext.openlima:../../../config/schemas/mml_dataset.yaml")),
+])
+def test_plan_is_published_as_a_dataset_and_refreshed_on_change(sysadmin, load_plan, schema):
     load_plan()
     with pytest.raises(tk.ObjectNotFound):  # no team organisation yet: nothing published
         call_action("package_show", id="compromisos-lima-2022")
@@ -143,6 +148,9 @@ def test_plan_is_published_as_a_dataset_and_refreshed_on_change(sysadmin, load_p
     assert [r["format"].upper() for r in dataset["resources"]] == ["JSON", "CSV"]
     assert dataset["resources"][0]["url"].endswith("/compromisos/export.json")
     assert "0 de 21 hitos completados" in dataset["notes"]
+    if schema == "mml":  # the MML schema keeps its own fields (and so validated them)
+        assert dataset["spatial_ubigeo"] == ["1501"]
+        assert dataset["frequency"].endswith("/UPDATE_CONT")
     resource_ids = [r["id"] for r in dataset["resources"]]
 
     milestone = call_action("openlima_commitment_show", id="open-lima")["milestones"][0]
