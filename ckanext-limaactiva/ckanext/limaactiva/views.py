@@ -135,10 +135,45 @@ def session(session_id: str):
         _action("limaactiva_proposal_show", {"id": proposal_id})
         for proposal_id in item["proposal_ids"]
     ]
+    from ckanext.limaactiva.logic.action import session_registered
+
     return tk.render(
         "limaactiva/session.html",
-        {"session": item, "space": space_dict, "proposals": proposals},
+        {
+            "session": item,
+            "space": space_dict,
+            "proposals": proposals,
+            "registered": session_registered(_context(), item["id"]),
+            "errors": [],
+        },
     )
+
+
+@participa.route("/sesion/<session_id>/inscripcion", methods=["POST"])
+def session_registration(session_id: str):
+    action = (
+        "limaactiva_session_unregister"
+        if tk.request.form.get("cancel")
+        else "limaactiva_session_register"
+    )
+    try:
+        _action(action, {"id": session_id})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Sesión no encontrada."))
+    except (tk.NotAuthorized, tk.ValidationError) as error:
+        messages = (
+            _error_summary(error)
+            if isinstance(error, tk.ValidationError)
+            else [str(error) or tk._("No autorizado.")]
+        )
+        tk.h.flash_error(" ".join(messages))
+        return _redirect("limaactiva.session", session_id=session_id)
+    tk.h.flash_success(
+        tk._("Inscripción cancelada.")
+        if tk.request.form.get("cancel")
+        else tk._("Quedó inscrito/a.")
+    )
+    return _redirect("limaactiva.session", session_id=session_id)
 
 
 # --------------------------------------------------------------------------- proposals

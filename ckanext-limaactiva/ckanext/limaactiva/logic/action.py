@@ -35,6 +35,7 @@ from ckanext.limaactiva.model import (
     Service,
     SessionOrganisation,
     SessionProposal,
+    SessionRegistration,
     Snapshot,
     Space,
     Vote,
@@ -80,6 +81,8 @@ __all__ = [
     "limaactiva_audit_list",
     "limaactiva_publish",
     "limaactiva_contributor_list",
+    "limaactiva_session_register",
+    "limaactiva_session_unregister",
 ]
 
 
@@ -220,6 +223,12 @@ def _session_dict(session: ParticipationSession) -> dict:
         "contributions_count": session.contributions_count,
         "recording_url": session.recording_url,
         "proposal_ids": sorted(proposal_ids),
+        "registered_count": _registered(session.id),
+        "places_left": (
+            max(session.capacity - _registered(session.id), 0)
+            if session.capacity is not None
+            else None
+        ),
         "organisations": [
             {"organisation": o.organisation, "district": o.district, "people": o.people}
             for o in organisations
@@ -1449,3 +1458,84 @@ def limaactiva_contributor_list(context, data_dict):
         item["people"] = sorted(set(item["people"]))
         item["organisations"] = sorted(set(item["organisations"]))
     return result
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def _registered(session_id: str) -> int:
+    return int(
+        model.Session.execute(
+            sa.select(sa.func.count()).where(
+                SessionRegistration.session_id == session_id
+            )
+        ).scalar()
+        or 0
+    )
+
+
+def _open_session_or_fail(session_id: Any) -> ParticipationSession:
+    session = rules.find_session(session_id)
+    if session is None:
+        raise tk.ObjectNotFound(tk._("Sesión no encontrada."))
+    if session.closed_at is not None or session.starts_at < datetime.datetime.now():
+        _fail("id", tk._("La inscripción a esta sesión ya cerró."))
+    return session
+
+
+def limaactiva_session_register(context, data_dict):
+    """Take a place in a session; refused when it is full (the capacity is counted under a
+    lock of the session row, so two people cannot take the last place).
+
+    :param id: session id
+    :returns: ``{registered: True, registered_count, places_left}``
+    """
+    tk.check_access("limaactiva_session_register", context, data_dict)
+    data = _validate(data_dict, schemas.id_schema(), context)
+    user = _user(context)
+    session = _open_session_or_fail(data["id"])
+    model.Session.execute(
+        sa.select(ParticipationSession.id)
+        .where(ParticipationSession.id == session.id)
+        .with_for_update()
+    )
+    already = model.Session.get(SessionRegistration, (session.id, user.id))
+    if already is None:
+        if session.capacity is not None and _registered(session.id) >= session.capacity:
+            _fail("id", tk._("No quedan cupos en esta sesión."))
+        model.Session.execute(
+            pg_insert(SessionRegistration.__table__)
+            .values(session_id=session.id, user_id=user.id, created=utcnow())
+            .on_conflict_do_nothing()
+        )
+    _commit(context)
+    count = _registered(session.id)
+    return {
+        "registered": True,
+        "registered_count": count,
+        "places_left": None
+        if session.capacity is None
+        else max(session.capacity - count, 0),
+    }
+
+
+def limaactiva_session_unregister(context, data_dict):
+    """Give back one's place in a session. :param id: session id"""
+    tk.check_access("limaactiva_session_unregister", context, data_dict)
+    data = _validate(data_dict, schemas.id_schema(), context)
+    user = _user(context)
+    session = _open_session_or_fail(data["id"])
+    model.Session.execute(
+        sa.delete(SessionRegistration).where(
+            SessionRegistration.session_id == session.id,
+            SessionRegistration.user_id == user.id,
+        )
+    )
+    _commit(context)
+    return {"registered": False, "registered_count": _registered(session.id)}
+
+
+def session_registered(context: dict, session_id: str) -> bool:
+    """Whether the caller holds a place (for the session page)."""
+    user = rules.user_object(context)
+    return bool(user and model.Session.get(SessionRegistration, (session_id, user.id)))

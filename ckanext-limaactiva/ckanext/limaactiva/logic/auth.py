@@ -49,6 +49,8 @@ __all__ = [
     "limaactiva_audit_list",
     "limaactiva_publish",
     "limaactiva_contributor_list",
+    "limaactiva_session_register",
+    "limaactiva_session_unregister",
 ]
 
 
@@ -208,3 +210,6 @@ def limaactiva_publish(context, data_dict):
 
 
 limaactiva_contributor_list = tk.auth_allow_anonymous_access(_public)
+
+limaactiva_session_register = _participant
+limaactiva_session_unregister = _logged_in

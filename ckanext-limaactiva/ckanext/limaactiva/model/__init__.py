@@ -29,6 +29,7 @@ __all__ = [
     "Service",
     "Flag",
     "AuditEntry",
+    "SessionRegistration",
     "new_id",
     "utcnow",
 ]
@@ -269,3 +270,14 @@ class AuditEntry(tk.BaseModel):
     target_type = sa.Column(sa.UnicodeText, nullable=False)
     target_id = sa.Column(sa.UnicodeText, nullable=False)
     detail = sa.Column(sa.UnicodeText)
+
+
+class SessionRegistration(tk.BaseModel):
+    """A person's place in a session (never published; only the count is)."""
+
+    __tablename__ = "limaactiva_session_registration"
+    session_id = sa.Column(
+        sa.UnicodeText, sa.ForeignKey("limaactiva_session.id"), primary_key=True
+    )
+    user_id = sa.Column(sa.UnicodeText, primary_key=True)
+    created = sa.Column(sa.DateTime, nullable=False, default=utcnow)

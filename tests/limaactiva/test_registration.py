@@ -1,0 +1,108 @@
+"""Session registration: capacity enforced under concurrency, identities never published."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+import pytest
+from ckan.tests.helpers import call_action
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+
+
+@pytest.fixture
+def session(space, sysadmin):
+    starts = datetime.datetime.now() + datetime.timedelta(days=10)
+    return call_action(
+        "limaactiva_session_create",
+        {"user": sysadmin["name"]},
+        space_id=space["id"],
+        title="Taller de presupuesto",
+        modality="in_person",
+        place="Palacio Municipal",
+        registration_required=True,
+        capacity=2,
+        starts_at=starts.strftime("%Y-%m-%dT%H:%M"),
+    )
+
+
+def register(user, session, action="limaactiva_session_register"):
+    return call_action(
+        action, {"user": user["name"], "ignore_auth": False}, id=session["id"]
+    )
+
+
+def test_capacity_is_enforced_and_places_come_back(session, make_citizen):
+    first, second, third = make_citizen(), make_citizen(), make_citizen()
+    assert register(first, session)["places_left"] == 1
+    assert (
+        register(first, session)["registered_count"] == 1
+    )  # registering twice is one place
+    assert register(second, session)["places_left"] == 0
+    with pytest.raises(tk.ValidationError) as error:
+        register(third, session)
+    assert "No quedan cupos" in error.value.error_dict["id"][0]
+    register(first, session, "limaactiva_session_unregister")
+    assert register(third, session)["registered_count"] == 2
+    shown = call_action(
+        "limaactiva_session_show", {"user": "", "ignore_auth": False}, id=session["id"]
+    )
+    assert shown["registered_count"] == 2 and shown["places_left"] == 0
+    for user in (first, second, third):
+        assert user["id"] not in json.dumps(shown) and user["name"] not in json.dumps(
+            shown
+        )
+    with pytest.raises(tk.NotAuthorized):
+        call_action(
+            "limaactiva_session_register",
+            {"user": "", "ignore_auth": False},
+            id=session["id"],
+        )
+
+
+def test_two_people_cannot_take_the_last_place_at_once(session, make_citizen):
+    register(make_citizen(), session)
+    rivals = [make_citizen(), make_citizen()]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+    model.Session.remove()
+
+    def attempt(user):
+        try:
+            barrier.wait()
+            register(user, session)
+            outcomes.append("ok")
+        except tk.ValidationError:
+            outcomes.append("full")
+        finally:
+            model.Session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(user,)) for user in rivals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["full", "ok"]
+    assert (
+        call_action("limaactiva_session_show", id=session["id"])["registered_count"]
+        == 2
+    )
+
+
+@pytest.mark.ckan_config("WTF_CSRF_ENABLED", False)
+def test_register_from_the_session_page(app, session, citizen):
+    headers = {"Authorization": citizen["token"]}
+    page = app.get(f"/participa/sesion/{session['id']}", headers=headers)
+    assert "Inscribirme" in page.body
+    response = app.post(
+        f"/participa/sesion/{session['id']}/inscripcion",
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert response.status_code == 302
+    page = app.get(f"/participa/sesion/{session['id']}", headers=headers)
+    assert "Cancelar mi inscripción" in page.body
