@@ -254,7 +254,7 @@ def new_browser(app):
 @pytest.fixture
 def make_reviewer(app, integrity_org):
     """``make_reviewer()`` -> an enrolled, logged-in reviewer in its own browser."""
-    def factory(login=True, member=True):
+    def factory(login=True, member=True, approve=True):
         user = factories.User(password=PASSWORD)
         if member:
             tk.get_action("organization_member_create")(
@@ -265,6 +265,14 @@ def make_reviewer(app, integrity_org):
         reviewer = Reviewer(browser, user)
         if member:
             reviewer.enrol()
+            if approve:
+                # setup shortcut; the approval page itself is tested in test_staff
+                import ckan.model as model
+                import sqlalchemy as sa
+                model.Session.execute(sa.text(
+                    "update limahonesta_reviewer set approved_by = coalesce(approved_by, "
+                    "'test-setup') where user_id = :u"), {"u": user["id"]})
+                model.Session.commit()
             if login:
                 reviewer.login()
         return reviewer

@@ -13,7 +13,7 @@ import ckan.plugins.toolkit as tk
 from ckan.cli.cli import ckan as ckan_command
 from ckan.tests.helpers import call_action
 
-from .conftest import GOOD_REPORT, open_case, solve_pow, submit_report
+from .conftest import GOOD_REPORT, case_id_by_number, open_case, solve_pow, submit_report
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "honesta_db", "clean_redis")
 
@@ -111,16 +111,26 @@ def test_retention_purge_deletes_rows_and_files_but_keeps_ids_in_the_audit_log(
     assert kept_number in open_case(app, kept_code).body
 
 
-def test_migrations_upgrade_a_database_holding_encrypted_cases(app, migrate_db_for):
-    # Only one revision exists today: this runs the upgrade path over live encrypted
-    # data and checks the cases still decrypt; new revisions must keep it passing.
+def test_migrations_upgrade_a_database_holding_encrypted_cases(app, migrate_db_for,
+                                                               make_reviewer):
+    reviewer = make_reviewer()
     _r, number, code = submit_report(app)
     model.Session.remove()
+    # back to the first revision, then forward to head, with encrypted data in place
+    migrate_db_for("limahonesta", "8f1c2a7d4e01", forward=False)
+    columns = {r[0] for r in model.Session.execute(sa.text(
+        "select column_name from information_schema.columns "
+        "where table_name = 'limahonesta_reviewer'"))}
+    assert "approved_by" not in columns
+    model.Session.remove()
     migrate_db_for("limahonesta")
+    assert model.Session.execute(sa.text(
+        "select version_num from limahonesta_alembic_version")).scalar() == "3b7e9d2c5a10"
+    assert model.Session.execute(sa.text(
+        "select approved_by from limahonesta_reviewer")).scalar() == "migration"
     assert number in open_case(app, code).body
-    version = model.Session.execute(sa.text(
-        "select version_num from limahonesta_alembic_version")).scalar()
-    assert version
+    assert "pidió dinero" in reviewer.app.get(
+        f"/integridad/caso/{case_id_by_number(number)}").body
 
 
 def test_unconfigured_staff_pages_and_statistics_do_not_crash(app, monkeypatch, ckan_config):

@@ -289,3 +289,23 @@ def test_guessing_counters_are_visible_to_the_unit(app, make_reviewer):
     status = token_free.json["result"]
     assert status["failures_last_10_min"] >= 3
     assert set(status) == {"failures_last_10_min", "current_delay_seconds"}
+
+
+def test_new_reviewers_get_no_case_until_another_reviewer_approves(app, make_reviewer):
+    alice = make_reviewer()  # the unit's first reviewer: approved at bootstrap
+    assert model.Session.execute(sa.text(
+        "select approved_by from limahonesta_reviewer where user_id = :u"),
+        {"u": alice.user["id"]}).scalar() == "bootstrap"
+    # e.g. a CKAN sysadmin who made themself a member and enrolled
+    mallory = make_reviewer(approve=False)
+    _r, before, _c = submit_report(app)
+    listing = mallory.app.get("/integridad/")
+    assert "not-approved" in listing.body and before not in listing.body
+    mallory.app.get(f"/integridad/caso/{case_id_by_number(before)}", status=403)
+    mallory.post("/integridad/revisores/aprobar", {"user": mallory.user["name"]}, status=403)
+    assert mallory.user["name"] in alice.app.get("/integridad/").body
+    alice.post("/integridad/revisores/aprobar", {"user": mallory.user["name"]})
+    _r, after, _c = submit_report(app)
+    listing = mallory.app.get("/integridad/")
+    assert after in listing.body and before not in listing.body  # no retroactive keys
+    assert "reviewer_approved" in audit_actions()

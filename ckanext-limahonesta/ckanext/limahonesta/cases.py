@@ -70,10 +70,11 @@ def _new_case_number() -> str:
 
 
 def _reviewer_public_keys() -> list[tuple[str, bytes]]:
-    """Enrolled reviewers who are still members of the Integrity Unit."""
+    """Approved reviewers who are still members of the Integrity Unit."""
     from . import staff
     members = staff.integrity_member_ids()
-    rows = model.Session.query(Reviewer.user_id, Reviewer.public_key).all()
+    rows = model.Session.query(Reviewer.user_id, Reviewer.public_key).filter(
+        Reviewer.approved_by.isnot(None)).all()
     return [(uid, key) for uid, key in rows if uid in members]
 
 

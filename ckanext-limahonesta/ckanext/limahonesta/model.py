@@ -132,6 +132,11 @@ class Reviewer(tk.BaseModel):
     totp_last_step: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
     recovery_codes: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     enrolled_at: Mapped[datetime.datetime] = mapped_column(sa.DateTime, nullable=False, default=now)
+    # Four eyes on enrolment: new reports are sealed only to approved reviewers, so
+    # a CKAN sysadmin who adds themself to the organisation and enrols gets nothing
+    # until an existing reviewer approves them. "bootstrap" = first reviewer.
+    approved_by: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    approved_at: Mapped[datetime.datetime | None] = mapped_column(sa.DateTime)
 
 
 class IdentityRequest(tk.BaseModel):

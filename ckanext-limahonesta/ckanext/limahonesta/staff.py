@@ -18,7 +18,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from . import crypto, vault
-from .model import Case, CaseKey, Reviewer, audit
+from .model import Case, CaseKey, Reviewer, audit, now as model_now
 
 SESSION_FIELD = "limahonesta_reviewer"
 
@@ -83,11 +83,23 @@ def enrol(user_id: str, passphrase: str, totp_secret: bytes, totp_step: int) -> 
         totp_last_step=totp_step,  # the enrolment code cannot be replayed to log in
         recovery_codes=[crypto.recovery_code_hash(c) for c in recovery_codes],
     )
+    members = integrity_member_ids()
+    approved = [uid for (uid,) in model.Session.query(Reviewer.user_id).filter(
+        Reviewer.approved_by.isnot(None)) if uid in members]
+    if not approved:  # the unit's first reviewer cannot be approved by anybody else
+        reviewer.approved_by = "bootstrap"
+        reviewer.approved_at = model_now()
     model.Session.add(reviewer)
-    audit("reviewer_enrolled", actor_id=user_id)
+    audit("reviewer_enrolled", actor_id=user_id, detail=reviewer.approved_by)
     model.Session.commit()
     return {"recovery_key": crypto.group(crypto.b32(recovery_key), 4),
             "recovery_codes": recovery_codes}
+
+
+def pending_reviewers() -> list[Reviewer]:
+    members = integrity_member_ids()
+    return [r for r in model.Session.query(Reviewer).filter(Reviewer.approved_by.is_(None))
+            if r.user_id in members]
 
 
 def get_reviewer(user_id: Optional[str]) -> Optional[Reviewer]:

@@ -28,7 +28,7 @@ __all__ = [
     "limahonesta_message_create", "limahonesta_case_assign", "limahonesta_case_access_grant",
     "limahonesta_case_access_revoke", "limahonesta_identity_request_create",
     "limahonesta_identity_request_decide", "limahonesta_identity_show",
-    "limahonesta_audit_list", "limahonesta_security_status",
+    "limahonesta_audit_list", "limahonesta_security_status", "limahonesta_reviewer_approve",
 ]
 
 
@@ -386,8 +386,9 @@ def limahonesta_message_create(context: dict[str, Any], data_dict: dict[str, Any
 def _member_reviewer(errors: dict[str, list[str]], field: str, ident: Any) -> Optional[Reviewer]:
     user = model.User.get(ident) if isinstance(ident, str) and ident else None
     reviewer = staff.get_reviewer(user.id) if user else None
-    if reviewer is None or not staff.is_member(reviewer.user_id):
-        errors[field] = [tk._("Esa persona no es revisora inscrita de la Unidad de Integridad.")]
+    if reviewer is None or not staff.is_member(reviewer.user_id) or not reviewer.approved_by:
+        errors[field] = [tk._("Esa persona no es revisora inscrita y aprobada de la Unidad "
+                              "de Integridad.")]
         return None
     return reviewer
 
@@ -549,3 +550,29 @@ def limahonesta_security_status(context: dict[str, Any], data_dict: dict[str, An
     _reviewer(context)
     from .. import throttle
     return throttle.snapshot()
+
+
+def limahonesta_reviewer_approve(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """An approved reviewer approves another member's enrolment (never their own).
+
+    Until approved, a reviewer receives no case keys.
+
+    :param user: user name or id of the enrolled member
+    """
+    tk.check_access("limahonesta_reviewer_approve", context, data_dict)
+    user_id, _key = _reviewer(context)
+    me = staff.get_reviewer(user_id)
+    if me is None or not me.approved_by:
+        raise tk.NotAuthorized(tk._("Solo una persona revisora aprobada puede aprobar a otra."))
+    user = model.User.get(data_dict.get("user")) if isinstance(data_dict.get("user"), str) else None
+    target = staff.get_reviewer(user.id) if user else None
+    if target is None or not staff.is_member(target.user_id):
+        raise tk.ValidationError({"user": [tk._("Esa persona no se ha inscrito como revisora.")]})
+    if target.user_id == user_id:
+        raise tk.NotAuthorized(tk._("Nadie puede aprobar su propia inscripción."))
+    if not target.approved_by:
+        target.approved_by = user_id
+        target.approved_at = now()
+        audit("reviewer_approved", actor_id=user_id, detail=target.user_id)
+        model.Session.commit()
+    return {"user_id": target.user_id, "approved_by": target.approved_by}

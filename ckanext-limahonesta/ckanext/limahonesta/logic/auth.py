@@ -20,7 +20,7 @@ __all__ = [
     "limahonesta_message_create", "limahonesta_case_assign", "limahonesta_case_access_grant",
     "limahonesta_case_access_revoke", "limahonesta_identity_request_create",
     "limahonesta_identity_request_decide", "limahonesta_identity_show",
-    "limahonesta_audit_list", "limahonesta_security_status",
+    "limahonesta_audit_list", "limahonesta_security_status", "limahonesta_reviewer_approve",
 ]
 
 

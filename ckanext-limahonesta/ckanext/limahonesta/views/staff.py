@@ -124,7 +124,26 @@ def index():
         items = tk.get_action("limahonesta_case_list")(_context(), filters)
     except tk.ValidationError:
         items, filters = [], {}
-    return _render("limahonesta/staff/index.html", items=items, filters=filters)
+    pending = []
+    for reviewer in staff.pending_reviewers():
+        if reviewer.user_id != tk.current_user.id:
+            user = model.User.get(reviewer.user_id)
+            pending.append({"id": reviewer.user_id, "name": user.name if user else reviewer.user_id})
+    me = staff.get_reviewer(tk.current_user.id)
+    return _render("limahonesta/staff/index.html", items=items, filters=filters,
+                   pending=pending, approved=bool(me and me.approved_by))
+
+
+@staff_bp.route("/revisores/aprobar", methods=["POST"])
+def approve_reviewer():
+    try:
+        tk.get_action("limahonesta_reviewer_approve")(_context(), {
+            "user": tk.request.form.get("user")})
+    except tk.ValidationError as exc:
+        return tk.abort(400, "; ".join(m for ms in exc.error_dict.values() for m in ms))
+    except tk.NotAuthorized as exc:
+        return tk.abort(403, str(exc))
+    return _redirect("limahonesta_staff.index")
 
 
 def _case_view(case_id: str, errors: dict[str, Any] | None = None, status: int = 200,
