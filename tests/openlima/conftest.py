@@ -56,3 +56,30 @@ def valid_dataset(office):
     data = copy.deepcopy(VALID_DATASET)
     data["owner_org"] = office["id"]
     return data
+
+
+class _Server:
+    """A WSGI app served on 127.0.0.1 from a thread."""
+
+    def __init__(self, wsgi_app):
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def portal_server(clean_db, clean_index, with_plugins, app):
+    """The portal (the test app, with every plugin of test.ini) answering over real HTTP."""
+    server = _Server(app.app)
+    yield server
+    server.stop()

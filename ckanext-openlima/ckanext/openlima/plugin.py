@@ -22,6 +22,7 @@ class OpenLimaPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IMiddleware, inherit=True)
+    p.implements(p.IFacets, inherit=True)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
@@ -34,6 +35,23 @@ class OpenLimaPlugin(p.SingletonPlugin):
 
     def after_dataset_update(self, context, pkg_dict):
         self._enqueue_link_check(pkg_dict)
+
+    def before_dataset_index(self, pkg_dict):
+        """Index themes and districts by their Spanish names (facets ``tema``, ``distrito``)."""
+        from ckanext.openlima.logic import vocabularies
+
+        pkg_dict["tema"] = vocabularies.labels_of("themes", pkg_dict.get("theme"))
+        pkg_dict["distrito"] = vocabularies.district_names_of(pkg_dict.get("spatial_ubigeo"))
+        return pkg_dict
+
+    # IFacets: search by EU theme and by district, in Spanish
+    def dataset_facets(self, facets_dict, package_type):
+        facets_dict["tema"] = tk._("Temas")
+        facets_dict["distrito"] = tk._("Distritos")
+        return facets_dict
+
+    def organization_facets(self, facets_dict, organization_type, package_type):
+        return self.dataset_facets(facets_dict, package_type)
 
     def _enqueue_link_check(self, pkg_dict):
         from ckanext.openlima.logic.action import OWN_DATASETS

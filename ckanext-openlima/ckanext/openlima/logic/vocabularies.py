@@ -24,6 +24,10 @@ __all__ = [
     "file_type",
     "licence",
     "LIMA_UBIGEO",
+    "district",
+    "district_uri",
+    "labels_of",
+    "district_names_of",
 ]
 
 # The province of Lima (= Lima Metropolitana): "the whole city" in spatial coverage.
@@ -133,3 +137,28 @@ def file_type(fmt: str | None) -> dict[str, Any] | None:
 
 def licence(license_id: str | None) -> dict[str, str] | None:
     return by_code("licences", license_id, key="license_id")
+
+
+def _values(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            try:
+                return [str(v) for v in json.loads(text)]
+            except ValueError:
+                return []
+        return [text]
+    return [str(v) for v in value]
+
+
+def labels_of(name: str, uris: Any, lang: str = "es") -> list[str]:
+    """Labels of the vocabulary URIs in a stored value (list or JSON list)."""
+    return [label(by_uri(name, uri), lang) for uri in _values(uris) if by_uri(name, uri)]
+
+
+def district_names_of(ubigeos: Any) -> list[str]:
+    return [row["name"] for row in (district(code) for code in _values(ubigeos)) if row]

@@ -1,0 +1,56 @@
+"""The Spanish theme: home with search, themes, districts, latest and most consulted
+datasets and headline metrics; theme and district filters on the search page."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+from ckan.tests import factories, helpers
+
+MML_SCHEMA = "ckanext.openlima:../../../config/schemas/mml_dataset.yaml"
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0"}
+
+pytestmark = [
+    pytest.mark.ckan_config("scheming.dataset_schemas", MML_SCHEMA),
+    pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins"),
+]
+
+
+def _create(valid_dataset, **changes):
+    data = copy.deepcopy(valid_dataset)
+    data.update(changes)
+    return helpers.call_action("package_create", context={"user": factories.Sysadmin()["name"]}, **data)
+
+
+def test_home_page_in_spanish_with_search_themes_districts_and_figures(app, valid_dataset):
+    first = _create(valid_dataset)
+    _create(valid_dataset, name="presupuesto", title="Presupuesto participativo",
+            theme=["http://publications.europa.eu/resource/authority/data-theme/ECON"], spatial_ubigeo=["1501"])
+    _create(valid_dataset, name="secreto", title="Borrador secreto", private=True)
+    app.get(f"/dataset/{first['name']}", headers=BROWSER)
+
+    page = app.get("/", status=200).get_data(as_text=True)
+    assert '<html lang="es"' in page
+    assert "Datos abiertos de la Municipalidad Metropolitana de Lima" in page
+    assert 'label for="openlima-home-q"' in page
+    assert "Transporte <span class=\"openlima-count\">(1)</span>" in page
+    assert "Economía y finanzas <span class=\"openlima-count\">(1)</span>" in page
+    assert "Miraflores (150122)" in page and "Villa María del Triunfo (150143)" in page
+    assert "Presupuesto participativo" in page  # latest
+    most_consulted = page[page.index("Los más consultados"):]
+    assert "Paraderos del Metropolitano" in most_consulted and "1 consultas" in most_consulted
+    assert "Borrador secreto" not in page
+    assert 'href="/cumplimiento"' in page and 'href="/metricas"' in page
+
+
+def test_search_filters_by_theme_and_district_in_spanish(app, valid_dataset):
+    _create(valid_dataset)
+    _create(valid_dataset, name="presupuesto", title="Presupuesto participativo",
+            theme=["http://publications.europa.eu/resource/authority/data-theme/ECON"], spatial_ubigeo=["150103"])
+    by_theme = helpers.call_action("package_search", fq='tema:"Economía y finanzas"')
+    assert [d["name"] for d in by_theme["results"]] == ["presupuesto"]
+    by_district = helpers.call_action("package_search", fq='distrito:"Miraflores"')
+    assert [d["name"] for d in by_district["results"]] == ["paraderos-metropolitano"]
+    page = app.get("/dataset/", query_string={"distrito": "Ate"}).get_data(as_text=True)
+    assert "Presupuesto participativo" in page and "Paraderos del Metropolitano" not in page
+    assert "Distritos" in page and "Temas" in page
