@@ -203,6 +203,10 @@ def command_test(args: argparse.Namespace) -> int:
         say(f"Pruebas con {redact(database_url)} y {redis_url}")
         env = dict(os.environ, CKAN_SQLALCHEMY_URL=database_url, CKAN_REDIS_URL=redis_url)
         pytest_args = list(args.pytest_args) or ["tests/"]
+        if not any(arg.startswith("--import-mode") for arg in pytest_args):
+            # Test folders are not packages and share basenames (tests/site/test_browser.py,
+            # tests/limaactiva/test_browser.py, ...): the default "prepend" mode refuses that.
+            pytest_args.insert(0, "--import-mode=importlib")
         command = [sys.executable, "-m", "pytest", f"--ckan-ini={config.CONFIG_DIR / 'test.ini'}",
                    *pytest_args]
         say("pytest " + " ".join(command[3:]))
