@@ -117,7 +117,7 @@ METRICS: dict[str, Metric] = {
     ),
     "perception_rating": Metric(
         "Valoración ciudadana del catálogo", CATALOGUE,
-        ("rating", "rating_mean", "mean_rating"),
+        ("rating_average", "rating_mean", "mean_rating"),
     ),
     "reports_received": Metric(
         "Denuncias recibidas", HONESTA, ("received", "reports_received"),
