@@ -32,3 +32,18 @@ def test_invalid_file_fails_with_a_spanish_message(cli, plan_db, tmp_path):
     not_yaml.write_text("plan: [\n", encoding="utf-8")
     result = cli.invoke(ckan, ["openlima", "plan", "load", str(not_yaml)])
     assert result.exit_code != 0 and "YAML no válido" in result.output
+
+
+def test_snapshot_records_computed_values_once_a_day(cli, plan_db, plan_file):
+    assert cli.invoke(ckan, ["openlima", "plan", "load", str(plan_file)]).exit_code == 0
+    first = cli.invoke(ckan, ["openlima", "plan", "snapshot"])
+    assert first.exit_code == 0, first.output
+    published = next(
+        i for i in call_action("openlima_commitment_show", id="open-lima")["indicators"]
+        if i["code"] == "datos-publicados"
+    )
+    assert len(published["values"]) == 1
+    assert published["values"][0]["value"] == published["current"]["value"]
+    assert published["values"][0]["source"].startswith("Calculado por la plataforma")
+    again = cli.invoke(ckan, ["openlima", "plan", "snapshot"])
+    assert again.exit_code == 0 and again.output.startswith("0 valores registrados")

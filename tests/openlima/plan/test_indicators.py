@@ -161,3 +161,12 @@ def test_plan_is_published_as_a_dataset_and_refreshed_on_change(sysadmin, load_p
     assert [r["id"] for r in refreshed["resources"]] == resource_ids
     found = call_action("package_search", q="compromisos")
     assert "compromisos-lima-2022" in [d["name"] for d in found["results"]]
+
+
+@pytest.mark.ckan_config("ckanext.openlima_plan.limahonesta_statistics_actions", "package_show")
+def test_a_failing_statistics_action_is_sin_datos_not_a_500(app, plan_2022):
+    # package_show without an id refuses: the dashboard must shrug, not break
+    current = _indicator("lima-honesta", "denuncias-recibidas")["current"]
+    assert current["available"] is False and current["value"] is None
+    assert app.get("/compromisos/lima-honesta").status_code == 200
+    assert app.get("/api/3/action/openlima_plan_show").get_json()["success"] is True
