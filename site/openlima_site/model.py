@@ -5,7 +5,7 @@ import hashlib
 import json
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from .vocab import DISTRICTS, district_codes, theme_label
@@ -70,9 +70,18 @@ _DISTRICT_KEYS = ("spatial", "district", "distrito", "ubigeo")
 
 
 def fold(text: str) -> str:
-    """Lower-case text without accents, for sorting Spanish names."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    """Lower-case text without accents, for sorting Spanish names (ñ sorts as n)."""
+    return unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().casefold()
+
+
+@lru_cache(maxsize=4096)
+def _fold_label(label: str) -> str:
+    return fold(label)
+
+
+@lru_cache(maxsize=4096)
+def _is_spatial_key(key: str) -> bool:
+    return any(part in key for part in _DISTRICT_KEYS)
 
 
 def format_date(value: Any) -> str:
@@ -157,10 +166,10 @@ class DatasetView:
         for uri in _as_list(data.get("theme")):
             slug, label = theme_label(str(uri))
             themes.setdefault(slug, label)
-        self.themes = sorted(themes.items(), key=lambda kv: fold(kv[1]))
-        spatial = {k: v for k, v in data.items() if any(s in k for s in _DISTRICT_KEYS)}
+        self.themes = sorted(themes.items(), key=lambda kv: _fold_label(kv[1]))
+        spatial = {k: v for k, v in data.items() if _is_spatial_key(k)}
         for extra in data.get("extras") or []:
-            if any(s in str(extra.get("key", "")) for s in _DISTRICT_KEYS):
+            if _is_spatial_key(str(extra.get("key", ""))):
                 spatial[extra["key"]] = extra.get("value")
         self.districts = [(code, DISTRICTS[code]) for code in district_codes(spatial)]
         self.formats = sorted({(r.get("format") or "").upper()
