@@ -162,3 +162,24 @@ def test_only_the_search_bundle_of_a_changed_dataset_is_reindexed(portal, tmp_pa
     after = {p.name: (p / "pagefind-entry.json").stat().st_ino for p in out.glob("pagefind-*")}
     assert sorted(after) == sorted(inodes)
     assert sum(after[name] != inodes[name] for name in after) == 1
+
+
+def test_dump_then_build_with_ckan_down(portal, tmp_path):
+    from openlima_site.cli import main
+
+    runner = CliRunner()
+    dump = tmp_path / "catalogo.json"
+    result = runner.invoke(main, ["dump", "--source", portal["server"].url, str(dump)])
+    assert result.exit_code == 0, result.output
+    assert "3 conjuntos de datos guardados" in result.output
+    assert b"Zorzal" not in dump.read_bytes()
+    portal["server"].stop()
+
+    out = tmp_path / "dist"
+    result = runner.invoke(main, ["build", "--dump", str(dump), "--out", str(out), "--quiet",
+                                  "--ckan-url", "https://ckan.example.gob.pe"])
+
+    assert result.exit_code == 0, result.output
+    page = out / "conjuntos" / portal["accented"]["name"] / "index.html"
+    assert "https://ckan.example.gob.pe/dataset/" in page.read_text(encoding="utf-8")
+    assert (out / "catalog.ttl").is_file()
