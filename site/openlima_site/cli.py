@@ -15,6 +15,12 @@ _STAGES = {
     "datasets": "Descargando conjuntos de datos",
     "render": "Generando páginas",
 }
+_DONE = {
+    "organizations": "Oficinas y grupos descargados",
+    "extras": "Compromisos, cumplimiento y métricas consultados",
+    "dcat": "Catálogo DCAT copiado",
+    "index": "Índice de búsqueda generado",
+}
 
 
 class _Bars:
@@ -33,7 +39,7 @@ class _Bars:
             self.close()
             self.stage = stage
             if stage not in _STAGES:
-                click.echo(f"{stage}: listo", err=True)
+                click.echo(_DONE.get(stage, stage), err=True)
                 return
             self.bar = click.progressbar(length=max(total, 1), label=_STAGES[stage],
                                          file=click.get_text_stream("stderr"))
