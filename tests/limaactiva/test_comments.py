@@ -47,15 +47,16 @@ def test_alignment_must_be_one_of_three(proposal, citizen):
         comment(citizen, proposal, alignment="quizas")
     assert "a_favor, neutral o en_contra" in error.value.error_dict["alignment"][0]
     assert count_comments() == 0
+    _empty_body_is_a_spanish_error(proposal, citizen)
 
 
-def test_empty_body_is_a_spanish_error(proposal, citizen):
+def _empty_body_is_a_spanish_error(proposal, citizen):
     with pytest.raises(tk.ValidationError) as error:
         comment(citizen, proposal, body="   ")
     assert error.value.error_dict["body"] == ["Este campo es obligatorio."]
 
 
-def test_author_edits_within_the_window_and_not_after(proposal, citizen):
+def test_author_edits_within_the_window_and_not_after(proposal, citizen, make_citizen):
     created = comment(citizen, proposal)
     edited = call_action(
         "limaactiva_comment_update",
@@ -82,9 +83,10 @@ def test_author_edits_within_the_window_and_not_after(proposal, citizen):
     assert "plazo para editar" in error.value.error_dict["body"][0]
     thread = call_action("limaactiva_comment_list", proposal_id=proposal["id"])
     assert thread[0]["body"] == "Lo pensé mejor."
+    _only_the_author_edits(proposal, citizen, make_citizen)
 
 
-def test_only_the_author_edits(proposal, citizen, make_citizen):
+def _only_the_author_edits(proposal, citizen, make_citizen):
     created = comment(citizen, proposal)
     with pytest.raises(tk.NotAuthorized):
         call_action(
@@ -149,9 +151,10 @@ def test_comments_closed_by_phase(make_space, make_proposal, citizen):
         comment(citizen, proposal)
     assert "cerrados" in error.value.error_dict["proposal_id"][0]
     assert count_comments() == 0
+    _anonymous_cannot_comment(proposal)
 
 
-def test_anonymous_cannot_comment(proposal):
+def _anonymous_cannot_comment(proposal):
     with pytest.raises(tk.NotAuthorized):
         call_action(
             "limaactiva_comment_create",

@@ -41,15 +41,17 @@ def test_anonymous_reads_every_page(app, space, proposal, sysadmin):
     assert 'name="weight"' not in detail.body
     assert app.get(f"/participa/sesion/{session['id']}").status_code == 200
     assert app.get("/servicios/").status_code == 200
+    _unknown_things_are_404_not_500(app)
+    _anonymous_vote_post_is_refused(app, proposal)
 
 
-def test_unknown_things_are_404_not_500(app):
+def _unknown_things_are_404_not_500(app):
     assert app.get("/participa/espacio/no-existe").status_code == 404
     assert app.get("/participa/propuesta/no-existe").status_code == 404
     assert app.get("/participa/sesion/no-existe").status_code == 404
 
 
-def test_anonymous_vote_post_is_refused(app, proposal):
+def _anonymous_vote_post_is_refused(app, proposal):
     response = app.post(
         f"/participa/propuesta/{proposal['id']}/priorizar", data={"weight": "3"}
     )

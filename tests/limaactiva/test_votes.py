@@ -47,7 +47,7 @@ def test_score_counts_and_mean(proposal, make_citizen):
     }
 
 
-def test_changing_a_vote_keeps_one_row_and_the_history(proposal, citizen):
+def test_changing_a_vote_keeps_one_row_and_the_history(proposal, citizen, make_citizen):
     vote(citizen, proposal, 3)
     result = vote(citizen, proposal, 1)
     assert result["changed"] is True
@@ -63,6 +63,7 @@ def test_changing_a_vote_keeps_one_row_and_the_history(proposal, citizen):
     )
     assert history == [(None, 3), (3, 1)]
     assert call_action("limaactiva_proposal_score", id=proposal["id"])["score"] == 1
+    _a_users_own_vote_is_only_shown_to_them(proposal, citizen, make_citizen)
 
 
 def test_snapshot_of_the_day_follows_the_votes(proposal, make_citizen):
@@ -95,17 +96,18 @@ def test_dated_snapshots_make_a_history(proposal, make_citizen, sysadmin):
 
 
 def test_closed_phase_refuses_votes_and_changes_nothing(
-    make_space, make_proposal, citizen
+    make_space, make_proposal, citizen, sysadmin, space, proposal
 ):
     closed = make_space(votes=False)
-    proposal = make_proposal(closed)
+    closed_proposal = make_proposal(closed)
     with pytest.raises(tk.ValidationError) as error:
-        vote(citizen, proposal, 3)
+        vote(citizen, closed_proposal, 3)
     assert "priorización no está abierta" in str(error.value.error_dict["weight"])
     assert rows("SELECT count(*) FROM limaactiva_vote") == [(0,)]
+    _vote_closes_when_the_phase_changes(space, proposal, citizen, sysadmin)
 
 
-def test_vote_closes_when_the_phase_changes(space, proposal, citizen, sysadmin):
+def _vote_closes_when_the_phase_changes(space, proposal, citizen, sysadmin):
     vote(citizen, proposal, 3)
     call_action(
         "limaactiva_space_update",
@@ -303,7 +305,7 @@ def test_dni_declaration_refused_without_a_key(citizen):
     ) == [(0,)]
 
 
-def test_a_users_own_vote_is_only_shown_to_them(proposal, citizen, make_citizen):
+def _a_users_own_vote_is_only_shown_to_them(proposal, citizen, make_citizen):
     vote(citizen, proposal, 2)
     mine = call_action(
         "limaactiva_vote_show", {"user": citizen["name"]}, proposal_id=proposal["id"]
