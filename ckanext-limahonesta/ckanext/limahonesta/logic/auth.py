@@ -42,13 +42,33 @@ def _reviewer(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, A
 
 
 def _make(check, name):
+    """One auth function per action, all sharing one rule (reporters: none; staff: reviewer)."""
     func = tk.auth_sysadmins_check(tk.auth_allow_anonymous_access(
         lambda context, data_dict: check(context, data_dict)))
     func.__name__ = name
     return func
 
 
-for _name in __all__[:7]:
-    globals()[_name] = _make(_public, _name)
-for _name in __all__[7:]:
-    globals()[_name] = _make(_reviewer, _name)
+# Reporters (and anyone) may call these; each action checks its own secret (code, PoW).
+limahonesta_pow_challenge_show = _make(_public, "limahonesta_pow_challenge_show")
+limahonesta_report_create = _make(_public, "limahonesta_report_create")
+limahonesta_report_show_by_code = _make(_public, "limahonesta_report_show_by_code")
+limahonesta_report_message_create = _make(_public, "limahonesta_report_message_create")
+limahonesta_report_rate = _make(_public, "limahonesta_report_rate")
+limahonesta_statistics = _make(_public, "limahonesta_statistics")
+limahonesta_stats_show = _make(_public, "limahonesta_stats_show")
+
+# Integrity Unit only.
+limahonesta_case_list = _make(_reviewer, "limahonesta_case_list")
+limahonesta_case_show = _make(_reviewer, "limahonesta_case_show")
+limahonesta_case_update_status = _make(_reviewer, "limahonesta_case_update_status")
+limahonesta_message_create = _make(_reviewer, "limahonesta_message_create")
+limahonesta_case_assign = _make(_reviewer, "limahonesta_case_assign")
+limahonesta_case_access_grant = _make(_reviewer, "limahonesta_case_access_grant")
+limahonesta_case_access_revoke = _make(_reviewer, "limahonesta_case_access_revoke")
+limahonesta_identity_request_create = _make(_reviewer, "limahonesta_identity_request_create")
+limahonesta_identity_request_decide = _make(_reviewer, "limahonesta_identity_request_decide")
+limahonesta_identity_show = _make(_reviewer, "limahonesta_identity_show")
+limahonesta_audit_list = _make(_reviewer, "limahonesta_audit_list")
+limahonesta_security_status = _make(_reviewer, "limahonesta_security_status")
+limahonesta_reviewer_approve = _make(_reviewer, "limahonesta_reviewer_approve")
