@@ -86,7 +86,8 @@ def test_a_filter_narrows_the_results(page, static_server, built_site):
     assert result_titles(page) == [built_site["accented"]["title"]]
 
 
-def test_dataset_page_download_link_points_to_ckan(page, static_server, built_site):
+def test_download_link_points_to_ckan_and_browsing_needs_no_javascript(
+        page, browser, static_server, built_site):
     ds = built_site["accented"]
     page.goto(f"{static_server.url}/conjuntos/{ds['name']}/")
     href = page.get_attribute("a.download", "href")
@@ -95,6 +96,20 @@ def test_dataset_page_download_link_points_to_ckan(page, static_server, built_si
     page.click("text=Gerencia de Educación y Deportes >> nth=0")
     page.wait_for_url("**/oficinas/gerencia-de-educacion/")
     assert page.locator("h1").inner_text() == "Gerencia de Educación y Deportes"
+
+    # Browsing works without JavaScript; only the search page needs it, and says so.
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(static_server.url + "/")
+    page.click("nav >> text=Distritos")
+    page.click("text=Miraflores")
+    page.wait_for_url("**/distritos/150122/")
+    page.click(f"text={built_site['accented']['title']}")
+    page.wait_for_url(f"**/conjuntos/{built_site['accented']['name']}/")
+    assert page.locator("h1").inner_text() == built_site["accented"]["title"]
+    page.goto(static_server.url + "/buscar/")
+    assert "necesita JavaScript" in page.locator("main").inner_text()
+    context.close()
 
 
 def test_axe_finds_no_serious_or_critical_violations(page, static_server, built_site, axe_script):
