@@ -137,3 +137,37 @@ def test_integrity_unit_edits_lima_honesta_but_not_open_lima(plan_2022):
 def test_unknown_milestone_is_not_found(sysadmin, plan_2022):
     with pytest.raises(tk.ObjectNotFound):
         _update(sysadmin, id="no-existe", progress=10, reason="x")
+
+
+def test_concurrent_updates_keep_a_true_before_after_chain(sysadmin, milestone_c):
+    import threading
+
+    import ckan.model as model
+
+    errors: list[BaseException] = []
+
+    def update(progress):
+        try:
+            _update(sysadmin, id=milestone_c["id"], progress=progress, reason=f"avance {progress}")
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            model.Session.remove()
+
+    model.Session.commit()
+    threads = [threading.Thread(target=update, args=(p,)) for p in (11, 22, 33, 44, 55, 66)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    history = [
+        e for e in call_action("openlima_commitment_show", id="open-lima")["history"]
+        if e["entity_id"] == milestone_c["id"] and e["action"] == "updated"
+    ]
+    chain = [{c["field"]: (c["before"], c["after"]) for c in e["changes"]}["progress"] for e in reversed(history)]
+    assert len(chain) == 6
+    assert chain[0][0] == 0
+    for (_, after), (before, _) in zip(chain, chain[1:]):
+        assert before == after
+    assert _state()[0][2]["progress"] == chain[-1][1]

@@ -284,6 +284,24 @@ def _resolve_progress(
     return values
 
 
+def _milestone_changes(context, data_dict, milestone: pm.Milestone) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check access and input; return the values to store and the validated data."""
+    tk.check_access("openlima_milestone_update", context, data_dict)
+    data = _validate(data_dict, schema.milestone_update_schema(), context)
+    statuses = {s.key: s for s in pm.Session.query(pm.Status)}
+    values = _resolve_progress(milestone, data, statuses)
+    for field in ("actual_start", "actual_end", "evidence"):
+        if field in data:
+            values[field] = data[field]
+    start = values.get("actual_start", milestone.actual_start)
+    end = values.get("actual_end", milestone.actual_end)
+    if start and end and end < start:
+        raise tk.ValidationError(
+            {"actual_end": [tk._("La fecha real de fin no puede ser anterior a la de inicio.")]}
+        )
+    return values, data
+
+
 def openlima_milestone_update(context, data_dict):
     """Record a milestone's status, progress, actual dates or evidence, with a reason.
 
@@ -308,22 +326,20 @@ def openlima_milestone_update(context, data_dict):
     :returns: the milestone, with ``delayed`` and the commitment's new ``commitment_progress``
     :rtype: dictionary
     """
-    milestone = pm.Session.get(pm.Milestone, str(data_dict.get("id") or ""))
+    # the row lock makes concurrent updates queue, so each history "before" is true
+    milestone = (
+        pm.Session.query(pm.Milestone)
+        .filter_by(id=str(data_dict.get("id") or ""))
+        .with_for_update()
+        .one_or_none()
+    )
     if milestone is None:
         raise tk.ObjectNotFound(tk._("Hito no encontrado."))
-    tk.check_access("openlima_milestone_update", context, data_dict)
-    data = _validate(data_dict, schema.milestone_update_schema(), context)
-    statuses = {s.key: s for s in pm.Session.query(pm.Status)}
-    values = _resolve_progress(milestone, data, statuses)
-    for field in ("actual_start", "actual_end", "evidence"):
-        if field in data:
-            values[field] = data[field]
-    start = values.get("actual_start", milestone.actual_start)
-    end = values.get("actual_end", milestone.actual_end)
-    if start and end and end < start:
-        raise tk.ValidationError(
-            {"actual_end": [tk._("La fecha real de fin no puede ser anterior a la de inicio.")]}
-        )
+    try:
+        values, data = _milestone_changes(context, data_dict, milestone)
+    except (tk.NotAuthorized, tk.ValidationError):
+        pm.Session.rollback()  # releases the row lock; nothing was changed
+        raise
 
     commitment = pm.Session.get(pm.Commitment, milestone.commitment_id)
     before = dictization.commitment_dictize(commitment, include_indicators=False)["progress"]
