@@ -93,3 +93,18 @@ def test_publish_creates_then_refreshes_the_dataset(space, sysadmin, office):
     assert sorted(r["id"] for r in again["resources"]) == sorted(
         r["id"] for r in dataset["resources"]
     )
+
+
+def test_demo_content_loads_once(cli, ckan_config):
+    from ckan.cli.cli import ckan
+
+    first = cli.invoke(ckan, ["limaactiva", "demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "espacio presupuesto-participativo-2027" in first.output
+    second = cli.invoke(ckan, ["limaactiva", "demo", "load"])
+    assert second.exit_code == 0 and "nada que crear" in second.output
+    proposals = call_action(
+        "limaactiva_proposal_list", space_id="presupuesto-participativo-2027"
+    )
+    assert [p["score"] for p in proposals] == [8, 3, 3]
+    assert len(call_action("limaactiva_service_list")) == 4

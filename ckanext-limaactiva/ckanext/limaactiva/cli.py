@@ -37,3 +37,19 @@ def publish():
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
     dataset = tk.get_action("limaactiva_publish")({"user": site_user["name"]}, {})
     click.echo(f"Publicado: {dataset['name']} ({len(dataset['resources'])} recursos).")
+
+
+@limaactiva.group("demo")
+def demo():
+    """Demonstration content."""
+
+
+@demo.command("load")
+def demo_load():
+    """Create the demonstration space, proposals, session and services (idempotent)."""
+    from ckanext.limaactiva import demo as demo_content
+
+    created = demo_content.load()
+    click.echo(
+        "Lima Activa: " + (", ".join(created) if created else "nada que crear") + "."
+    )
