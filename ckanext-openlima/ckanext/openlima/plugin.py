@@ -1,6 +1,7 @@
 """Plugins of ckanext-openlima: the catalogue core and the PostgreSQL search engine."""
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.openlima.plan import helpers as plan_helpers
 from ckanext.openlima.plan import views as plan_views
@@ -15,7 +16,7 @@ from ckanext.openlima.plan.logic import auth as plan_auth
 @tk.blanket.auth_functions
 @tk.blanket.blueprints
 @tk.blanket.config_declarations
-class OpenLimaPlugin(p.SingletonPlugin):
+class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
     """Catalogue core: the MML schema (validators, vocabularies), the DCAT-AP 3 profile
     (entry point ``openlima_dcat_ap_3``), compliance, usage metrics and the Spanish theme."""
 
@@ -23,6 +24,7 @@ class OpenLimaPlugin(p.SingletonPlugin):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IMiddleware, inherit=True)
     p.implements(p.IFacets, inherit=True)
+    p.implements(p.ITranslation)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")

@@ -54,3 +54,10 @@ def test_search_filters_by_theme_and_district_in_spanish(app, valid_dataset):
     page = app.get("/dataset/", query_string={"distrito": "Ate"}).get_data(as_text=True)
     assert "Presupuesto participativo" in page and "Paraderos del Metropolitano" not in page
     assert "Distritos" in page and "Temas" in page
+
+
+def test_spanish_first_english_offered(app):
+    spanish = app.get("/metricas").get_data(as_text=True)
+    assert "Métricas de uso del portal" in spanish
+    english = app.get("/en/metricas").get_data(as_text=True)
+    assert "Portal usage metrics" in english and "Métricas de uso del portal" not in english

@@ -112,5 +112,9 @@ def link_check_job(dataset_id: str) -> None:
 
 
 def enqueue_dataset_check(dataset_id: str) -> None:
-    tk.enqueue_job(link_check_job, [dataset_id], title=f"openlima link check {dataset_id}",
-                   rq_kwargs={"timeout": 600})
+    """Queue the link check; a queue that is down must not stop a data officer's save."""
+    try:
+        tk.enqueue_job(link_check_job, [dataset_id], title=f"openlima link check {dataset_id}",
+                       rq_kwargs={"timeout": 600})
+    except Exception:  # noqa: BLE001
+        log.warning("Link check of %s not queued", dataset_id, exc_info=True)
