@@ -216,6 +216,28 @@ def test_report_and_review_through_the_pages(
         )
         assert response.status_code in (302, 404)  # hidden after the third report
     assert app.get(f"/participa/propuesta/{proposal['id']}").status_code == 404
+    session = call_action(
+        "limaactiva_session_create",
+        {"user": sysadmin["name"]},
+        space_id=proposal["space_id"],
+        title="Sesión con propuesta oculta",
+        modality="online",
+        online_url="https://meet.example.org/s",
+        starts_at="2026-12-01T18:00",
+    )
+    call_action(
+        "limaactiva_session_close",
+        {"user": sysadmin["name"]},
+        id=session["id"],
+        report="Informe",
+        attendees_count=3,
+        contributions_count=1,
+        proposal_ids=[proposal["id"]],
+    )
+    session_page = app.get(f"/participa/sesion/{session['id']}")
+    assert (
+        session_page.status_code == 200 and proposal["title"] not in session_page.body
+    )
     queue = app.get(
         "/participa/moderacion", headers={"Authorization": officer["token"]}
     )

@@ -131,10 +131,12 @@ def session(session_id: str):
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("Sesión no encontrada."))
     space_dict = _action("limaactiva_space_show", {"id": item["space_id"]})
-    proposals = [
-        _action("limaactiva_proposal_show", {"id": proposal_id})
-        for proposal_id in item["proposal_ids"]
-    ]
+    proposals = []
+    for proposal_id in item["proposal_ids"]:
+        try:
+            proposals.append(_action("limaactiva_proposal_show", {"id": proposal_id}))
+        except tk.ObjectNotFound:  # hidden while moderators review it
+            continue
     from ckanext.limaactiva.logic.action import session_registered
 
     return tk.render(
