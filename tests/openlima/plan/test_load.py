@@ -127,12 +127,19 @@ def test_invalid_plan_is_refused_in_spanish_and_nothing_is_created(load_plan, pl
         call_action("openlima_plan_show", id="lima-2022")
 
 
-def test_unknown_ogp_value_is_refused(load_plan, plan_document):
-    document = plan_document
+def test_unknown_values_and_inconsistent_status_are_refused(load_plan, plan_document):
+    document = copy.deepcopy(plan_document)
     document["commitments"][0]["ogp_values"] = ["transparencia-total"]
     with pytest.raises(tk.ValidationError) as error:
         load_plan(document)
     assert "Valor de gobierno abierto no válido" in str(error.value.error_dict)
+    document = copy.deepcopy(plan_document)
+    document["commitments"][0]["milestones"][0].update(status="completed", progress=40)
+    with pytest.raises(tk.ValidationError) as error:
+        load_plan(document)
+    assert "Hito A: con el estado «Completado» el avance debe ser 100 %." in str(error.value.error_dict)
+    with pytest.raises(tk.ObjectNotFound):
+        call_action("openlima_plan_show", id="lima-2022")
 
 
 def test_only_sysadmins_load_plans(plan_db, plan_document):

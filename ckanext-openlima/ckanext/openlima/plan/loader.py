@@ -104,7 +104,12 @@ def _milestone_values(data: dict[str, Any], position: int, statuses: dict[str, p
                 {"status": [tk._("Estado de hito desconocido: {status}.").format(status=status)]}
             )
         default = statuses[status].default_progress
-        if "progress" not in values and default is not None:
+        if default is not None and values.get("progress", default) != default:
+            raise tk.ValidationError({"progress": [
+                tk._("Hito {code}: con el estado «{status}» el avance debe ser {progress} %.").format(
+                    code=data["code"], status=tk._(statuses[status].label), progress=default)
+            ]})
+        if default is not None:
             values["progress"] = default
     return values
 
