@@ -41,6 +41,8 @@ def test_anonymous_reads_every_page(app, space, proposal, sysadmin):
     assert 'name="weight"' not in detail.body
     assert app.get(f"/participa/sesion/{session['id']}").status_code == 200
     assert app.get("/servicios/").status_code == 200
+    civic = app.get(f"/participa/espacio/{space['name']}/aprende")
+    assert civic.status_code == 200 and "Cómo participar" in civic.body
     _unknown_things_are_404_not_500(app)
     _anonymous_vote_post_is_refused(app, proposal)
 

@@ -101,6 +101,17 @@ def space(name: str):
     return _render_space(name)
 
 
+@participa.route("/espacio/<name>/aprende")
+def civic_education(name: str):
+    try:
+        space_dict = _action("limaactiva_space_show", {"id": name})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Espacio de participación no encontrado."))
+    return tk.render(
+        "limaactiva/civic_education.html", {"space": space_dict, "errors": []}
+    )
+
+
 @participa.route("/espacio/<name>/proponer", methods=["POST"])
 def propose(name: str):
     form = _form()

@@ -250,6 +250,11 @@ def _proposal_dict(proposal: Proposal, with_score: bool = True) -> dict:
         "state": proposal.state,
         "answer_text": proposal.answer_text,
         "answer_date": rules.iso(proposal.answer_date),
+        "answer_days": (
+            (proposal.answer_date - proposal.created.date()).days
+            if proposal.answer_date and proposal.created
+            else None
+        ),
         "answer_office": proposal.answer_office,
         "commitment_milestone_ref": proposal.commitment_milestone_ref,
         "hidden": proposal.hidden,
@@ -1098,6 +1103,7 @@ def limaactiva_statistics(context, data_dict):
             .select_from(Proposal)
             .where(Proposal.answer_date.isnot(None))
         ),
+        "mean_answer_days": _mean_answer_days(),
         "comments": scalar(
             sa.select(sa.func.count())
             .select_from(Comment)
@@ -1539,3 +1545,13 @@ def session_registered(context: dict, session_id: str) -> bool:
     """Whether the caller holds a place (for the session page)."""
     user = rules.user_object(context)
     return bool(user and model.Session.get(SessionRegistration, (session_id, user.id)))
+
+
+def _mean_answer_days() -> float | None:
+    """Mean days from proposal to official answer (the consultation asked for fast answers)."""
+    value = model.Session.execute(
+        sa.select(
+            sa.func.avg(Proposal.answer_date - sa.cast(Proposal.created, sa.Date))
+        ).where(Proposal.answer_date.isnot(None))
+    ).scalar()
+    return None if value is None else round(float(value), 1)
