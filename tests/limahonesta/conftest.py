@@ -61,6 +61,26 @@ def honesta_db(request):
     model.Session.commit()
 
 
+_SHARED_APP = None
+
+
+@pytest.fixture
+def app(ckan_config):
+    """CKAN's ``app``, built once per session and given a fresh cookie jar per test.
+
+    Building the Flask app costs about a second per test on this machine; nothing in
+    these tests changes what the app registers (config is read at request time).
+    """
+    global _SHARED_APP
+    from ckan.lib.app_globals import _CONFIG_CACHE
+    from ckan.tests import helpers
+    _CONFIG_CACHE.clear()
+    if _SHARED_APP is None:
+        _SHARED_APP = helpers._get_test_app()
+    _SHARED_APP.client = _SHARED_APP.test_client()
+    return _SHARED_APP
+
+
 @pytest.fixture(autouse=True)
 def honesta_config(ckan_config, monkeypatch, tmp_path):
     settings = {
