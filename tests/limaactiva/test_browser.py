@@ -191,4 +191,18 @@ def test_space_proposal_and_directory_pass_axe(
         page.goto(server + path)
         assert serious_violations(page) == [], path
     context.close()
+    officer = factories.User(password=PASSWORD)
+    call_action(
+        "organization_member_create",
+        {"user": sysadmin["name"]},
+        id=office["name"],
+        username=officer["name"],
+        role="editor",
+    )
+    context, page = login(browser, server, officer, javascript=True)
+    for path in ("/participa/gestion", "/participa/moderacion"):
+        page.goto(server + path)
+        assert "Gestión" in page.content() or "Moderación" in page.content()
+        assert serious_violations(page) == [], path
+    context.close()
     assert errors == []

@@ -398,6 +398,184 @@ def moderation():
     ), status
 
 
+# --------------------------------------------------------------------------- office
+
+
+PHASE_ROWS = 5
+ORGANISATION_ROWS = 5
+
+
+def _managed_offices() -> list[dict]:
+    """Organisations where the user may manage participation (editor or admin)."""
+    return tk.get_action("organization_list_for_user")(
+        _context(), {"permission": "create_dataset", "include_dataset_count": False}
+    )
+
+
+def _render_management(
+    errors: list[str] | None = None, form: dict | None = None, status: int = 200
+):
+    if not tk.current_user.is_authenticated:
+        return _redirect("user.login")
+    offices = _managed_offices()
+    office_names = {office["name"] for office in offices}
+    spaces = [
+        space
+        for space in _action("limaactiva_space_list", {})
+        if tk.current_user.sysadmin or space["responsible_office"] in office_names
+    ]
+    if not offices and not spaces:
+        return tk.abort(
+            403,
+            tk._(
+                "Solo el personal de una oficina municipal puede gestionar la participación."
+            ),
+        )
+    sessions = []
+    for space_dict in spaces:
+        proposals = _action("limaactiva_proposal_list", {"space_id": space_dict["id"]})
+        for item in _action("limaactiva_session_list", {"space_id": space_dict["id"]}):
+            if not item["closed"]:
+                sessions.append({**item, "space": space_dict, "proposals": proposals})
+    body = tk.render(
+        "limaactiva/management.html",
+        {
+            "offices": offices,
+            "spaces": spaces,
+            "open_sessions": sessions,
+            "phase_rows": range(PHASE_ROWS),
+            "organisation_rows": range(ORGANISATION_ROWS),
+            "errors": errors or [],
+            "form": form or {},
+        },
+    )
+    return body, status
+
+
+def _management_post(action: str, data: dict, done: str):
+    try:
+        _action(action, data)
+    except tk.NotAuthorized as error:
+        return _render_management([str(error) or tk._("No autorizado.")], _form(), 403)
+    except tk.ObjectNotFound:
+        return _render_management([tk._("No encontrado.")], _form(), 404)
+    except tk.ValidationError as error:
+        return _render_management(_error_summary(error), _form(), 400)
+    tk.h.flash_success(done)
+    return _redirect("limaactiva.management")
+
+
+@participa.route("/gestion")
+def management():
+    return _render_management()
+
+
+@participa.route("/gestion/espacio", methods=["POST"])
+def management_space():
+    form = _form()
+    phases = []
+    for index in range(PHASE_ROWS):
+        key = form.get(f"phase-{index}-phase_key")
+        if not key:
+            continue
+        phases.append(
+            {
+                "phase_key": key,
+                "start_date": form.get(f"phase-{index}-start_date"),
+                "end_date": form.get(f"phase-{index}-end_date"),
+                "proposals_enabled": form.get(f"phase-{index}-proposals_enabled")
+                == "on",
+                "comments_enabled": form.get(f"phase-{index}-comments_enabled") == "on",
+                "votes_enabled": form.get(f"phase-{index}-votes_enabled") == "on",
+            }
+        )
+    data = {
+        key: form.get(key)
+        for key in (
+            "name",
+            "title",
+            "space_type",
+            "responsible_office",
+            "description",
+            "civic_education",
+        )
+    }
+    data["phases"] = phases
+    return _management_post("limaactiva_space_create", data, tk._("Espacio creado."))
+
+
+@participa.route("/gestion/sesion", methods=["POST"])
+def management_session():
+    form = _form()
+    data = {
+        key: form.get(key) or None
+        for key in (
+            "space_id",
+            "title",
+            "description",
+            "modality",
+            "place",
+            "district",
+            "online_url",
+            "registration_url",
+            "capacity",
+            "starts_at",
+            "ends_at",
+        )
+    }
+    data["registration_required"] = form.get("registration_required") == "on"
+    return _management_post(
+        "limaactiva_session_create", data, tk._("Sesión programada.")
+    )
+
+
+@participa.route("/gestion/sesion/<session_id>/cerrar", methods=["POST"])
+def management_close(session_id: str):
+    form = _form()
+    organisations = []
+    for index in range(ORGANISATION_ROWS):
+        name = (form.get(f"org-{index}-organisation") or "").strip()
+        if not name:
+            continue
+        organisations.append(
+            {
+                "organisation": name,
+                "district": form.get(f"org-{index}-district"),
+                "people": form.get(f"org-{index}-people"),
+            }
+        )
+    data = {
+        "id": session_id,
+        "report": form.get("report"),
+        "attendees_count": form.get("attendees_count"),
+        "contributions_count": form.get("contributions_count"),
+        "recording_url": form.get("recording_url") or None,
+        "proposal_ids": tk.request.form.getlist("proposal_ids"),
+        "organisations": organisations,
+    }
+    return _management_post("limaactiva_session_close", data, tk._("Sesión cerrada."))
+
+
+@participa.route("/gestion/servicio", methods=["POST"])
+def management_service():
+    form = _form()
+    data = {
+        key: form.get(key) or None
+        for key in (
+            "name",
+            "title",
+            "description",
+            "office",
+            "channel",
+            "requirements",
+            "url",
+        )
+    }
+    return _management_post(
+        "limaactiva_service_create", data, tk._("Servicio agregado.")
+    )
+
+
 # --------------------------------------------------------------------------- participant
 
 
