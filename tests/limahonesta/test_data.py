@@ -138,3 +138,21 @@ def test_unconfigured_staff_pages_and_statistics_do_not_crash(app, monkeypatch, 
     assert call_action("limahonesta_statistics")["received"] == 0
     with pytest.raises(tk.ValidationError):
         call_action("limahonesta_pow_challenge_show")
+
+
+def test_reminders_command_sends_a_content_free_mail_for_overdue_cases(
+        app, cli, mail_server, make_reviewer, ckan_config, monkeypatch):
+    import datetime
+    make_reviewer()
+    _r, number, _c = submit_report(app)
+    sent_before = len(mail_server.get_smtp_messages())
+    result = cli.invoke(ckan_command, ["limahonesta", "reminders"])
+    assert result.exit_code == 0 and "0 caso" in result.output
+    old = datetime.date.today() - datetime.timedelta(days=30)
+    model.Session.execute(sa.text("update limahonesta_case set received_on = :d"), {"d": old})
+    model.Session.commit()
+    result = cli.invoke(ckan_command, ["limahonesta", "reminders"])
+    assert result.exit_code == 0 and "1 caso" in result.output
+    messages = mail_server.get_smtp_messages()[sent_before:]
+    assert messages
+    assert all(number not in str(m) and "pidió" not in str(m) for m in messages)

@@ -322,3 +322,15 @@ def test_api_token_requests_are_refused_on_reporter_pages(app):
     response = app.get("/denuncias/nueva", headers={"Authorization": "not-a-token"})
     assert response.status_code in (401, 403)
     assert model.Session.execute(sa.text("select count(*) from limahonesta_case")).scalar() == 0
+
+
+def test_oversized_request_bodies_are_refused_before_reading(app):
+    page = app.get("/denuncias/nueva")
+    # 5 files x 1 MiB (test limit) + 1 MiB of form, plus one byte too many
+    body = b"x" * (6 * 1024 * 1024 + 1)
+    response = app.post("/denuncias/nueva", data=body, status=413,
+                        headers={"Content-Type": "application/x-www-form-urlencoded",
+                                 "X-CSRFToken": csrf(page.body)})
+    assert "tamaño máximo" in response.body
+    assert count("limahonesta_case") == 0
+

@@ -40,11 +40,19 @@ def _guard():
             csrf._exempt_views.discard(name)
     if tk.request.headers.get("Authorization"):
         return tk.abort(403, tk._("Estas páginas no aceptan tokens de API."))
+    if (tk.request.content_length or 0) > max_request_bytes():
+        return tk.abort(413, tk._("El envío supera el tamaño máximo permitido."))
     if tk.request.method == "POST":
         # CKAN 2.12 skips CSRF checks for anonymous users (and then exempts the view
         # for everybody); our forms are checked here, always, without exemptions.
         csrf.protect()
     return None
+
+
+def max_request_bytes() -> int:
+    """Refuse oversized bodies before anything reads them (files + 1 MiB of form)."""
+    per_file = tk.config.get("ckanext.limahonesta.max_file_size_mb") * 1024 * 1024
+    return tk.config.get("ckanext.limahonesta.max_files") * per_file + 1024 * 1024
 
 
 def _context() -> dict[str, Any]:
