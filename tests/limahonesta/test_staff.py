@@ -103,6 +103,11 @@ def test_workflow_from_report_to_closure_and_rating(app, make_reviewer):
     assert "obligatorio" in bad.body
     reviewer.post(f"/integridad/caso/{case_id}/estado",
                   {"status": "en_evaluacion", "reason": "Se evalúa la admisibilidad de la denuncia."})
+    bad_code = reviewer.post(f"/integridad/caso/{case_id}/pdudc",
+                             {"pdudc_code": "<script>"}, status=400)
+    assert "Use solo letras" in bad_code.body
+    reviewer.post(f"/integridad/caso/{case_id}/pdudc", {"pdudc_code": "PDUDC-2026/000123"})
+    assert 'value="PDUDC-2026/000123"' in reviewer.app.get(f"/integridad/caso/{case_id}").body
     reviewer.post(f"/integridad/caso/{case_id}/mensaje",
                   {"message": "¿Puede indicar la fecha exacta del pago?"})
     reviewer.post(f"/integridad/caso/{case_id}/mensaje",

@@ -8,6 +8,7 @@ for anything about one case, that case's key sealed to them.
 """
 from __future__ import annotations
 
+import re
 import statistics
 from typing import Any, Optional
 
@@ -29,6 +30,7 @@ __all__ = [
     "limahonesta_case_access_revoke", "limahonesta_identity_request_create",
     "limahonesta_identity_request_decide", "limahonesta_identity_show",
     "limahonesta_audit_list", "limahonesta_security_status", "limahonesta_reviewer_approve",
+    "limahonesta_case_pdudc_update",
 ]
 
 
@@ -576,3 +578,26 @@ def limahonesta_reviewer_approve(context: dict[str, Any], data_dict: dict[str, A
         audit("reviewer_approved", actor_id=user_id, detail=target.user_id)
         model.Session.commit()
     return {"user_id": target.user_id, "approved_by": target.approved_by}
+
+
+def limahonesta_case_pdudc_update(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Record the case's code in the national Plataforma Digital Única de Denuncias.
+
+    :param id: case id or number
+    :param pdudc_code: the PDUDC code (letters, digits, ``-`` and ``/``; empty clears it)
+    """
+    tk.check_access("limahonesta_case_pdudc_update", context, data_dict)
+    user_id, case, _key = _case(context, data_dict)
+    code = data_dict.get("pdudc_code")
+    if code in (None, ""):
+        code = None
+    elif (not isinstance(code, str) or len(code.strip()) > 50
+          or not re.fullmatch(r"[A-Za-z0-9/-]+", code.strip())):
+        raise tk.ValidationError({"pdudc_code": [tk._(
+            "Use solo letras, números, «-» y «/» (máximo 50 caracteres).")]})
+    else:
+        code = code.strip()
+    case.pdudc_code = code
+    audit("pdudc_code_set", actor_id=user_id, case_id=case.id)
+    model.Session.commit()
+    return cases.summary(case)

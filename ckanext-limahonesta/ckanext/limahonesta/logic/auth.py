@@ -21,6 +21,7 @@ __all__ = [
     "limahonesta_case_access_revoke", "limahonesta_identity_request_create",
     "limahonesta_identity_request_decide", "limahonesta_identity_show",
     "limahonesta_audit_list", "limahonesta_security_status", "limahonesta_reviewer_approve",
+    "limahonesta_case_pdudc_update",
 ]
 
 
@@ -72,3 +73,4 @@ limahonesta_identity_show = _make(_reviewer, "limahonesta_identity_show")
 limahonesta_audit_list = _make(_reviewer, "limahonesta_audit_list")
 limahonesta_security_status = _make(_reviewer, "limahonesta_security_status")
 limahonesta_reviewer_approve = _make(_reviewer, "limahonesta_reviewer_approve")
+limahonesta_case_pdudc_update = _make(_reviewer, "limahonesta_case_pdudc_update")

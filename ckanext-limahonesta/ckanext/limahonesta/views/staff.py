@@ -199,6 +199,12 @@ def message(case_id: str):
         "message": form.get("message"), "internal": form.get("internal") == "on"}, files=True)
 
 
+@staff_bp.route("/caso/<case_id>/pdudc", methods=["POST"])
+def pdudc(case_id: str):
+    return _post_action(case_id, "limahonesta_case_pdudc_update",
+                        {"pdudc_code": tk.request.form.get("pdudc_code")})
+
+
 @staff_bp.route("/caso/<case_id>/asignar", methods=["POST"])
 def assign(case_id: str):
     return _post_action(case_id, "limahonesta_case_assign", {"user": tk.request.form.get("user")})
