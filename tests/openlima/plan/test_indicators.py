@@ -49,7 +49,7 @@ def test_absent_extensions_show_sin_datos_never_zero(app, plan_2022):
     assert "sin datos" in page
 
 
-def test_lima_activa_counts_are_read_from_its_statistics_action(plan_2022):
+def test_lima_activa_and_lima_honesta_figures_come_from_their_actions(plan_2022):
     try:
         stats = call_action("limaactiva_statistics")
     except KeyError:
@@ -59,8 +59,7 @@ def test_lima_activa_counts_are_read_from_its_statistics_action(plan_2022):
     assert current["value"] == stats["proposals"]
     assert current["source_action"] == "limaactiva_statistics"
 
-
-def test_lima_honesta_small_counts_are_suppressed_to_sin_datos(plan_2022):
+    # Lima Honesta suppresses small counts (null): that is "sin datos", not zero
     try:
         stats = call_action("limahonesta_statistics")
     except KeyError:

@@ -42,6 +42,11 @@ def test_dashboard_shows_progress_cards_drafts_and_filters(app, plan_2022):
     assert hostile.status_code == 200
     assert "<script>alert(1)</script>" not in hostile.get_data(as_text=True)
 
+    # a draft's page, and pages that do not exist
+    assert "Promedio de madurez digital" in app.get("/compromisos/lima-digital").get_data(as_text=True)
+    assert app.get("/compromisos/no-existe", status=404).status_code == 404
+    assert app.get("/compromisos?plan=no-existe", status=404).status_code == 404
+
 
 def test_commitment_page_timeline_spanish_dates_and_history(app, sysadmin, plan_2022):
     milestone = next(c for c in plan_2022["commitments"] if c["name"] == "open-lima")["milestones"][0]
@@ -58,12 +63,6 @@ def test_commitment_page_timeline_spanish_dates_and_history(app, sysadmin, plan_
     assert "Estado: No iniciado → Completado" in page
     assert "16.10" in page and "Cultura de silos" in page
 
-
-
-def test_draft_page_and_missing_pages(app, plan_2022):
-    assert "Promedio de madurez digital" in app.get("/compromisos/lima-digital").get_data(as_text=True)
-    assert app.get("/compromisos/no-existe", status=404).status_code == 404
-    assert app.get("/compromisos?plan=no-existe", status=404).status_code == 404
 
 
 def test_no_plan_loaded_is_404_not_500(app, plan_db):
@@ -98,6 +97,11 @@ def test_edit_form_is_for_the_plan_team_only(app, plan_2022):
     assert app.get(url, headers=_login(app, outsider), status=403).status_code == 403
     page = app.get("/compromisos/open-lima").get_data(as_text=True)
     assert url not in page
+    # the indicator and assessment forms refuse outsiders too, and nothing is recorded
+    response = app.post("/compromisos/open-lima/evaluaciones", headers=_login(app, outsider),
+                        data={"assessor": "self"}, status=403)
+    assert response.status_code == 403
+    assert call_action("openlima_commitment_show", id="open-lima")["assessments"] == []
 
 
 def test_edit_form_refuses_missing_reason_and_saves_with_one(app, sysadmin, plan_2022):
@@ -151,14 +155,6 @@ def test_team_forms_record_indicator_values_and_assessments(app, sysadmin, plan_
     assert commitment["assessments"][0]["completion"] == "limited"
     public = app.get("/compromisos/open-lima").get_data(as_text=True)
     assert "Limitado" in public and "Registrar una evaluación" not in public
-
-
-def test_team_forms_refuse_outsiders(app, plan_2022):
-    outsider = factories.User()
-    response = app.post("/compromisos/open-lima/evaluaciones", headers=_login(app, outsider),
-                        data={"assessor": "self"}, status=403)
-    assert response.status_code == 403
-    assert call_action("openlima_commitment_show", id="open-lima")["assessments"] == []
 
 
 @pytest.mark.ckan_config("ckan.auth.public_user_details", "false")
