@@ -38,7 +38,7 @@ def set_case(case_number: str, **values) -> None:
 def test_statistics_are_aggregate_with_small_cell_suppression(app):
     import datetime
     numbers = [file_report()["case_number"] for _ in range(7)]
-    received = datetime.date.today() - datetime.timedelta(days=20)
+    received = datetime.date.today() - datetime.timedelta(days=40)  # an earlier month
     for number in numbers[:5]:
         set_case(number, status="cerrada", outcome="fundada", received_on=received,
                  acknowledged_on=received + datetime.timedelta(days=2),
@@ -59,6 +59,13 @@ def test_statistics_are_aggregate_with_small_cell_suppression(app):
     assert not any(number in flat for number in numbers)
     assert "pidió" not in flat
     assert call_action("limahonesta_stats_show") == stats
+    month = received.strftime("%Y-%m")
+    assert {"month": month, "channel": "web", "received": 5, "attended": 5} in stats["monthly"]
+    csv_text = app.get("/denuncias/estadisticas.csv").body
+    assert csv_text.splitlines()[0] == "mes,canal,recibidas,atendidas"
+    assert f"{month},web,5,5" in csv_text.splitlines()
+    assert any(line.endswith(",web,,0") or line.endswith(",web,,") for line in
+               csv_text.splitlines()[1:])  # the single recent report is suppressed
     # with fewer than five reports every non-zero figure is withheld
     model.Session.execute(sa.text("delete from limahonesta_case where case_number <> :n"),
                           {"n": numbers[6]})

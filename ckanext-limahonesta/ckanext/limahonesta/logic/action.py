@@ -220,7 +220,8 @@ def limahonesta_statistics(context: dict[str, Any], data_dict: dict[str, Any]) -
     :returns: ``received``, ``attended`` (closed with a decision), ``attended_ratio``,
         ``by_channel``, ``by_status``, ``by_outcome``, ``by_month`` (received per
         ``AAAA-MM``), ``median_days_to_acknowledge``, ``median_days_to_close``,
-        ``mean_rating``, ``ratings``, ``min_cell``
+        ``mean_rating``, ``ratings``, ``min_cell``, and ``monthly`` (received and
+        attended per month and channel: the table published as open data)
     """
     tk.check_access("limahonesta_statistics", context, data_dict)
     counted = model.Session.query(Case).filter(sa.or_(Case.outcome.is_(None), Case.outcome != "spam"))
@@ -239,7 +240,16 @@ def limahonesta_statistics(context: dict[str, Any], data_dict: dict[str, Any]) -
     ack = [(r.acknowledged_on - r.received_on).days for r in rows if r.acknowledged_on]
     close = [(r.closed_on - r.received_on).days for r in rows if r.closed_on]
     ratings = [r.rating for r in rows if r.rating]
+    cells: dict[tuple[str, str], list[int]] = {}
+    for r in rows:
+        cell = cells.setdefault((r.received_on.strftime("%Y-%m"), r.channel), [0, 0])
+        cell[0] += 1
+        cell[1] += 1 if r.status == "cerrada" and r.outcome else 0
+    monthly = [{"month": month, "channel": channel, "received": _suppress(received),
+                "attended": _suppress(attended)}
+               for (month, channel), (received, attended) in sorted(cells.items())]
     return {
+        "monthly": monthly,
         "received": _suppress(received),
         "attended": _suppress(attended),
         "attended_ratio": round(attended / received, 3)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from flask import Blueprint, redirect as flask_redirect, session as flask_session
+from flask import Blueprint, make_response as flask_make_response, redirect as flask_redirect
+from flask import session as flask_session
 
 import ckan.plugins.toolkit as tk
 
@@ -70,6 +71,25 @@ def _render(template: str, **extra: Any) -> str:
 @reporter.route("/")
 def index():
     return _render("limahonesta/reporter/index.html")
+
+
+@reporter.route("/estadisticas.csv")
+def statistics_csv():
+    """The open-data table (per month and channel, small cells suppressed) for the catalogue."""
+    import csv
+    import io
+    stats = tk.get_action("limahonesta_statistics")({}, {})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["mes", "canal", "recibidas", "atendidas"])
+    for row in stats["monthly"]:
+        writer.writerow([row["month"], row["channel"],
+                         "" if row["received"] is None else row["received"],
+                         "" if row["attended"] is None else row["attended"]])
+    response = flask_make_response(out.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="lima-honesta-estadisticas.csv"'
+    return response
 
 
 @reporter.route("/nueva", methods=["GET", "POST"])
