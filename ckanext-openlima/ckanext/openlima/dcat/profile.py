@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 
 import ckan.plugins.toolkit as tk
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from ckanext.dcat.profiles import DCAT, DCATAP, DCT, FOAF, SPDX, VCARD
+from ckanext.dcat.profiles import DCAT, DCATAP, DCT, FOAF, SPDX
 from ckanext.dcat.profiles.euro_dcat_ap_3 import EuropeanDCATAP3Profile
 
 from ckanext.openlima.logic import vocabularies
