@@ -1,7 +1,8 @@
 # Open Lima: thin wrappers. The work is done by `openlima-stack` (stack/openlima_stack/).
 #
 #   make run     serve the portal on http://127.0.0.1:$(PORT) with demo data (PORT=5000)
-#   make test    run the whole test suite on its own database (pytest args: TESTS=...)
+#   make test    run the whole test suite on its own database (pytest args: TESTS=...),
+#                then CKAN's own search tests against our engine (make test-ckan-search)
 #   make site    build the static site (site/dist) from the CKAN of `make run`
 #   make lint    ruff
 #   make bench   benchmarks/run.py (arguments: BENCH_ARGS=...)
@@ -15,7 +16,7 @@ BIN    := $(VENV)/bin
 TESTS  ?= tests/
 PORT   ?= 5000
 
-.PHONY: run test site lint bench install install-test help
+.PHONY: run test test-ckan-search site lint bench install install-test help
 .DEFAULT_GOAL := help
 
 help:
@@ -50,8 +51,19 @@ install-test:
 run: install
 	@PORT=$(PORT) $(BIN)/openlima-stack run
 
+# Both suites always run; the target fails if either fails. With TESTS set, only pytest on TESTS.
 test: install-test
-	@$(BIN)/openlima-stack test $(TESTS)
+	@status=0; \
+	$(BIN)/openlima-stack test $(TESTS) || status=$$?; \
+	if [ "$(TESTS)" = "tests/" ]; then \
+	  $(BIN)/python tests/ckan_search/run.py -q -p no:warnings || status=$$?; \
+	fi; \
+	exit $$status
+
+# The search tests shipped inside CKAN 2.12, run against openlima_search
+# (exclusions, each with its reason: tests/ckan_search/exclusions.txt).
+test-ckan-search: install-test
+	@$(BIN)/python tests/ckan_search/run.py -p no:warnings
 
 site: install
 	$(BIN)/openlima-site build --source http://127.0.0.1:$(PORT) --out site/dist

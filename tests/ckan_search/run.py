@@ -1,9 +1,11 @@
 """Run CKAN 2.12's own search tests, from the installed package, against openlima_search.
 
-Usage: python tests/ckan_search/run.py [extra pytest args]
-The test database and Redis come from CKAN_SQLALCHEMY_URL / CKAN_REDIS_URL, as for
-every suite; the ini is config/test-ckan-search.ini (CKAN's test-core settings, our
-search plugin and nothing else). Exclusions, each with its reason: exclusions.txt.
+Usage: python tests/ckan_search/run.py [extra pytest args]   (`make test-ckan-search`)
+Services are resolved as `make test` resolves them (openlima_stack), on a database of
+its own, `<test database>_ckan_search`, since CKAN's fixtures drop every table; given
+CKAN_SQLALCHEMY_URL / CKAN_REDIS_URL are used as they are. The ini is
+config/test-ckan-search.ini (CKAN's test-core settings, our search plugin and nothing
+else). Exclusions, each with its reason: exclusions.txt.
 """
 from __future__ import annotations
 
@@ -44,13 +46,30 @@ def exclusions() -> list[str]:
     return ids
 
 
-def main(argv: list[str]) -> int:
+def run_pytest(argv: list[str]) -> int:
     args = [f"--ckan-ini={REPO / 'config' / 'test-ckan-search.ini'}", "-p", "no:cacheprovider",
             f"--rootdir={SITE_PACKAGES}", *TARGETS]
     for node in exclusions():
         args += ["--deselect", node]
     os.chdir(SITE_PACKAGES)
     return pytest.main(args + argv)
+
+
+def main(argv: list[str]) -> int:
+    if os.environ.get("CKAN_SQLALCHEMY_URL") and os.environ.get("CKAN_REDIS_URL"):
+        return run_pytest(argv)
+    from openlima_stack import config
+    from openlima_stack.cli import test_urls
+    from openlima_stack.services import Services, ensure_database, with_database
+
+    with Services(config.state_dir()) as services:
+        database_url, redis_url = test_urls(services.postgres.url, services.redis.url)
+        database_url = with_database(database_url, config.test_database() + "_ckan_search")
+        ensure_database(database_url)
+        os.environ["CKAN_SQLALCHEMY_URL"] = database_url
+        os.environ["CKAN_REDIS_URL"] = redis_url
+        print(f"==> CKAN's own search tests on {database_url}", flush=True)
+        return run_pytest(argv)
 
 
 if __name__ == "__main__":
