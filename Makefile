@@ -20,7 +20,7 @@ PORT   ?= 5000
 .DEFAULT_GOAL := help
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 # Create the venv when missing, and `pip install -e <target>` only when setup.py or
 # requirements/*.txt changed since the last install (a stamp keeps their hash).
