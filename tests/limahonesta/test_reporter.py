@@ -248,6 +248,9 @@ def test_replayed_or_forged_proof_of_work_is_refused(app):
     assert app.post("/denuncias/nueva", data=base).status_code == 200
     replay = app.post("/denuncias/nueva", data=base, status=400)
     assert "ya fue usada" in replay.body
+    # the page comes back with a fresh challenge and no stale answer
+    assert form_value(replay.body, "pow_challenge") != challenge
+    assert form_value(replay.body, "pow_counter") == ""
     forged = challenge[:-4] + ("0000" if not challenge.endswith("0000") else "1111")
     assert "no es válida" in app.post("/denuncias/nueva", data=dict(
         base, pow_challenge=forged, pow_counter=solve_pow(forged)), status=400).body

@@ -113,7 +113,9 @@ def new():
                      "difficulty": tk.config.get("ckanext.limahonesta.pow_difficulty"),
                      "wait_seconds": tk.config.get("ckanext.limahonesta.pow_nojs_wait_seconds")}
         if "verificacion" in exc.error_dict and "Espere" not in str(exc.error_dict):
+            # spent, forged or expired: a new challenge, and the old answer must go
             challenge = proof_of_work.issue()
+            data["pow_counter"] = ""
         data.pop("identidad_documento", None)
         return _render("limahonesta/reporter/new.html", data=data, errors=exc.error_dict,
                        challenge=challenge), 400
