@@ -71,7 +71,11 @@ def space(make_space):
 @pytest.fixture
 def make_citizen(sysadmin):
     def make(confirmed=True, with_token=True, **kwargs):
-        user = factories.UserWithToken(**kwargs) if with_token else factories.User(**kwargs)
+        user = (
+            factories.UserWithToken(**kwargs)
+            if with_token
+            else factories.User(**kwargs)
+        )
         if confirmed:
             call_action(
                 "limaactiva_participant_confirm",

@@ -316,3 +316,42 @@ def test_statistics_aliases_and_counts(proposal, citizen):
         stats["participants"],
     ) == (1, 1, 1, 1, 1)
     assert stats["proposals_by_district"] == {"150116": 1}
+
+
+def test_trail_shows_the_commitment_milestone_from_the_dashboard(
+    app, proposal, sysadmin, office
+):
+    """The proposal page resolves its milestone through openlima_plan_show when present."""
+    from pathlib import Path
+
+    import yaml
+
+    plan_file = (
+        Path(__file__).resolve().parents[2] / "config" / "plan" / "plan-2022.yaml"
+    )
+    document = yaml.safe_load(plan_file.read_text(encoding="utf-8"))
+    try:
+        call_action(
+            "openlima_plan_load",
+            {"user": sysadmin["name"]},
+            plan=document["plan"],
+            commitments=document["commitments"],
+            reason="",
+        )
+    except KeyError:
+        pytest.skip("the commitments dashboard (openlima_plan) is not enabled")
+    plan = call_action("openlima_plan_show")
+    commitment = next(c for c in plan["commitments"] if c["milestones"])
+    milestone = commitment["milestones"][0]
+    call_action(
+        "limaactiva_proposal_answer",
+        {"user": sysadmin["name"]},
+        id=proposal["id"],
+        state="accepted",
+        answer_text="Se incorpora al compromiso.",
+        commitment_milestone_ref=f"{commitment['name']}/{milestone['code']}",
+    )
+    page = app.get(f"/participa/propuesta/{proposal['id']}")
+    assert page.status_code == 200
+    assert milestone["title"] in page.body
+    assert f'href="/compromisos/{commitment["name"]}"' in page.body
