@@ -340,6 +340,7 @@ def answer(proposal_id: str):
         "id": proposal_id,
         "state": form.get("state"),
         "answer_text": form.get("answer_text"),
+        "commitment_milestone_ref": form.get("commitment_milestone_ref") or None,
     }
     return _post(
         proposal_id, "limaactiva_proposal_answer", data, tk._("Respuesta publicada.")
