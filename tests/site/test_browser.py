@@ -59,7 +59,8 @@ def result_titles(page):
                                      "links => links.map(a => a.textContent)")
 
 
-def test_home_search_without_accents_finds_the_accented_dataset(page, static_server, built_site):
+def test_search_without_accents_finds_the_accented_dataset_and_filters_narrow(
+        page, static_server, built_site):
     page.goto(static_server.url + "/")
     assert page.title().startswith("Inicio")
     assert page.locator("h1").inner_text() == "Datos abiertos de Lima"
@@ -70,8 +71,7 @@ def test_home_search_without_accents_finds_the_accented_dataset(page, static_ser
     assert result_titles(page)[0] == built_site["accented"]["title"]
     assert "encontrado" in page.locator("#estado").inner_text()
 
-
-def test_a_filter_narrows_the_results(page, static_server, built_site):
+    # A filter narrows the results.
     page.goto(static_server.url + "/buscar/?q=poblacion")
     page.wait_for_function("document.querySelectorAll('#resultados li').length === 2")
     assert sorted(result_titles(page)) == sorted(

@@ -93,6 +93,16 @@ def test_listing_pages_and_no_broken_internal_links(built_site):
     # A crawler over every page: no internal link, asset or fragment points nowhere.
     assert broken_links(out) > 100
 
+    # Compliance pages, when openlima_compliance_summary answers anonymous visitors.
+    if (out / "cumplimiento" / "index.html").exists():
+        page = BeautifulSoup((out / "cumplimiento/index.html").read_text(encoding="utf-8"),
+                             "html.parser")
+        ranking = [row.th.get_text(strip=True) for row in page.select("table tbody tr")]
+        assert sorted(ranking) == ["Gerencia de Educación y Deportes", "Gerencia de Transporte Urbano"]
+        assert "3 conjuntos de datos evaluados" in page.get_text(" ", strip=True)  # not the private one
+        office = (out / "oficinas/gerencia-de-educacion/index.html").read_text(encoding="utf-8")
+        assert "Conjuntos de datos que cumplen" in office and 'href="/cumplimiento/"' in office
+
 
 def test_sitemap_feed_and_dcat_copies(built_site):
     out = built_site["out"]
@@ -134,18 +144,6 @@ def test_sitemap_feed_and_dcat_copies(built_site):
     assert "Zorzal" not in ttl
     json.loads((out / "catalog.jsonld").read_text(encoding="utf-8"))
 
-
-def test_compliance_pages_when_the_catalogue_answers(built_site):
-    out = built_site["out"]
-    if not (out / "cumplimiento" / "index.html").exists():
-        pytest.skip("openlima_compliance_summary is not available to anonymous visitors")
-    page = BeautifulSoup((out / "cumplimiento/index.html").read_text(encoding="utf-8"),
-                         "html.parser")
-    ranking = [row.th.get_text(strip=True) for row in page.select("table tbody tr")]
-    assert sorted(ranking) == ["Gerencia de Educación y Deportes", "Gerencia de Transporte Urbano"]
-    assert "3 conjuntos de datos evaluados" in page.get_text(" ", strip=True)  # not the private one
-    office = (out / "oficinas/gerencia-de-educacion/index.html").read_text(encoding="utf-8")
-    assert "Conjuntos de datos que cumplen" in office and 'href="/cumplimiento/"' in office
 
 
 def test_demo_catalogue_builds_one_page_per_public_dataset(ckan_server, tmp_path):
