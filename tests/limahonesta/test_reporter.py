@@ -337,3 +337,19 @@ def test_oversized_request_bodies_are_refused_before_reading(app):
     assert "tamaño máximo" in response.body
     assert count("limahonesta_case") == 0
 
+
+
+def test_reporter_pages_are_spanish_first_and_offered_in_english(app):
+    assert "Denuncie actos de corrupción" in app.get("/denuncias/").body
+    english = app.get("/en/denuncias/")
+    assert "Report corruption anonymously and safely" in english.body
+    assert_hardened(english)  # the locale prefix does not escape the middleware
+    page = app.get("/en/denuncias/nueva")
+    challenge = form_value(page.body, "pow_challenge")
+    response = app.post("/en/denuncias/nueva", data=dict(
+        descripcion="Cobro indebido en la ventanilla, versión en inglés del formulario.",
+        oficina="Gerencia", buena_fe="on", _csrf_token=csrf(page.body),
+        pow_challenge=challenge, pow_counter=solve_pow(challenge)),
+        environ_overrides={"REMOTE_ADDR": SPY_IP}, headers={"User-Agent": SPY_UA})
+    assert_hardened(response)
+    assert SPY_IP not in db_dump_text() and "NavegadorEspia" not in db_dump_text()

@@ -14,9 +14,12 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable
 
+# This runs before CKAN strips the locale, so "/en/denuncias" must match too.
+_LOCALE = r"(?:/[A-Za-z]{2,3}(?:_[A-Za-z]{2,4}){0,2})?"
 REPORTER_PATH = re.compile(
-    r"^/(?:denuncias(?:/|$)|api/(?:\d+/)?action/limahonesta_(?:report_|pow_))")
-STAFF_PATH = re.compile(r"^/integridad(?:/|$)")
+    r"^" + _LOCALE
+    + r"/(?:denuncias(?:/|$)|api/(?:\d+/)?action/limahonesta_(?:report_|pow_))")
+STAFF_PATH = re.compile(r"^" + _LOCALE + r"/integridad(?:/|$)")
 
 CLIENT_KEYS = (
     "HTTP_USER_AGENT", "HTTP_REFERER", "HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP",

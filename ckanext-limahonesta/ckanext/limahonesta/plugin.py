@@ -7,6 +7,7 @@ import flask
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation  # not in the toolkit
 
 from .middleware import LimaHonestaMiddleware
 
@@ -16,8 +17,9 @@ from .middleware import LimaHonestaMiddleware
 @tk.blanket.blueprints
 @tk.blanket.cli
 @tk.blanket.config_declarations
-class LimaHonestaPlugin(p.SingletonPlugin):
+class LimaHonestaPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.ITranslation)
     p.implements(p.IMiddleware, inherit=True)
 
     def update_config(self, config):
