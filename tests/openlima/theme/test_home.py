@@ -61,3 +61,13 @@ def test_spanish_first_english_offered(app):
     assert "Métricas de uso del portal" in spanish
     english = app.get("/en/metricas").get_data(as_text=True)
     assert "Portal usage metrics" in english and "Métricas de uso del portal" not in english
+
+
+def test_catalogues_build_the_javascript_translations(ckan_config, tmp_path, monkeypatch):
+    # CKAN builds these at start-up from every ITranslation catalogue; a catalogue
+    # without a Plural-Forms header stops the portal from starting.
+    from ckan.lib import i18n
+
+    monkeypatch.setitem(ckan_config, "ckan.storage_path", str(tmp_path))
+    i18n.build_js_translations()
+    assert (tmp_path / "i18n" / "js" / "es.js").exists()
