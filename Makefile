@@ -16,7 +16,7 @@ BIN    := $(VENV)/bin
 TESTS  ?= tests/
 PORT   ?= 5000
 
-.PHONY: run test test-ckan-search site lint bench install install-test help
+.PHONY: run test test-ckan-search browser-tools site lint bench install install-test help
 .DEFAULT_GOAL := help
 
 help:
@@ -51,8 +51,21 @@ install-test:
 run: install
 	@PORT=$(PORT) $(BIN)/openlima-stack run
 
+# Browser tests drive Debian's Chromium with Playwright (never a downloaded browser) and
+# inject axe-core from npm (package-lock.json). Installed here when missing.
+browser-tools:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v npm >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "==> Instalando Chromium y npm de Debian para las pruebas de navegador"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium npm >/dev/null; \
+	  else \
+	    echo "!!  Faltan /usr/bin/chromium o npm: instálelos (apt-get install chromium npm)"; exit 1; \
+	  fi; \
+	fi
+	@[ -f node_modules/axe-core/axe.min.js ] || { echo "==> npm ci (axe-core)"; npm ci --no-audit --no-fund --silent; }
+
 # Both suites always run; the target fails if either fails. With TESTS set, only pytest on TESTS.
-test: install-test
+test: install-test browser-tools
 	@status=0; \
 	$(BIN)/openlima-stack test $(TESTS) || status=$$?; \
 	if [ "$(TESTS)" = "tests/" ]; then \
