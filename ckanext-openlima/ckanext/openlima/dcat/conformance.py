@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,7 +174,11 @@ def main(argv: list[str] | None = None) -> int:
         if not ini:
             parser.error("give --url or --config (or set CKAN_INI)")
         graphs = graphs_in_process(ini)
-    return 1 if run(graphs, shapes) else 0
+    try:
+        return 1 if run(graphs, shapes) else 0
+    except urllib.error.URLError as error:
+        print(f"Cannot read the portal at {args.url}: {error.reason} (is it running? `make run`)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
