@@ -65,7 +65,7 @@ def _num(value: Any) -> str:
     """A number the Spanish way: decimal comma, no trailing zeros."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "sin datos" if value is None else str(value)
-    text = f"{value:.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    text = f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
     return text.replace(".", ",")
 
 
