@@ -71,3 +71,11 @@ def test_catalogues_build_the_javascript_translations(ckan_config, tmp_path, mon
     monkeypatch.setitem(ckan_config, "ckan.storage_path", str(tmp_path))
     i18n.build_js_translations()
     assert (tmp_path / "i18n" / "js" / "es.js").exists()
+
+
+def test_compliance_explanations_in_english_too(app, valid_dataset):
+    dataset = _create(valid_dataset)
+    english = app.get(f"/en/dataset/{dataset['name']}/cumplimiento").get_data(as_text=True)
+    assert "Findability" in english and "Waiting for the link checker." in english
+    spanish = app.get(f"/dataset/{dataset['name']}/cumplimiento").get_data(as_text=True)
+    assert "Encontrabilidad" in spanish and "Pendiente de verificación" in spanish

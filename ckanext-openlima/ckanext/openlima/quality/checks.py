@@ -134,103 +134,117 @@ def evaluate(dataset: dict, link_checks: dict[str, Any], today: datetime.date | 
     tags = dataset.get("tags") or []
     fresh = freshness(dataset, today, int(grace_days))
 
+    _ = tk._
+    theme = _list(dataset.get("theme"))
+    spatial = _list(dataset.get("spatial_ubigeo"))
+    temporal = _list(dataset.get("temporal_coverage"))
     checks = [
-        _check("keywords", "findability", 5, tags,
-               "Palabras clave",
-               "Tiene palabras clave para encontrarlo." if tags else "Añada palabras clave."),
-        _check("theme", "findability", 5, _list(dataset.get("theme")),
-               "Tema (vocabulario de la UE)",
-               "Clasificado en un tema." if _list(dataset.get("theme")) else "Elija al menos un tema."),
-        _check("spatial_coverage", "findability", 5, _list(dataset.get("spatial_ubigeo")),
-               "Cobertura geográfica",
-               "Indica los distritos (UBIGEO) o toda la ciudad." if _list(dataset.get("spatial_ubigeo"))
-               else "Indique Lima Metropolitana o los distritos que cubre."),
-        _check("temporal_coverage", "findability", 5, _list(dataset.get("temporal_coverage")),
-               "Cobertura temporal",
-               "Indica el periodo que cubren los datos." if _list(dataset.get("temporal_coverage"))
-               else "Indique el periodo que cubren los datos."),
+        _check("keywords", "findability", 5, tags, _("Palabras clave"),
+               _("Tiene palabras clave para encontrarlo.") if tags else _("Añada palabras clave.")),
+        _check("theme", "findability", 5, theme, _("Tema (vocabulario de la UE)"),
+               _("Clasificado en un tema.") if theme else _("Elija al menos un tema.")),
+        _check("spatial_coverage", "findability", 5, spatial, _("Cobertura geográfica"),
+               _("Indica los distritos (UBIGEO) o toda la ciudad.") if spatial
+               else _("Indique Lima Metropolitana o los distritos que cubre.")),
+        _check("temporal_coverage", "findability", 5, temporal, _("Cobertura temporal"),
+               _("Indica el periodo que cubren los datos.") if temporal
+               else _("Indique el periodo que cubren los datos.")),
     ]
 
     downloadable = [r for r in resources if r.get("url")]
-    checks.append(_check("resources_present", "accessibility", 5, downloadable,
-                         "Recursos publicados",
-                         f"{len(downloadable)} recurso(s) con enlace." if downloadable
-                         else "Publique al menos un recurso con su archivo o enlace."))
+    checks.append(_check("resources_present", "accessibility", 5, downloadable, _("Recursos publicados"),
+                         _("{n} recurso(s) con enlace.").format(n=len(downloadable)) if downloadable
+                         else _("Publique al menos un recurso con su archivo o enlace.")))
     unchecked = [r for r in downloadable if r["id"] not in link_checks]
     broken = [r for r in downloadable if r["id"] in link_checks and not _ok(link_checks[r["id"]])]
     if not downloadable:
-        links_text = "No hay enlaces que verificar."
+        links_text = _("No hay enlaces que verificar.")
     elif broken:
-        links_text = "Enlaces que no responden: " + ", ".join(r.get("name") or r["id"] for r in broken) + "."
+        links_text = _("Enlaces que no responden: {names}.").format(
+            names=", ".join(r.get("name") or r["id"] for r in broken))
     elif unchecked:
-        links_text = "Pendiente de verificación por el verificador de enlaces."
+        links_text = _("Pendiente de verificación por el verificador de enlaces.")
     else:
-        links_text = "Todos los enlaces respondieron en la última verificación."
+        links_text = _("Todos los enlaces respondieron en la última verificación.")
     checks.append(_check("links_reachable", "accessibility", 10,
                          downloadable and not broken and not unchecked,
-                         "Enlaces accesibles", links_text))
+                         _("Enlaces accesibles"), links_text))
 
     unknown = [r.get("name") or r.get("id") for r, f in zip(resources, formats) if not f]
+    if not resources:
+        format_text = _("Sin recursos.")
+    elif unknown:
+        format_text = _("Formato desconocido en: {names}.").format(names=", ".join(unknown))
+    else:
+        format_text = _("Todos los formatos son del vocabulario de tipos de archivo.")
     checks.append(_check("known_format", "interoperability", 5, resources and not unknown,
-                         "Formatos del vocabulario de la UE",
-                         "Todos los formatos son del vocabulario de tipos de archivo." if resources and not unknown
-                         else "Formato desconocido en: " + ", ".join(unknown) if unknown
-                         else "Sin recursos."))
+                         _("Formatos del vocabulario de la UE"), format_text))
     open_machine = [f["label"] for f in formats if f and f["machine_readable"] == "true" and f["open_format"] == "true"]
     checks.append(_check("machine_readable", "interoperability", 10, open_machine,
-                         "Formato abierto y legible por máquina",
-                         "Disponible en " + ", ".join(sorted(set(open_machine))) + "." if open_machine
-                         else "Publique los datos en un formato abierto legible por máquina (CSV, JSON, GeoJSON...); "
-                              "PDF o XLSX no bastan."))
+                         _("Formato abierto y legible por máquina"),
+                         _("Disponible en {formats}.").format(formats=", ".join(sorted(set(open_machine))))
+                         if open_machine
+                         else _("Publique los datos en un formato abierto legible por máquina (CSV, JSON, "
+                                "GeoJSON...); PDF o XLSX no bastan.")))
     no_media = [r.get("name") or r["id"] for r in resources if not r.get("mimetype")]
+    if not resources:
+        media_text = _("Sin recursos.")
+    elif no_media:
+        media_text = _("Falta el tipo de medio en: {names}.").format(names=", ".join(no_media))
+    else:
+        media_text = _("Cada recurso declara su tipo de medio.")
     checks.append(_check("media_type", "interoperability", 5, resources and not no_media,
-                         "Tipo de medio (IANA)",
-                         "Cada recurso declara su tipo de medio." if resources and not no_media
-                         else "Falta el tipo de medio en: " + ", ".join(no_media) if no_media else "Sin recursos."))
+                         _("Tipo de medio (IANA)"), media_text))
 
     licence = vocabularies.licence(dataset.get("license_id"))
-    checks.append(_check("open_licence", "reusability", 10, licence,
-                         "Licencia abierta",
-                         f"Licencia {licence['label_es']}." if licence
-                         else "La licencia no es abierta: use CC BY 4.0 u otra licencia abierta."))
+    checks.append(_check("open_licence", "reusability", 10, licence, _("Licencia abierta"),
+                         _("Licencia {licence}.").format(licence=licence["label_es"]) if licence
+                         else _("La licencia no es abierta: use CC BY 4.0 u otra licencia abierta.")))
     reachable = [c for c in contacts if c.get("name") and EMAIL_RE.match(str(c.get("email") or ""))]
-    checks.append(_check("contact", "reusability", 5, reachable,
-                         "Punto de contacto",
-                         "Contacto: " + reachable[0]["email"] + "." if reachable
-                         else "Indique un contacto con nombre y correo electrónico válido."))
+    checks.append(_check("contact", "reusability", 5, reachable, _("Punto de contacto"),
+                         _("Contacto: {email}.").format(email=reachable[0]["email"]) if reachable
+                         else _("Indique un contacto con nombre y correo electrónico válido.")))
+    if dictionary:
+        dictionary_text = _("Describe {n} columna(s).").format(n=len(dictionary))
+    elif not tabular:
+        dictionary_text = _("No aplica: no hay datos tabulares.")
+    else:
+        dictionary_text = _("Los datos tabulares necesitan un diccionario de datos (columnas, tipos y significado).")
     checks.append(_check("data_dictionary", "reusability", 10, dictionary or not tabular,
-                         "Diccionario de datos",
-                         ("Describe " + str(len(dictionary)) + " columna(s).") if dictionary
-                         else "No aplica: no hay datos tabulares." if not tabular
-                         else "Los datos tabulares necesitan un diccionario de datos (columnas, tipos y significado).",
-                         applicable=tabular))
-    missing = [label for key, label in (("title", "título"), ("notes", "descripción"), ("owner_org", "oficina"),
-                                       ("frequency", "frecuencia"), ("license_id", "licencia"))
-               if not dataset.get(key)]
+                         _("Diccionario de datos"), dictionary_text, applicable=tabular))
+    required = (("title", _("título")), ("notes", _("descripción")), ("owner_org", _("oficina")),
+                ("frequency", _("frecuencia")), ("license_id", _("licencia")))
+    missing = [label for key, label in required if not dataset.get(key)]
     checks.append(_check("required_metadata", "reusability", 5, not missing,
-                         "Metadatos obligatorios completos",
-                         "Completos." if not missing else "Faltan: " + ", ".join(missing) + "."))
+                         _("Metadatos obligatorios completos"),
+                         _("Completos.") if not missing else _("Faltan: {fields}.").format(fields=", ".join(missing))))
 
     no_size = [r.get("name") or r["id"] for r in resources if not r.get("size")]
-    checks.append(_check("size", "contextuality", 3, resources and not no_size,
-                         "Tamaño de los archivos",
-                         "Cada recurso indica su tamaño." if resources and not no_size
-                         else "Falta el tamaño en: " + ", ".join(no_size) if no_size else "Sin recursos."))
-    dated = dataset.get("modified") or dataset.get("issued")
-    checks.append(_check("dates", "contextuality", 2, dated,
-                         "Fechas de publicación y actualización",
-                         "Declara sus fechas." if dated else "Indique la fecha de publicación y de última actualización."))
-
-    if not fresh["applicable"]:
-        fresh_text = "No aplica: la frecuencia declarada no es periódica."
-    elif fresh["overdue"]:
-        fresh_text = (f"Atrasado: frecuencia {fresh['frequency_label'] or 'desconocida'}, última actualización "
-                      f"{fresh['last_update'] or 'desconocida'} (hace {fresh['days_since_update']} días).")
+    if not resources:
+        size_text = _("Sin recursos.")
+    elif no_size:
+        size_text = _("Falta el tamaño en: {names}.").format(names=", ".join(no_size))
     else:
-        fresh_text = (f"Al día: frecuencia {fresh['frequency_label']}, última actualización {fresh['last_update']}; "
-                      f"la próxima vence el {fresh['due']}.")
+        size_text = _("Cada recurso indica su tamaño.")
+    checks.append(_check("size", "contextuality", 3, resources and not no_size,
+                         _("Tamaño de los archivos"), size_text))
+    dated = dataset.get("modified") or dataset.get("issued")
+    checks.append(_check("dates", "contextuality", 2, dated, _("Fechas de publicación y actualización"),
+                         _("Declara sus fechas.") if dated
+                         else _("Indique la fecha de publicación y de última actualización.")))
+
+    unknown_text = _("desconocida")
+    if not fresh["applicable"]:
+        fresh_text = _("No aplica: la frecuencia declarada no es periódica.")
+    elif fresh["overdue"]:
+        fresh_text = _("Atrasado: frecuencia {frequency}, última actualización {updated} (hace {days} días).").format(
+            frequency=fresh["frequency_label"] or unknown_text, updated=fresh["last_update"] or unknown_text,
+            days=fresh["days_since_update"] if fresh["days_since_update"] is not None else "?")
+    else:
+        fresh_text = _("Al día: frecuencia {frequency}, última actualización {updated}; la próxima vence el {due}.").format(
+            frequency=fresh["frequency_label"], updated=fresh["last_update"], due=fresh["due"])
     checks.append(_check("freshness", "maintenance", 10, not fresh["overdue"],
-                         "Actualizado según su frecuencia", fresh_text, applicable=fresh["applicable"]))
+                         _("Actualizado según su frecuencia"), fresh_text, applicable=fresh["applicable"]))
 
     score = sum(c.weight for c in checks if c.passed)
     if threshold is None:
@@ -239,7 +253,7 @@ def evaluate(dataset: dict, link_checks: dict[str, Any], today: datetime.date | 
     dimensions = {}
     for key, label in DIMENSIONS.items():
         mine = [c for c in checks if c.dimension == key]
-        dimensions[key] = {"label": label, "score": sum(c.weight for c in mine if c.passed),
+        dimensions[key] = {"label": tk._(label), "score": sum(c.weight for c in mine if c.passed),
                            "max": sum(c.weight for c in mine)}
     return {
         "id": dataset.get("id"),
