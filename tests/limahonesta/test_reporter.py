@@ -34,6 +34,10 @@ def test_submission_shows_case_number_and_code_once_and_code_opens_the_case(app)
     page = open_case(app, code)
     assert case_number in page.body
     assert "Recibida" in page.body
+    session_cookie = [c for c in page.headers.getlist("Set-Cookie")
+                      if c.startswith("limahonesta_r=")]
+    assert len(session_cookie) == 1
+    assert "HttpOnly" in session_cookie[0] and "SameSite=Strict" in session_cookie[0]
     assert "Hemos recibido su denuncia" in page.body  # automatic acknowledgement
     assert "pidió dinero" in page.body
     # the code is never stored in clear, in any column of any table
@@ -82,7 +86,10 @@ def assert_hardened(response):
     assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
     assert "http" not in csp  # no third-party origin is allowed anywhere
     assert "public" not in response.headers["Cache-Control"]
-    assert "Set-Cookie" not in response.headers or "ckan=" in response.headers["Set-Cookie"]
+    for cookie in response.headers.getlist("Set-Cookie"):
+        assert cookie.startswith(("ckan=", "limahonesta_r=")), cookie  # nothing else
+        if cookie.startswith("limahonesta_r="):
+            assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
 
 
 def test_every_reporter_page_is_hardened_and_loads_nothing_from_other_origins(app):

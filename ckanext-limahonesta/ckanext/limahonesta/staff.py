@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 from typing import Any, Optional
 
-from flask import session as flask_session
 from nacl.public import PrivateKey
 
 import ckan.model as model
@@ -20,7 +19,6 @@ import ckan.plugins.toolkit as tk
 from . import crypto, vault
 from .model import Case, CaseKey, Reviewer, audit, now as model_now
 
-SESSION_FIELD = "limahonesta_reviewer"
 
 
 def integrity_org() -> Optional[model.Group]:
@@ -144,45 +142,41 @@ def unlock(reviewer: Reviewer, passphrase: str = "", recovery_key: str = "") -> 
 
 
 def login(user_id: str, second_factor: str, passphrase: str = "",
-          recovery_key: str = "") -> bool:
-    """Open a two-factor session in this browser (rotates any previous one)."""
+          recovery_key: str = "") -> Optional[str]:
+    """Open a two-factor session (rotating any previous one); the token for the cookie."""
     reviewer = get_reviewer(user_id)
     if reviewer is None or not is_member(user_id):
-        return False
+        return None
     if not check_second_factor(reviewer, second_factor):
         model.Session.commit()
         audit("reviewer_login_failed", actor_id=user_id)
         model.Session.commit()
-        return False
+        return None
     key = unlock(reviewer, passphrase, recovery_key)
     if key is None:
         model.Session.commit()  # the TOTP step stays spent
         audit("reviewer_login_failed", actor_id=user_id)
         model.Session.commit()
-        return False
+        return None
     logout()
     token = vault.open_session({"user_id": user_id, "key": bytes(key).hex()})
-    flask_session[SESSION_FIELD] = token
     audit("reviewer_login", actor_id=user_id)
     model.Session.commit()
-    return True
+    return token
 
 
 def logout() -> None:
-    token = flask_session.pop(SESSION_FIELD, None)
+    """Destroy this browser's session key in Redis (the view clears the cookie)."""
+    token = vault.token_from_request(vault.REVIEWER_COOKIE)
     if token:
         vault.close_session(token)
 
 
 def current_session(user_id: Optional[str]) -> Optional[PrivateKey]:
     """The reviewer's private key if this browser holds a live two-factor session."""
-    if not user_id or not tk.request:
+    if not user_id:
         return None
-    try:
-        token = flask_session.get(SESSION_FIELD)
-    except RuntimeError:
-        return None
-    payload = vault.read_session(token)
+    payload = vault.read_session(vault.token_from_request(vault.REVIEWER_COOKIE))
     if not payload or payload.get("user_id") != user_id:
         return None
     return crypto.private_key(bytes.fromhex(payload["key"]))

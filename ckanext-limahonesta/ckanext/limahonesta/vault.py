@@ -1,9 +1,10 @@
 """Short-lived holders of decrypted keys (reporter and reviewer sessions).
 
 The decrypted key is stored in Redis encrypted under a random 256-bit session secret
-that only the browser holds (in CKAN's signed session cookie); Redis keeps the
-ciphertext under SHA-256(secret). A Redis dump alone therefore opens nothing, the idle
-timeout is the Redis TTL, and logging out deletes the entry (the key is gone).
+that only the browser holds, in its own HttpOnly, SameSite=Strict cookie (not in CKAN's
+session, which a deployment may keep server-side next to the ciphertext); Redis keeps
+the ciphertext under SHA-256(secret). A Redis dump alone therefore opens nothing, the
+idle timeout is the Redis TTL, and logging out deletes the entry (the key is gone).
 """
 from __future__ import annotations
 
@@ -19,6 +20,27 @@ from ckan.lib.redis import connect_to_redis  # no toolkit equivalent
 from . import crypto
 
 _PREFIX = "limahonesta:vault:"
+REPORTER_COOKIE = "limahonesta_r"
+REVIEWER_COOKIE = "limahonesta_s"
+
+
+def token_from_request(cookie: str) -> Optional[str]:
+    try:
+        return tk.request.cookies.get(cookie)
+    except RuntimeError:  # outside a request
+        return None
+
+
+def set_cookie(response: Any, cookie: str, token: str) -> Any:
+    secure = bool(tk.config.get("SESSION_COOKIE_SECURE")) or tk.request.is_secure
+    response.set_cookie(cookie, token, httponly=True, samesite="Strict", secure=secure,
+                        path="/")
+    return response
+
+
+def clear_cookie(response: Any, cookie: str) -> Any:
+    response.delete_cookie(cookie, path="/")
+    return response
 
 
 def _redis_key(token: bytes) -> str:

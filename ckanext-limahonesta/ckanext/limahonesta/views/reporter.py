@@ -10,7 +10,6 @@ import datetime
 from typing import Any
 
 from flask import Blueprint, make_response as flask_make_response, redirect as flask_redirect
-from flask import session as flask_session
 
 import ckan.plugins.toolkit as tk
 
@@ -21,7 +20,6 @@ from . import errors
 reporter = Blueprint("limahonesta_reporter", __name__, url_prefix="/denuncias",
                      static_folder="../public/limahonesta", static_url_path="/recursos")
 
-SESSION_FIELD = "limahonesta_reporter"
 errors.register(reporter, "limahonesta_reporter.index")
 
 
@@ -138,14 +136,15 @@ def follow():
             context, {"codigo": tk.request.form.get("codigo")})
     except tk.ValidationError as exc:
         return _render("limahonesta/reporter/follow.html", errors=exc.error_dict), 400
-    flask_session[SESSION_FIELD] = vault.open_session({
+    token = vault.open_session({
         "case_id": context["limahonesta_case_id"],
         "key": bytes(context["limahonesta_case_key"]).hex()})
-    return _case_page(view)
+    body, status = _case_page(view)
+    return vault.set_cookie(flask_make_response(body, status), vault.REPORTER_COOKIE, token)
 
 
 def _session_context():
-    payload = vault.read_session(flask_session.get(SESSION_FIELD))
+    payload = vault.read_session(vault.token_from_request(vault.REPORTER_COOKIE))
     if not payload:
         return None
     context = _context()
@@ -214,7 +213,7 @@ def _error_on_case(context: dict[str, Any], errors: dict[str, Any]):
 
 
 def _logout() -> None:
-    token = flask_session.pop(SESSION_FIELD, None)
+    token = vault.token_from_request(vault.REPORTER_COOKIE)
     if token:
         vault.close_session(token)
 
@@ -222,4 +221,5 @@ def _logout() -> None:
 @reporter.route("/salir", methods=["POST"])
 def logout():
     _logout()
-    return _render("limahonesta/reporter/logout.html")
+    return vault.clear_cookie(flask_make_response(_render("limahonesta/reporter/logout.html")),
+                              vault.REPORTER_COOKIE)

@@ -8,7 +8,7 @@ from flask import Blueprint, redirect as flask_redirect, Response, session as fl
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from .. import cases, crypto, staff, uploads
+from .. import cases, crypto, staff, uploads, vault
 from ..model import OUTCOMES, Attachment, Case
 from . import errors
 
@@ -102,11 +102,12 @@ def login():
     errors: dict[str, list[str]] = {}
     if tk.request.method == "POST":
         form = tk.request.form
-        ok = staff.login(tk.current_user.id, form.get("second_factor") or "",
-                         passphrase=form.get("passphrase") or "",
-                         recovery_key=form.get("recovery_key") or "")
-        if ok:
-            return _redirect("limahonesta_staff.index")
+        token = staff.login(tk.current_user.id, form.get("second_factor") or "",
+                            passphrase=form.get("passphrase") or "",
+                            recovery_key=form.get("recovery_key") or "")
+        if token:
+            return vault.set_cookie(_redirect("limahonesta_staff.index"),
+                                    vault.REVIEWER_COOKIE, token)
         errors["second_factor"] = [tk._(
             "No se pudo verificar: revise el código (cada código sirve una sola vez) "
             "y su frase de acceso.")]
@@ -116,7 +117,7 @@ def login():
 @staff_bp.route("/salir", methods=["POST"])
 def logout():
     staff.logout()
-    return _redirect("limahonesta_staff.login")
+    return vault.clear_cookie(_redirect("limahonesta_staff.login"), vault.REVIEWER_COOKIE)
 
 
 @staff_bp.route("/")
