@@ -44,6 +44,12 @@ def migrate_enabled_plugins() -> None:
         command.upgrade(alembic_config, "head")
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "browser: drives Debian's Chromium with Playwright (installed by make test)"
+    )
+
+
 @pytest.fixture
 def clean_db(reset_db):
     tables_were_there = model.repo.tables_created_and_initialised
