@@ -63,14 +63,18 @@ def test_spanish_first_english_offered(app):
     assert "Portal usage metrics" in english and "Métricas de uso del portal" not in english
 
 
-def test_catalogues_build_the_javascript_translations(ckan_config, tmp_path, monkeypatch):
-    # CKAN builds these at start-up from every ITranslation catalogue; a catalogue
-    # without a Plural-Forms header stops the portal from starting.
+def test_catalogues_build_the_javascript_translations(tmp_path):
+    # CKAN builds JavaScript translations at start-up from every ITranslation catalogue;
+    # one without a Plural-Forms header stops the portal from starting.
+    from pathlib import Path
+
     from ckan.lib import i18n
 
-    monkeypatch.setitem(ckan_config, "ckan.storage_path", str(tmp_path))
-    i18n.build_js_translations()
-    assert (tmp_path / "i18n" / "js" / "es.js").exists()
+    catalogues = Path(__file__).resolve().parents[3] / "ckanext-openlima" / "ckanext" / "openlima" / "i18n"
+    for lang in ("es", "en"):
+        po = catalogues / lang / "LC_MESSAGES" / "ckanext-openlima.po"
+        i18n._build_js_translation(lang, [str(po)], set(), str(tmp_path / f"{lang}.js"))
+        assert (tmp_path / f"{lang}.js").exists()
 
 
 def test_compliance_explanations_in_english_too(app, valid_dataset):
