@@ -124,3 +124,16 @@ def test_content_negotiation_and_schema_org_in_page(app, catalogue):
     datasets = list(embedded.subjects(RDF.type, URIRef(schema + "Dataset")))
     assert datasets, "no schema:Dataset for Google Dataset Search"
     assert "Paraderos del Metropolitano" in {str(v) for v in embedded.objects(datasets[0], URIRef(schema + "name"))}
+
+
+@pytest.mark.skipif(not SHAPES.exists(), reason="DCAT-AP SHACL shapes not available")
+def test_conformance_command_against_the_running_portal(portal_server, catalogue, monkeypatch, capsys):
+    from ckanext.openlima.dcat import conformance
+
+    monkeypatch.setenv("DCAT_AP_SHACL_DIR", str(SHAPES))
+    assert conformance.main(["--url", portal_server.url]) == 0
+    out = capsys.readouterr().out
+    assert "DCAT-AP 3.0.1 SHACL: 3 graphs, 0 violations" in out
+    assert "dataset/presupuesto-participativo.ttl: 0 violations" in out
+    assert "borrador-interno" not in out
+    assert conformance.main(["--url", "http://127.0.0.1:9"]) == 2
