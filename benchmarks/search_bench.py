@@ -5,7 +5,10 @@
 Uses the database in CKAN_SQLALCHEMY_URL (the stack points it at `openlima_bench`,
 which it wipes) with config/test-ckan-search.ini: CKAN's default schema and our engine.
 Datasets are written straight into CKAN's tables (SQL, for speed), then indexed with
-CKAN's own `search.rebuild` (timed: that is the index throughput figure). Queries go
+CKAN's own `search.rebuild` (timed: that is the index throughput figure). Above
+`--rebuild-limit` datasets (default 10,000) only a 2,000-dataset sample is rebuilt and
+timed; the other index rows are copies of already indexed ones made in SQL, with their own
+id, name and title, so that a 100k catalogue takes minutes, not an hour, on 2 cores. Queries go
 through the `package_search` action in-process, like the API does. Results go to
 benchmarks/results/search.json and a table on stdout.
 """
@@ -121,7 +124,36 @@ def insert_datasets(connection, count, offset, org_ids, tag_ids, rng):
     return [p[0] for p in packages]
 
 
-def run(sizes, repeat):
+def clone_index_rows(session, dataset_ids) -> int:
+    """Index rows for ``dataset_ids`` copied from indexed ones (see the module docstring)."""
+    import sqlalchemy as sa
+
+    if not dataset_ids:
+        return 0
+    session.execute(sa.text("""
+        WITH targets AS (
+            SELECT p.id, p.name, p.title, row_number() OVER () AS n FROM package p
+            WHERE p.id = ANY(:ids)
+        ), sources AS (
+            SELECT i.*, row_number() OVER () AS n, count(*) OVER () AS total
+            FROM openlima_search_index i
+        )
+        INSERT INTO openlima_search_index
+            (index_id, site_id, entity_type, entity_id, doc, fields, search_vector, seq)
+        SELECT md5(t.id || s.site_id), s.site_id, s.entity_type, t.id,
+               s.doc || jsonb_build_object('id', t.id, 'name', t.name, 'title', t.title),
+               s.fields || jsonb_build_object('id', jsonb_build_array(t.id),
+                                              'name', jsonb_build_array(t.name),
+                                              'title', jsonb_build_array(t.title)),
+               s.search_vector, nextval('openlima_search_index_seq')
+        FROM targets t JOIN sources s ON s.n = 1 + (t.n - 1) % s.total
+    """), {"ids": list(dataset_ids)})
+    session.execute(sa.text("UPDATE openlima_search_state SET generation = generation + 1"))
+    session.commit()
+    return len(dataset_ids)
+
+
+def run(sizes, repeat, rebuild_limit=10000):
     from ckan.cli import load_config
     from ckan.config.middleware import make_app
 
@@ -152,38 +184,51 @@ def run(sizes, repeat):
             tag_ids.append(tag_obj.id)
         model.Session.commit()
 
-        raw = model.Session.connection().connection
         total = 0
         all_ids: list[str] = []
+        rebuilt_ids: list[str] = []  # indexed by CKAN itself, not copied
         for size in sizes:
             print(f"\n== {size:,} datasets ==", flush=True)
             new = size - total
             start = time.perf_counter()
+            raw = model.Session.connection().connection
             ids = insert_datasets(raw, new, total, org_ids, tag_ids, rng)
             all_ids += ids
             print(f"inserted {new:,} rows in {time.perf_counter() - start:.1f} s", flush=True)
             total = size
 
+            to_rebuild = ids if total <= rebuild_limit else ids[:2000]
             start = time.perf_counter()
-            for chunk_start in range(0, len(ids), 1000):
-                search.rebuild(package_ids=ids[chunk_start:chunk_start + 1000],
+            for chunk_start in range(0, len(to_rebuild), 500):
+                search.rebuild(package_ids=to_rebuild[chunk_start:chunk_start + 500],
                                defer_commit=True, quiet=True)
                 model.Session.commit()
-                done = min(chunk_start + 1000, len(ids))
-                print(f"\rindexed {done:,}/{len(ids):,}", end="", flush=True)
+                done = min(chunk_start + 500, len(to_rebuild))
+                print(f"\rindexed {done:,}/{len(to_rebuild):,}", end="", flush=True)
             rebuild_seconds = time.perf_counter() - start
-            rebuild_rate = len(ids) / rebuild_seconds
+            rebuild_rate = len(to_rebuild) / rebuild_seconds
+            rebuilt_ids += to_rebuild
+            cloned = clone_index_rows(model.Session, ids[len(to_rebuild):])
+            if cloned:
+                print(f"\ncopied {cloned:,} index rows in SQL", flush=True)
             print(f"\nrebuild: {rebuild_rate:.0f} datasets/s", flush=True)
 
-            sample = rng.sample(all_ids, min(1000, len(all_ids)))
+            sample = rng.sample(rebuilt_ids, min(1000, len(rebuilt_ids)))
             start = time.perf_counter()
             for dataset_id in sample:
                 tk.get_action("package_show")({"ignore_auth": True, "use_cache": False,
                                                "user": ""}, {"id": dataset_id})
             dictize_rate = len(sample) / (time.perf_counter() - start)
+            # what rebuild dictizes per dataset: package_show with the default and the custom schema
+            from ckan import logic
+            start = time.perf_counter()
+            for dataset_id in sample:
+                logic.package_show_default_and_custom_schemas({"ignore_auth": True, "user": ""},
+                                                              dataset_id)
+            both_schemas_rate = len(sample) / (time.perf_counter() - start)
 
             show = timed(lambda: tk.get_action("package_show")(
-                context(), {"id": rng.choice(all_ids)}), repeat)
+                context(), {"id": rng.choice(rebuilt_ids)}), repeat)
             queries = {}
             for name, params in QUERIES.items():
                 queries[name] = timed(
@@ -198,13 +243,18 @@ def run(sizes, repeat):
                 "package_show": show,
                 "package_search": queries,
                 "rebuild_datasets_per_s": round(rebuild_rate, 1),
+                "rebuilt_datasets": len(to_rebuild),
+                "index_rows_copied_in_sql": len(ids) - len(to_rebuild),
                 "bare_dictization_datasets_per_s": round(dictize_rate, 1),
                 "rebuild_to_dictization_ratio": round(rebuild_rate / dictize_rate, 3),
+                "rebuild_dictization_datasets_per_s": round(both_schemas_rate, 1),
+                "rebuild_to_rebuild_dictization_ratio": round(rebuild_rate / both_schemas_rate, 3),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 "target_p95_ratio": 2 if size <= 10000 else 5,
             }
-            print(f"dictization {dictize_rate:.0f}/s, rebuild/dictization "
-                  f"{rebuild_rate / dictize_rate:.2f}, peak RSS "
+            print(f"dictization {dictize_rate:.0f}/s (both schemas, as rebuild does: "
+                  f"{both_schemas_rate:.0f}/s), rebuild/dictization "
+                  f"{rebuild_rate / dictize_rate:.2f} ({rebuild_rate / both_schemas_rate:.2f}), peak RSS "
                   f"{report['sizes'][str(size)]['peak_rss_mb']} MB", flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -215,8 +265,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--rebuild-limit", type=int, default=10000)
     args = parser.parse_args(argv)
-    run(sorted(args.sizes), args.repeat)
+    run(sorted(args.sizes), args.repeat, args.rebuild_limit)
 
 
 if __name__ == "__main__":
