@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import subprocess
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -42,6 +44,52 @@ def migrate_enabled_plugins() -> None:
         alembic_config = Config(ini)
         alembic_config.set_main_option("sqlalchemy.url", tk.config["sqlalchemy.url"])
         command.upgrade(alembic_config, "head")
+
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; `make test` installs it (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make browser-tools` installs Debian's chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core from the repository's package-lock.json (`npm ci` when missing)."""
+    if not AXE.exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=REPO, check=True,
+                       capture_output=True)
+    return str(AXE)
+
+
+@pytest.fixture
+def axe_violations(axe_script):
+    """``axe_violations(page, within=None)``: axe-core's serious and critical violations on
+    the page (or inside the element matching ``within``)."""
+    def serious(page, within=None) -> list[dict]:
+        page.add_script_tag(path=axe_script)
+        violations = page.evaluate(
+            "async (within) => (await axe.run((within && document.querySelector(within)) || document))"
+            ".violations.map(v => ({id: v.id, impact: v.impact,"
+            " nodes: v.nodes.map(n => n.target.join(' '))}))",
+            within,
+        )
+        return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+    return serious
 
 
 def pytest_configure(config):

@@ -4,9 +4,7 @@ and directory pages."""
 
 from __future__ import annotations
 
-import subprocess
 import threading
-from pathlib import Path
 
 import pytest
 from ckan.tests import factories
@@ -15,19 +13,6 @@ from werkzeug.serving import make_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins", "clean_db")]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "vecina-de-lima-2026"
 
 
@@ -40,20 +25,6 @@ def server(app):
     httpd.shutdown()
     httpd.server_close()
     thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 def login(browser, server, user, javascript=False):
@@ -71,23 +42,6 @@ def login(browser, server, user, javascript=False):
     page.wait_for_url(lambda url: "/user/login" not in url)
     page.wait_for_load_state()
     return context, page
-
-
-def serious_violations(page) -> list[dict]:
-    if not AXE.exists():
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"],
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-        )
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        "async () => (await axe.run(document.querySelector('[role=main]') || document))"
-        ".violations.map(v => ({id: v.id, impact: v.impact,"
-        " nodes: v.nodes.map(n => n.target.join(' '))}))"
-    )
-    return [v for v in violations if v["impact"] in ("serious", "critical")]
 
 
 def test_propose_comment_vote_answer_without_javascript(
@@ -146,7 +100,7 @@ def test_propose_comment_vote_answer_without_javascript(
 
 
 def test_space_proposal_and_directory_pass_axe(
-    browser, server, space, proposal, sysadmin, office
+    browser, server, space, proposal, sysadmin, office, axe_violations
 ):
     call_action(
         "limaactiva_service_create",
@@ -181,7 +135,7 @@ def test_space_proposal_and_directory_pass_axe(
         "/servicios/?q=licencia",
     ):
         page.goto(server + path)
-        assert serious_violations(page) == [], path
+        assert axe_violations(page, within='[role=main]') == [], path
     anonymous.close()
     context, page = login(browser, server, citizen, javascript=True)
     for path in (
@@ -189,7 +143,7 @@ def test_space_proposal_and_directory_pass_axe(
         f"/participa/propuesta/{proposal['id']}",
     ):
         page.goto(server + path)
-        assert serious_violations(page) == [], path
+        assert axe_violations(page, within='[role=main]') == [], path
     context.close()
     officer = factories.User(password=PASSWORD)
     call_action(
@@ -203,6 +157,6 @@ def test_space_proposal_and_directory_pass_axe(
     for path in ("/participa/gestion", "/participa/moderacion"):
         page.goto(server + path)
         assert "Gestión" in page.content() or "Moderación" in page.content()
-        assert serious_violations(page) == [], path
+        assert axe_violations(page, within='[role=main]') == [], path
     context.close()
     assert errors == []

@@ -17,11 +17,6 @@ from .conftest import PASSPHRASE, PASSWORD, current_step, totp
 pytestmark = [pytest.mark.browser,
               pytest.mark.usefixtures("with_plugins", "honesta_db", "clean_redis")]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
 @pytest.fixture
 def live_server(app, all_logs, monkeypatch, ckan_config):
     server = make_server("127.0.0.1", 0, app.app, threaded=False)
@@ -33,15 +28,6 @@ def live_server(app, all_logs, monkeypatch, ckan_config):
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def watched_page(browser, requests, javascript=True):

@@ -1,38 +1,10 @@
 """The built site in headless Chromium: Spanish search, filters, downloads, accessibility."""
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins")]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture(scope="session")
-def axe_script():
-    """axe-core, installed from the repository's package-lock.json when missing."""
-    if not AXE.exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=REPO, check=True,
-                       capture_output=True)
-    return str(AXE)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
 
 @pytest.fixture
 def page(browser):
@@ -43,15 +15,6 @@ def page(browser):
     yield page
     context.close()
     assert errors == [], errors
-
-
-def serious_violations(page, axe_script):
-    page.add_script_tag(path=axe_script)
-    violations = page.evaluate(
-        "async () => (await axe.run()).violations.map("
-        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
-    )
-    return [v for v in violations if v["impact"] in ("serious", "critical")]
 
 
 def result_titles(page):
@@ -112,7 +75,7 @@ def test_download_link_points_to_ckan_and_browsing_needs_no_javascript(
     context.close()
 
 
-def test_axe_finds_no_serious_or_critical_violations(page, static_server, built_site, axe_script):
+def test_axe_finds_no_serious_or_critical_violations(page, static_server, built_site, axe_violations):
     ds = built_site["accented"]
     paths = ["/", "/buscar/?q=poblacion", f"/conjuntos/{ds['name']}/",
              "/oficinas/gerencia-de-educacion/", "/distritos/", "/404.html"]
@@ -122,11 +85,11 @@ def test_axe_finds_no_serious_or_critical_violations(page, static_server, built_
         page.goto(static_server.url + path)
         if path.startswith("/buscar"):
             page.wait_for_selector("#resultados li")
-        assert serious_violations(page, axe_script) == [], path
+        assert axe_violations(page) == [], path
 
 
 def test_commitments_dashboard_built_from_ckan(page, plan_loaded, tmp_path, serve_folder,
-                                              axe_script):
+                                              axe_violations):
     from openlima_site.build import build_site
     from openlima_site.source import CkanSource
 
@@ -145,7 +108,7 @@ def test_commitments_dashboard_built_from_ckan(page, plan_loaded, tmp_path, serv
         assert commitment["title"] in text
     assert "Avance general del plan" in text
     assert page.locator("table caption").count() >= len(approved)
-    assert serious_violations(page, axe_script) == []
+    assert axe_violations(page) == []
 
 
 @pytest.fixture
@@ -176,14 +139,14 @@ def commitments_site(tmp_path, serve_folder):
     return serve_folder(out)
 
 
-def test_commitments_dashboard_is_accessible(page, commitments_site, axe_script):
+def test_commitments_dashboard_is_accessible(page, commitments_site, axe_violations):
     page.goto(commitments_site.url + "/")
     page.click("nav >> text=Compromisos")
     page.wait_for_url("**/compromisos/")
     text = page.locator("main").inner_text()
     assert "Hito B: portal publicado" in text and "(retrasado)" in text
     assert "30/06/2023" in text and "42,5 %" in text
-    assert serious_violations(page, axe_script) == []
+    assert axe_violations(page) == []
 
 
 def test_search_across_several_index_bundles(page, built_site, tmp_path, serve_folder):

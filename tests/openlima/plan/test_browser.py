@@ -1,21 +1,12 @@
 """/compromisos in headless Chromium: works without JavaScript, filters, timeline, axe-core."""
 from __future__ import annotations
 
-import subprocess
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins")]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-REPO = Path(__file__).resolve().parents[3]
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-
 
 @pytest.fixture
 def server(plan_2022, app):
@@ -27,30 +18,6 @@ def server(plan_2022, app):
     httpd.shutdown()
     httpd.server_close()
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _serious_violations(page) -> list[dict]:
-    if not AXE.exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=REPO, check=True,
-                       capture_output=True)
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        "async () => (await axe.run(document.querySelector('[role=main]'))).violations.map("
-        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
-    )
-    return [v for v in violations if v["impact"] in ("serious", "critical")]
 
 
 def test_dashboard_without_javascript(browser, server):
@@ -75,13 +42,13 @@ def test_dashboard_without_javascript(browser, server):
     context.close()
 
 
-def test_dashboard_and_commitment_pages_pass_axe(browser, server):
+def test_dashboard_and_commitment_pages_pass_axe(browser, server, axe_violations):
     context = browser.new_context(locale="es-PE")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     for path in ("/compromisos", "/compromisos/open-lima", "/compromisos/lima-digital"):
         page.goto(server + path)
-        assert _serious_violations(page) == [], path
+        assert axe_violations(page, within='[role=main]') == [], path
     assert errors == []
     context.close()
