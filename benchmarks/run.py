@@ -1,6 +1,8 @@
 """`make bench`: every benchmark, on services resolved the way `make run` resolves them.
 
 Search: benchmarks/search_bench.py on its own database `openlima_bench` (wiped each run).
+Lima Honesta: benchmarks/limahonesta_bench.py (submissions/s, code-check latency at the
+configured Argon2id cost, offline guessing cost), same database afterwards.
 Static site: benchmarks/site.py. Each writes its JSON under benchmarks/results/.
 Extra arguments go to the search benchmark (e.g. `--sizes 10000 --repeat 20`).
 """
@@ -25,7 +27,9 @@ def main(argv: list[str]) -> int:
         env = dict(os.environ, CKAN_SQLALCHEMY_URL=database_url,
                    CKAN_REDIS_URL=with_redis_db(services.redis.url, BENCH_REDIS_DB))
         status = 0
-        for script, args in ((HERE / "search_bench.py", argv), (HERE / "site.py", [])):
+        for script, args in ((HERE / "search_bench.py", argv),
+                             (HERE / "limahonesta_bench.py", []),
+                             (HERE / "site.py", [])):
             print(f"==> {script.name}", flush=True)
             status |= subprocess.run([sys.executable, str(script), *args], env=env).returncode
         return status
