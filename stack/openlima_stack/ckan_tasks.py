@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Optional
 
+from .config import ROOT
 from .services import StackError, say
 
 OUR_EXTENSIONS = ("ckanext.openlima", "ckanext.limahonesta", "ckanext.limaactiva")
@@ -192,26 +193,55 @@ def ensure_admin(ini: Path, database_url: str, state: Path) -> str:
 # --------------------------------------------------------------------------- demo data
 
 
-def dataset_count(database_url: str) -> int:
+def row_count(database_url: str, sql: str) -> int:
+    """``sql``'s count, or 0 when its table does not exist (plugin not migrated)."""
     import psycopg2
 
     connection = psycopg2.connect(database_url, connect_timeout=5)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM package WHERE state = 'active'")
+            try:
+                cursor.execute(sql)
+            except psycopg2.errors.UndefinedTable:
+                return 0
             return int(cursor.fetchone()[0])
     finally:
         connection.close()
 
 
-def load_demo_if_empty(ini: Path, database_url: str) -> None:
-    count = dataset_count(database_url)
-    if count:
-        say(f"Catálogo con {count} conjuntos de datos: no se cargan datos de demostración")
-        return
-    say("Catálogo vacío: cargando los datos de demostración (ckan openlima demo load)")
+def dataset_count(database_url: str) -> int:
+    return row_count(database_url, "SELECT count(*) FROM package WHERE state = 'active'")
+
+
+# What `make run` loads into an empty portal, in order: (plugin, what, count query, command).
+# The plan is published under an office the demo catalogue creates, so it comes after it.
+SEED_CONTENT = [
+    ("openlima", "los datos de demostración del catálogo",
+     "SELECT count(*) FROM package WHERE state = 'active'", ["openlima", "demo", "load"]),
+    ("openlima_plan", "el Plan de Acción de Gobierno Abierto 2022",
+     "SELECT count(*) FROM openlima_plan_action_plan",
+     ["openlima", "plan", "load", str(ROOT / "config" / "plan" / "plan-2022.yaml")]),
+    ("limaactiva", "los espacios de participación de demostración",
+     "SELECT count(*) FROM limaactiva_space", ["limaactiva", "demo", "load"]),
+]
+
+
+def load_seed_content(ini: Path, database_url: str, plugins: list[str]) -> None:
+    """Load each piece of demo content whose plugin is enabled and whose table is empty."""
+    for plugin, what, count_sql, command in SEED_CONTENT:
+        if plugin not in plugins:
+            continue
+        count = row_count(database_url, count_sql)
+        if count:
+            say(f"Omitido: {what} ya está en la base de datos ({count})")
+            continue
+        say(f"Cargando {what} (ckan {' '.join(command[:3])})")
+        run_loader(ini, command)
+
+
+def run_loader(ini: Path, command: list[str]) -> None:
     process = subprocess.Popen(
-        [ckan_executable(), "-c", str(ini), "openlima", "demo", "load"],
+        [ckan_executable(), "-c", str(ini), *command],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     output = []
@@ -220,9 +250,5 @@ def load_demo_if_empty(ini: Path, database_url: str) -> None:
         output.append(line)
         print(f"    {line}", end="", flush=True)
     code = process.wait()
-    text = "".join(output)
-    if code != 0 and ("No such command" in text or "no such option" in text.lower()):
-        say("AVISO: `ckan openlima demo load` aún no existe; el catálogo queda vacío")
-        return
     if code != 0:
-        raise StackError(f"Falló la carga de datos de demostración (código {code})")
+        raise StackError(f"Falló `ckan {' '.join(command)}` (código {code})")

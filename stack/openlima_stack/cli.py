@@ -166,7 +166,7 @@ def command_run(args: argparse.Namespace) -> int:
         password = ckan_tasks.ensure_admin(ini, database_url, state)
 
         steps("Datos de demostración")
-        ckan_tasks.load_demo_if_empty(ini, database_url)
+        ckan_tasks.load_seed_content(ini, database_url, plugins)
 
         steps(f"Sirviendo CKAN en http://{LOCALHOST}:{port}")
         command = [ckan_tasks.ckan_executable(), "-c", str(ini), "run", "-H", LOCALHOST,
