@@ -44,10 +44,27 @@ STATEMENTS = [
     )
     """,
     f"CREATE SEQUENCE IF NOT EXISTS {TABLE}_seq",
+    # Fields that CKAN puts in (nearly) every filter, as plain columns: PostgreSQL keeps
+    # statistics for these, where it can only guess how many rows a jsonb @> matches, and
+    # a bad guess made it scan every row to find one dataset by name.
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS state text",
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS capacity text",
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS dataset_type text",
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS permission_labels text[]",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_vector_idx ON {TABLE} USING gin (search_vector)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_fields_idx ON {TABLE} USING gin (fields jsonb_path_ops)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_site_idx ON {TABLE} (site_id, entity_type)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_entity_idx ON {TABLE} (entity_id)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_labels_idx ON {TABLE} USING gin (permission_labels)",
+    # rows indexed before those columns existed get them from their stored document
+    f"""
+    UPDATE {TABLE} SET
+        state = doc->>'state',
+        capacity = doc->>'capacity',
+        dataset_type = doc->>'dataset_type',
+        permission_labels = ARRAY(SELECT jsonb_array_elements_text(fields->'permission_labels'))
+    WHERE permission_labels IS NULL
+    """,
     f"""
     CREATE TABLE IF NOT EXISTS {STATE_TABLE} (
         singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -58,6 +75,16 @@ STATEMENTS = [
     f"INSERT INTO {STATE_TABLE} (singleton, generation) "
     f"VALUES (true, (random() * 4e18)::bigint) ON CONFLICT DO NOTHING",
 ]
+
+# Solr field -> column holding its value(s); ``permission_labels`` is multi-valued.
+COLUMN_FIELDS = {
+    "site_id": "site_id",
+    "entity_type": "entity_type",
+    "state": "state",
+    "capacity": "capacity",
+    "dataset_type": "dataset_type",
+    "permission_labels": "permission_labels",
+}
 
 DROP_STATEMENTS = [
     f"DROP TABLE IF EXISTS {STATE_TABLE}",

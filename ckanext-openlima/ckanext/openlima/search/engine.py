@@ -258,6 +258,10 @@ class PostgresSearchConnection:
             "site_id": str(doc.get("site_id") or ""),
             "entity_type": doc.get("entity_type"),
             "entity_id": str(doc.get("id") or ""),
+            "state": _scalar(doc.get("state")),
+            "capacity": _scalar(doc.get("capacity")),
+            "dataset_type": _scalar(doc.get("dataset_type")),
+            "permission_labels": [str(label) for label in as_list(doc.get("permission_labels"))],
             "doc": _json(doc),
             "fields": _json(index_fields(doc)),
             "weight_a": _clean(weight_a),
@@ -295,9 +299,10 @@ class PostgresSearchConnection:
                 )
             except sa.exc.ProgrammingError as error:
                 if attempt == 1 and isinstance(
-                    error.orig, (psycopg2.errors.UndefinedTable, psycopg2.errors.UndefinedObject)
+                    error.orig, (psycopg2.errors.UndefinedTable, psycopg2.errors.UndefinedObject,
+                                 psycopg2.errors.UndefinedColumn)
                 ):
-                    log.warning("Search index table missing: creating %s", TABLE)
+                    log.warning("Search index table missing or outdated: creating/upgrading %s", TABLE)
                     with session.begin_nested():
                         ddl.create_schema(session.connection())
                     continue
@@ -310,9 +315,11 @@ class PostgresSearchConnection:
 
 
 _UPSERT = f"""
-INSERT INTO {TABLE} (index_id, site_id, entity_type, entity_id, doc, fields, search_vector, seq)
+INSERT INTO {TABLE} (index_id, site_id, entity_type, entity_id, state, capacity, dataset_type,
+                    permission_labels, doc, fields, search_vector, seq)
 VALUES (
-    :index_id, :site_id, :entity_type, :entity_id,
+    :index_id, :site_id, :entity_type, :entity_id, :state, :capacity, :dataset_type,
+    CAST(:permission_labels AS text[]),
     CAST(:doc AS jsonb), CAST(:fields AS jsonb),
     setweight(to_tsvector('{CONFIG}', :weight_a), 'A')
       || setweight(to_tsvector('{CONFIG}', :weight_b), 'B')
@@ -323,6 +330,10 @@ ON CONFLICT (index_id) DO UPDATE SET
     site_id = EXCLUDED.site_id,
     entity_type = EXCLUDED.entity_type,
     entity_id = EXCLUDED.entity_id,
+    state = EXCLUDED.state,
+    capacity = EXCLUDED.capacity,
+    dataset_type = EXCLUDED.dataset_type,
+    permission_labels = EXCLUDED.permission_labels,
     doc = EXCLUDED.doc,
     fields = EXCLUDED.fields,
     search_vector = EXCLUDED.search_vector,
@@ -355,6 +366,11 @@ def _score_sql(rank_queries: list[str], params: Params) -> str:
         f" + (CASE WHEN search_vector @@ {in_tags} THEN 1 ELSE 0 END)"
         f" + ts_rank('{RANK_WEIGHTS}'::float4[], search_vector, {anywhere}))"
     )
+
+
+def _scalar(value: Any) -> Optional[str]:
+    values = as_list(value)
+    return str(values[0]) if values else None
 
 
 def _without_nul(value: Any) -> Any:

@@ -20,7 +20,7 @@ import luqum.exceptions
 import luqum.tree as lt
 from luqum.thread import parse as luqum_parse
 
-from .ddl import TEXT_CONFIG
+from .ddl import COLUMN_FIELDS, TEXT_CONFIG
 from .document import format_date, parse_date
 from .schema import Field, get_schema
 
@@ -384,6 +384,11 @@ class Compiler:
             value_json = "true" if value.lower() in ("true", "1", "yes", "on") else "false"
         else:
             value_json = value
+        column = COLUMN_FIELDS.get(field.name)
+        if column == "permission_labels":
+            return f"permission_labels @> ARRAY[CAST({self.params(value)} AS text)]"
+        if column:
+            return f"{column} = {self.params(value)}"
         probe = json.dumps({field.name: [value_json]}, ensure_ascii=False)
         return f"fields @> {self.params(probe, 'jsonb')}"
 
