@@ -1,4 +1,5 @@
-"""``ckan limahonesta ...``: pepper generation, retention purge, deadline reminders."""
+"""``ckan limahonesta ...``: pepper generation, retention purge, deadline reminders,
+statistics publication."""
 from __future__ import annotations
 
 import secrets
@@ -38,3 +39,16 @@ def reminders():
     if due:
         cases.notify_staff()
     click.echo(f"{len(due)} caso(s) con plazos próximos o vencidos")
+
+
+@limahonesta.command()
+def publish():
+    """Create or update the public dataset with the monthly statistics (CSV, small cells suppressed)."""
+    import ckan.plugins.toolkit as tk
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    try:
+        dataset = tk.get_action("limahonesta_statistics_publish")({"user": site_user}, {})
+    except tk.ValidationError as error:
+        raise click.ClickException(f"No se pudo publicar el conjunto de datos: {error.error_dict}")
+    click.echo(f"Conjunto de datos publicado: {dataset['name']} "
+               f"({len(dataset.get('resources', []))} recurso(s))")

@@ -25,6 +25,7 @@ __all__ = [
     "limahonesta_pow_challenge_show", "limahonesta_report_create",
     "limahonesta_report_show_by_code", "limahonesta_report_message_create",
     "limahonesta_report_rate", "limahonesta_statistics", "limahonesta_stats_show",
+    "limahonesta_statistics_publish",
     "limahonesta_case_list", "limahonesta_case_show", "limahonesta_case_update_status",
     "limahonesta_message_create", "limahonesta_case_assign", "limahonesta_case_access_grant",
     "limahonesta_case_access_revoke", "limahonesta_identity_request_create",
@@ -271,6 +272,21 @@ def limahonesta_stats_show(context: dict[str, Any], data_dict: dict[str, Any]) -
     """Alias of ``limahonesta_statistics`` (the name used in the issue)."""
     tk.check_access("limahonesta_stats_show", context, data_dict)
     return limahonesta_statistics(context, data_dict)
+
+
+def limahonesta_statistics_publish(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Create or update the public dataset with the monthly statistics (sysadmins only).
+
+    The dataset (``ckanext.limahonesta.statistics_dataset``) belongs to the Integrity
+    Unit organisation (created if missing) and holds an uploaded CSV snapshot of the
+    ``monthly`` table of ``limahonesta_statistics`` (same suppression) plus a link to
+    ``/denuncias/estadisticas.csv``. Idempotent: a second call updates, never duplicates.
+
+    :returns: the dataset, as ``package_show`` returns it
+    """
+    tk.check_access("limahonesta_statistics_publish", context, data_dict)
+    from .. import publication
+    return publication.publish()
 
 
 # --------------------------------------------------------------------------- staff

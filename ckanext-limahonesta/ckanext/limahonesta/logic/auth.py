@@ -16,6 +16,7 @@ __all__ = [
     "limahonesta_pow_challenge_show", "limahonesta_report_create",
     "limahonesta_report_show_by_code", "limahonesta_report_message_create",
     "limahonesta_report_rate", "limahonesta_statistics", "limahonesta_stats_show",
+    "limahonesta_statistics_publish",
     "limahonesta_case_list", "limahonesta_case_show", "limahonesta_case_update_status",
     "limahonesta_message_create", "limahonesta_case_assign", "limahonesta_case_access_grant",
     "limahonesta_case_access_revoke", "limahonesta_identity_request_create",
@@ -74,3 +75,9 @@ limahonesta_audit_list = _make(_reviewer, "limahonesta_audit_list")
 limahonesta_security_status = _make(_reviewer, "limahonesta_security_status")
 limahonesta_reviewer_approve = _make(_reviewer, "limahonesta_reviewer_approve")
 limahonesta_case_pdudc_update = _make(_reviewer, "limahonesta_case_pdudc_update")
+
+
+def limahonesta_statistics_publish(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Sysadmins only (CKAN lets sysadmins through before calling this)."""
+    return {"success": False,
+            "msg": tk._("Solo un administrador del sistema puede publicar las estadísticas.")}

@@ -74,17 +74,9 @@ def index():
 @reporter.route("/estadisticas.csv")
 def statistics_csv():
     """The open-data table (per month and channel, small cells suppressed) for the catalogue."""
-    import csv
-    import io
+    from ..publication import statistics_csv
     stats = tk.get_action("limahonesta_statistics")({}, {})
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["mes", "canal", "recibidas", "atendidas"])
-    for row in stats["monthly"]:
-        writer.writerow([row["month"], row["channel"],
-                         "" if row["received"] is None else row["received"],
-                         "" if row["attended"] is None else row["attended"]])
-    response = flask_make_response(out.getvalue())
+    response = flask_make_response(statistics_csv(stats))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="lima-honesta-estadisticas.csv"'
     return response
