@@ -6,6 +6,8 @@
 #   make site    build the static site (site/dist) from the CKAN of `make run`
 #   make lint    ruff
 #   make bench   benchmarks/run.py (arguments: BENCH_ARGS=...)
+#   make conformance  DCAT-AP 3.0.1 SHACL check of the running portal's feeds
+#                (shapes from DCAT_AP_SHACL_DIR, default ../shared/standards)
 #
 # Services: CKAN_SQLALCHEMY_URL / CKAN_REDIS_URL / CKAN_SOLR_URL if set, else local
 # PostgreSQL/Redis if they answer, else embedded ones; OPENLIMA_SERVICES=embedded forces those.
@@ -16,11 +18,11 @@ BIN    := $(VENV)/bin
 TESTS  ?= tests/
 PORT   ?= 5000
 
-.PHONY: run test test-ckan-search browser-tools site lint bench install install-test help
+.PHONY: run test test-ckan-search browser-tools site lint bench conformance install install-test help
 .DEFAULT_GOAL := help
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 
 # Create the venv when missing, and `pip install -e <target>` only when setup.py or
 # requirements/*.txt changed since the last install (a stamp keeps their hash).
@@ -87,3 +89,8 @@ lint: install-test
 bench: install-test
 	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py $(BENCH_ARGS); \
 	else echo "==> benchmarks/run.py todavía no existe"; fi
+
+# Needs the portal of `make run` answering on PORT.
+conformance: install-test
+	@DCAT_AP_SHACL_DIR=$${DCAT_AP_SHACL_DIR:-../shared/standards} \
+	  $(BIN)/python -m ckanext.openlima.dcat.conformance --url http://127.0.0.1:$(PORT)
