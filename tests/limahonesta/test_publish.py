@@ -146,6 +146,13 @@ def test_cli_publish_is_idempotent(cli, two_months):
     assert len(dataset["resources"]) == 2
     assert model.Session.execute(sa.text(
         "select count(*) from package where name = :n"), {"n": DATASET}).scalar() == 1
+    # a dataset deleted by hand comes back (same record) at the next publication
+    call_action("package_delete", {"user": factories.Sysadmin()["name"]}, id=DATASET)
+    third = cli.invoke(ckan_command, ["limahonesta", "publish"])
+    assert third.exit_code == 0, third.output
+    again = call_action("package_show", id=DATASET)
+    assert again["id"] == dataset["id"] and again["state"] == "active"
+    assert len(again["resources"]) == 2
 
 
 def test_dataset_holds_nothing_personal(app, two_months):
