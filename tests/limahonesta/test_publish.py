@@ -20,8 +20,11 @@ from ckan.tests.helpers import call_action
 
 from .conftest import GOOD_REPORT, solve_pow, submit_report
 
-pytestmark = pytest.mark.usefixtures("with_plugins", "honesta_db", "clean_redis",
-                                     "no_statistics_dataset")
+# the portal's schema (config/base.ini), not test.ini's generic dcat_ap_full
+MML_SCHEMA = "ckanext.openlima:../../../config/schemas/mml_dataset.yaml"
+pytestmark = [pytest.mark.ckan_config("scheming.dataset_schemas", MML_SCHEMA),
+              pytest.mark.usefixtures("with_plugins", "honesta_db", "clean_redis",
+                                      "no_statistics_dataset")]
 
 DATASET = "denuncias-lima-honesta-estadisticas"
 
@@ -92,6 +95,13 @@ def test_publish_creates_public_dataset_with_suppressed_csv(app, two_months, int
     assert dataset["language"] == ["http://publications.europa.eu/resource/authority/language/SPA"]
     assert dataset["temporal_coverage"][0]["start"] == two_months["earlier"] + "-01"
     assert "1 y 4" in dataset["notes"]  # the suppression rule is stated
+    assert dataset["spatial_ubigeo"] == ["1501"]
+    # the MML schema is the one in force here: it refuses a bare dataset that lacks them
+    with pytest.raises(tk.ValidationError) as refused:
+        call_action("package_create", name="denuncias-sin-metadatos", title="Sin metadatos",
+                    notes="x", owner_org=integrity_org["id"])
+    assert {"spatial_ubigeo", "contact", "theme"} <= set(refused.value.error_dict)
+    assert dataset["contact"][0]["email"] == "integridad@munlima.gob.pe"
     names = {r["name"]: r for r in dataset["resources"]}
     assert len(dataset["resources"]) == 2
     live = [r for r in dataset["resources"] if r["url"].endswith("/denuncias/estadisticas.csv")]

@@ -89,10 +89,12 @@ def _dataset_dict(owner_org: str, stats: dict[str, Any], today: datetime.date) -
         "language": ["http://publications.europa.eu/resource/authority/language/SPA"],
         "theme": ["http://publications.europa.eu/resource/authority/data-theme/GOVE"],
         "frequency": "http://publications.europa.eu/resource/authority/frequency/MONTHLY",
-        "temporal_resolution": "P1M",
+        "spatial_ubigeo": ["1501"],  # Lima Metropolitana
+        "access_rights": "http://publications.europa.eu/resource/authority/access-right/PUBLIC",
         "modified": today.isoformat(),
         "url": (tk.config.get("ckan.site_url") or "").rstrip("/") + "/denuncias",
-        "contact": [{"name": "Unidad de Integridad Institucional"}],
+        "contact": [{"name": "Unidad de Integridad Institucional",
+                     "email": tk.config.get("ckanext.limahonesta.statistics_contact_email")}],
         "publisher": [{"name": "Municipalidad Metropolitana de Lima"}],
     }
     if months:
