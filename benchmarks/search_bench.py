@@ -205,10 +205,12 @@ def run(sizes, repeat, rebuild_limit=10000):
                 model.Session.commit()
                 done = min(chunk_start + 500, len(to_rebuild))
                 print(f"\rindexed {done:,}/{len(to_rebuild):,}", end="", flush=True)
+            search.commit()  # as `ckan search-index rebuild` does after indexing
             rebuild_seconds = time.perf_counter() - start
             rebuild_rate = len(to_rebuild) / rebuild_seconds
             rebuilt_ids += to_rebuild
             cloned = clone_index_rows(model.Session, ids[len(to_rebuild):])
+            search.commit()
             if cloned:
                 print(f"\ncopied {cloned:,} index rows in SQL", flush=True)
             print(f"\nrebuild: {rebuild_rate:.0f} datasets/s", flush=True)

@@ -78,6 +78,7 @@ STATEMENTS = [
 
 # Solr field -> column holding its value(s); ``permission_labels`` is multi-valued.
 COLUMN_FIELDS = {
+    "id": "entity_id",
     "site_id": "site_id",
     "entity_type": "entity_type",
     "state": "state",

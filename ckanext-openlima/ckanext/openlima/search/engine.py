@@ -89,6 +89,9 @@ class PostgresSearchConnection:
         """
         try:
             model.Session.commit()
+            # after a rebuild or clear, fresh statistics keep the planner on the indexes
+            model.Session.execute(sa.text(f"ANALYZE {TABLE}"))
+            model.Session.commit()
         except sa.exc.DBAPIError as error:
             model.Session.rollback()
             raise _solr_error(error)
