@@ -131,22 +131,24 @@ def clone_index_rows(session, dataset_ids) -> int:
     if not dataset_ids:
         return 0
     session.execute(sa.text("""
-        WITH targets AS (
-            SELECT p.id, p.name, p.title, row_number() OVER () AS n FROM package p
-            WHERE p.id = ANY(:ids)
-        ), sources AS (
-            SELECT i.*, row_number() OVER () AS n, count(*) OVER () AS total
-            FROM openlima_search_index i
+        WITH sources AS (
+            SELECT i.*, row_number() OVER () AS n FROM openlima_search_index i
+        ), targets AS (
+            SELECT p.id, p.name, p.title,
+                   1 + (row_number() OVER () - 1) % (SELECT count(*) FROM sources) AS n
+            FROM package p WHERE p.id = ANY(:ids)
         )
         INSERT INTO openlima_search_index
-            (index_id, site_id, entity_type, entity_id, doc, fields, search_vector, seq)
-        SELECT md5(t.id || s.site_id), s.site_id, s.entity_type, t.id,
+            (index_id, site_id, entity_type, entity_id, state, capacity, dataset_type,
+             permission_labels, doc, fields, search_vector, seq)
+        SELECT md5(t.id || s.site_id), s.site_id, s.entity_type, t.id, s.state, s.capacity,
+               s.dataset_type, s.permission_labels,
                s.doc || jsonb_build_object('id', t.id, 'name', t.name, 'title', t.title),
                s.fields || jsonb_build_object('id', jsonb_build_array(t.id),
                                               'name', jsonb_build_array(t.name),
                                               'title', jsonb_build_array(t.title)),
                s.search_vector, nextval('openlima_search_index_seq')
-        FROM targets t JOIN sources s ON s.n = 1 + (t.n - 1) % s.total
+        FROM targets t JOIN sources s ON s.n = t.n
     """), {"ids": list(dataset_ids)})
     session.execute(sa.text("UPDATE openlima_search_state SET generation = generation + 1"))
     session.commit()

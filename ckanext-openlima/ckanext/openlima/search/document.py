@@ -88,6 +88,8 @@ def index_fields(doc: dict[str, Any]) -> dict[str, list[Any]]:
     fields: dict[str, list[Any]] = {}
     for key, raw in doc.items():
         field = schema.field(key)
+        if not field.indexed:
+            continue  # data_dict, validated_data_dict: returned from ``doc``, never matched
         values = [normalise(field, v) for v in as_list(raw)]
         values = [v for v in values if v is not None and v != ""]
         if values:

@@ -35,6 +35,7 @@ class Field:
     kind: str  # string | text | ngram | number | date | bool
     multivalued: bool
     stored: bool
+    indexed: bool = True
 
     @property
     def is_text(self) -> bool:
@@ -59,6 +60,7 @@ class Schema:
                 kind=kind,
                 multivalued=type_multi if multi is None else multi == "true",
                 stored=element.get("stored", "true") == "true",
+                indexed=element.get("indexed", "true") == "true",
             )
 
         self.fields = {f.get("name"): make(f) for f in root.iter("field")}
