@@ -7,10 +7,7 @@ After the first reset CKAN only deletes rows, so the migrations run once per ses
 """
 from __future__ import annotations
 
-import importlib
-import os
 import subprocess
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -19,29 +16,15 @@ from alembic.config import Config
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-
-
-def migration_ini(plugin_name: str) -> str | None:
-    """The alembic.ini of a plugin's migrations, found the way ``ckan db upgrade -p`` finds it."""
-    for entry_point in entry_points(group="ckan.plugins"):
-        if entry_point.name != plugin_name:
-            continue
-        module = importlib.import_module(entry_point.module)
-        source = os.path.dirname(os.path.abspath(module.__file__))
-        marker = source.rfind("/ckanext/") + len("/ckanext/")
-        end = source.find("/", marker)
-        root = source if end == -1 else source[:end]
-        path = os.path.join(root, "migration", plugin_name, "alembic.ini")
-        return path if os.path.exists(path) else None
-    return None
+from openlima_stack.ckan_tasks import plugin_migration_ini
 
 
 def migrate_enabled_plugins() -> None:
     for plugin_name in tk.aslist(tk.config.get("ckan.plugins")):
-        ini = migration_ini(plugin_name)
+        ini, _ours = plugin_migration_ini(plugin_name)
         if ini is None:
             continue
-        alembic_config = Config(ini)
+        alembic_config = Config(str(ini))
         alembic_config.set_main_option("sqlalchemy.url", tk.config["sqlalchemy.url"])
         command.upgrade(alembic_config, "head")
 

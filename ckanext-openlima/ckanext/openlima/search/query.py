@@ -141,7 +141,10 @@ def resolve_date(value: str, now: Optional[datetime.datetime] = None) -> datetim
         if parsed is None:
             raise QuerySyntaxError(f"Invalid Date String:'{value}'")
         moment = parsed
-    for op, amount, unit in re.findall(r"([+\-/])(\d*)([A-Z]+)", math_part):
+    steps = re.findall(r"([+\-/])(\d*)([A-Z]+)", math_part)
+    if "".join("".join(step) for step in steps) != math_part:
+        raise QuerySyntaxError(f"Invalid Date Math String:'{value}'")
+    for op, amount, unit in steps:
         unit_name = _UNITS.get(unit)
         if unit_name is None:
             raise QuerySyntaxError(f"Invalid Date Math String:'{value}'")
@@ -151,9 +154,6 @@ def resolve_date(value: str, now: Optional[datetime.datetime] = None) -> datetim
             if not amount:
                 raise QuerySyntaxError(f"Invalid Date Math String:'{value}'")
             moment = _add(moment, int(amount) * (1 if op == "+" else -1), unit_name)
-    consumed = "".join("".join(t) for t in re.findall(r"([+\-/])(\d*)([A-Z]+)", math_part))
-    if consumed != math_part:
-        raise QuerySyntaxError(f"Invalid Date Math String:'{value}'")
     return moment
 
 
