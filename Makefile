@@ -56,12 +56,17 @@ run: install
 # Browser tests drive Debian's Chromium with Playwright (never a downloaded browser) and
 # inject axe-core from npm (package-lock.json). Installed here when missing.
 browser-tools:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v npm >/dev/null 2>&1; then \
+	@# Only what is missing: asking apt for npm where Node.js already brings it
+	@# (NodeSource's nodejs package) is refused as a conflict.
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    echo "==> Instalando Chromium y npm de Debian para las pruebas de navegador"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium npm >/dev/null; \
+	    echo "==> Instalando de Debian para las pruebas de navegador:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "!!  Faltan /usr/bin/chromium o npm: instálelos (apt-get install chromium npm)"; exit 1; \
+	    echo "!!  Faltan programas para las pruebas de navegador:$$missing (apt-get install$$missing)"; exit 1; \
 	  fi; \
 	fi
 	@[ -f node_modules/axe-core/axe.min.js ] || { echo "==> npm ci (axe-core)"; npm ci --no-audit --no-fund --silent; }
