@@ -2,24 +2,32 @@
 
 Layout beside the output path ``OUT`` (``site/dist`` by default):
 
-* ``OUT`` is a symbolic link to the current build directory ``OUT.build-<stamp>``;
-  a new build is written to a fresh ``OUT.build-<stamp>`` and the link is replaced
-  with one ``rename``, so visitors (nginx) see either the old site or the new one.
-* ``OUT.state.json`` records, per dataset, its ``metadata_modified``, a hash of what
-  its page shows and its page path; the next build starts from hard links of the
-  current one and re-renders only datasets whose hash changed. Any file a build did
-  not produce (pages of datasets deleted or made private, stale pagination) is removed.
+* ``OUT`` is a symbolic link to one of two build directories, ``OUT.build-a`` and
+  ``OUT.build-b`` (double buffering). The live one is never written to: a build brings
+  the *other* one up to date and then replaces the link with one ``rename``, so
+  visitors (nginx) see either the old site or the new one. The directory that was live
+  becomes the standby for the next build.
+* ``OUT.state.json`` records, per build directory, each dataset's ``metadata_modified``,
+  a hash of what its page shows and its page path, the key of every listing page and
+  the list of other files. A build re-renders only what differs from what the directory
+  it writes to already holds (the changes of the last two builds, at most), and deletes
+  what that directory holds but the new site does not (datasets deleted or made private).
+  No file of the live site is copied, so a rebuild costs what changed, not the site's size.
+* ``OUT.search/`` holds the Pagefind bundles, each in a directory named after a hash of
+  the dataset pages it indexes; a build directory links ``pagefind-<k>`` to its bundle,
+  so both build directories share unchanged bundles and only bundles holding a changed
+  dataset are indexed again.
 * ``OUT.lock`` keeps two builds from running at once.
 
 Everything is fetched from CKAN before anything is written, so a CKAN failure leaves
-the current site untouched.
+the current site untouched. A build that fails half-way leaves the live site as it was
+and marks the directory it was writing as unknown, to be rebuilt from scratch next time.
 """
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
 import hashlib
-import json
 import math
 import os
 import shutil
@@ -27,10 +35,12 @@ import subprocess
 import sys
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+import msgspec
 
 from .model import SiteModel
 from .render import Renderer, generator_fingerprint
@@ -38,9 +48,12 @@ from .source import Catalogue, CkanSource
 
 __all__ = ["BuildError", "BuildReport", "SEARCH_SHARD_SIZE", "build_site", "run_pagefind"]
 
-STATE_VERSION = 2
-# Datasets per Pagefind bundle. The search page merges the bundles in the browser, and an
-# incremental build re-indexes only the bundles whose datasets changed.
+STATE_VERSION = 3
+SLOTS = ("a", "b")
+TRASH = ".trash-"  # prefix of directories being deleted in the background
+# Datasets per Pagefind bundle. The search page merges the bundles in the browser (each
+# one costs the visitor a request and Pagefind's WebAssembly), and an incremental build
+# re-indexes only the bundles whose datasets changed.
 SEARCH_SHARD_SIZE = 1000
 Progress = Callable[[str, int, int], None]
 
@@ -57,6 +70,7 @@ class BuildReport:
     files_written: int = 0
     files_unchanged: int = 0
     files_removed: int = 0
+    # Compared with the site that was live before this build.
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -91,34 +105,42 @@ def _search_shards(datasets: list, shard_size: int) -> dict[str, list]:
     return {bundle: group for bundle, group in shards.items() if group}
 
 
-def _shard_key(datasets: list) -> str:
-    digest = hashlib.sha1()
+def _shard_key(bundle: str, datasets: list) -> str:
+    digest = hashlib.sha1(bundle.encode())
     for ds in sorted(datasets, key=lambda d: d.name):
         digest.update(f"{ds.name}:{ds.fingerprint};".encode())
-    return digest.hexdigest()
+    return f"{bundle}-{digest.hexdigest()[:20]}"
 
 
-def _index_shard(site: Path, bundle: str, datasets: list, scratch: Path) -> None:
-    """Index one bundle: its dataset pages, hard-linked into a scratch site, into site/bundle."""
+def _index_bundle(pages: Path, datasets: list, store: Path, key: str) -> None:
+    """Index one bundle's dataset pages (hard-linked into a scratch site) into ``store/key``."""
+    scratch = store / f".scratch-{key}-{os.getpid()}"
+    output = store / f".tmp-{key}-{os.getpid()}"
     try:
         for ds in datasets:
             rel = ds.path + "index.html"
             (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.link(site / rel, scratch / rel)
-        run_pagefind(scratch, output=site / bundle)
+            os.link(pages / rel, scratch / rel)
+        run_pagefind(scratch, output=output)
+        os.replace(output, store / key)
     finally:
-        if scratch.exists():
-            _discard(scratch)
+        for leftover in (scratch, output):
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 class _Writer:
-    """Writes files into the new build; never modifies a file shared with the old one."""
+    """Writes files into the build directory being prepared (never the live one).
 
-    def __init__(self, root: Path, incremental: bool):
+    Files may be hard links shared with the other build directory (after a full build),
+    so a file is replaced, never rewritten in place.
+    """
+
+    def __init__(self, root: Path, compare: bool):
         self.root = root
-        self.incremental = incremental
+        self.compare = compare
         self.expected: set[str] = set()
-        self.report_written: list[str] = []
+        self.written: list[str] = []
         self.unchanged = 0
 
     def keep(self, rel: str) -> None:
@@ -127,89 +149,117 @@ class _Writer:
     def write(self, rel: str, data: bytes) -> None:
         self.expected.add(rel)
         target = self.root / rel
-        if self.incremental:
+        if self.compare:
             try:
                 if target.read_bytes() == data:
                     self.unchanged += 1
                     return
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
                 pass
-            # The file may be a hard link shared with the live site: replace, never rewrite.
             target.unlink(missing_ok=True)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        self.report_written.append(rel)
+        self.written.append(rel)
 
-    def sweep(self) -> list[str]:
-        """Delete every file this build did not produce (outside the Pagefind bundle)."""
+    def link(self, rel: str, source: Path) -> None:
+        """The same file as ``source`` (a file of the live site that did not change)."""
+        self.expected.add(rel)
+        target = self.root / rel
+        try:
+            if os.path.samefile(source, target):
+                self.unchanged += 1
+                return
+        except FileNotFoundError:
+            pass
+        target.unlink(missing_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, target)
+        self.written.append(rel)
+
+    def remove(self, rels: set[str]) -> list[str]:
+        """Delete files this build does not produce, and the folders they leave empty."""
         removed = []
-        for dirpath, dirnames, filenames in os.walk(self.root, topdown=False):
-            rel_dir = os.path.relpath(dirpath, self.root)
-            if rel_dir.split(os.sep)[0].startswith("pagefind"):
-                continue  # search bundles: managed by the indexing step
-            for name in filenames:
-                rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
-                if rel not in self.expected:
-                    os.unlink(os.path.join(dirpath, name))
-                    removed.append(rel)
-            if rel_dir != "." and not os.listdir(dirpath):
-                os.rmdir(dirpath)
+        for rel in sorted(rels - self.expected):
+            path = self.root / rel
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            removed.append(rel)
+            parent = path.parent
+            while parent != self.root:
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break
+                parent = parent.parent
         return removed
 
 
 def _load_state(path: Path) -> dict:
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        state = msgspec.json.decode(path.read_bytes())
+    except (OSError, msgspec.DecodeError):
         return {}
-    return state if state.get("version") == STATE_VERSION else {}
+    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+        return {}
+    return state
+
+
+def _save_state(path: Path, state: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(msgspec.json.encode(state))
+    os.replace(tmp, path)
 
 
 def _swap(out: Path, new_dir: Path) -> Path | None:
-    """Point ``out`` at ``new_dir`` with one rename; return the directory it replaced."""
-    previous = out.resolve() if out.is_symlink() else None
+    """Point ``out`` at ``new_dir`` with one rename; return a plain directory it replaced."""
+    moved = None
     if out.exists() and not out.is_symlink():
         # A plain directory from elsewhere: move it aside, then link.
-        previous = out.with_name(f"{out.name}.old-{os.getpid()}")
-        os.rename(out, previous)
+        moved = out.with_name(f"{out.name}.old-{os.getpid()}")
+        os.rename(out, moved)
     link = out.with_name(f"{out.name}.link-{os.getpid()}")
     link.unlink(missing_ok=True)
     os.symlink(new_dir.name, link)
     os.replace(link, out)
-    return previous
+    return moved
 
 
-def _link_tree(source: Path, target: Path, skip: Callable[[str], bool]) -> None:
-    """Hard-link copy of a build (fast: no file content is copied)."""
-    target.mkdir()
-    entries = [e for e in sorted(os.listdir(source)) if not skip(e)]
-    if not entries:
-        return
+def _clone(source: Path, target: Path) -> bool:
+    """Hard-link copy of a build directory (no file content is copied); symlinks kept."""
     if shutil.which("cp"):
-        result = subprocess.run(["cp", "-al", *[str(source / e) for e in entries], str(target)],
+        result = subprocess.run(["cp", "-a", "-l", str(source), str(target)],
                                 capture_output=True, text=True)
         if result.returncode == 0:
-            return
-        for entry in os.listdir(target):
-            shutil.rmtree(target / entry, ignore_errors=True)
-    for entry in entries:
-        if (source / entry).is_dir():
-            shutil.copytree(source / entry, target / entry, copy_function=os.link)
-        else:
-            os.link(source / entry, target / entry)
+            return True
+        shutil.rmtree(target, ignore_errors=True)
+    try:
+        shutil.copytree(source, target, symlinks=True, copy_function=os.link)
+        return True
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
+        return False
 
 
 def _discard(directory: Path) -> None:
-    """Remove an old build in the background: it is no longer served, and deleting tens of
-    thousands of files can take seconds on slow disks."""
-    trash = directory.with_name(directory.name.replace(".build-", ".trash-", 1)
-                                if ".build-" in directory.name else directory.name + ".trash")
+    """Remove a directory in the background: deleting tens of thousands of files can take
+    seconds on slow disks, and nothing serves it any more."""
+    trash = directory.with_name(f"{TRASH}{directory.name}-{os.getpid()}-{time.monotonic_ns()}")
     try:
         os.rename(directory, trash)
     except OSError:
-        trash = directory
+        shutil.rmtree(directory, ignore_errors=True)  # not renamable: delete it now
+        return
     subprocess.Popen(["rm", "-rf", "--", str(trash)], start_new_session=True,
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _slot_files(slot: dict) -> set[str]:
+    """Every file (not search bundle) a build directory holds, according to the state."""
+    files = set(slot.get("files", []))
+    files.update(d["path"] for d in slot.get("datasets", {}).values())
+    return files
 
 
 def build_site(
@@ -229,6 +279,7 @@ def build_site(
     out = Path(out).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     state_path = Path(state_path) if state_path else out.with_name(out.name + ".state.json")
+    store = out.with_name(out.name + ".search")
     report = BuildReport()
     clock = time.perf_counter()
 
@@ -253,120 +304,194 @@ def build_site(
             "site_url": renderer.site_url, "base": renderer.base, "ckan_url": model.ckan_url,
             "commitments": renderer.env.globals["has_commitments"],
             "compliance": renderer.env.globals["has_compliance"],
+            "pagefind": pagefind,
         }
-        state = _load_state(state_path) if incremental else {}
-        current = out.resolve() if out.is_symlink() else None
-        can_reuse = bool(
-            state and current and current.is_dir()
-            and state.get("generator") == generator and state.get("build") == current.name
-        )
-        report.mode = "incremental" if can_reuse else "full"
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-        new_dir = out.with_name(f"{out.name}.build-{stamp}")
 
-        old = state.get("datasets", {}) if can_reuse else {}
-        old_pages = state.get("pages", {}) if can_reuse else {}
-        live_ids = {ds.id for ds in model.datasets}
-        datasets_changed = not can_reuse or any(
-            old.get(ds.id, {}).get("hash") != ds.fingerprint for ds in model.datasets
-        ) or any(old_id not in live_ids for old_id in old)
-        # Search bundles depend on their dataset pages only: reuse those that did not change.
-        shards = _search_shards(model.datasets, search_shard_size) \
-            if pagefind and model.datasets else {}
-        shard_keys = {bundle: _shard_key(group) for bundle, group in shards.items()}
-        old_keys = state.get("search", {}) if can_reuse else {}
-        reused = {b for b, key in shard_keys.items()
-                  if old_keys.get(b) == key and current and (current / b).is_dir()}
-        renderer.search_bundles = sorted(shard_keys, key=lambda b: int(b.rsplit("-", 1)[1]))
+        # Which build directory is live (the link says), which one this build writes.
+        slot_dirs = {name: out.with_name(f"{out.name}.build-{name}") for name in SLOTS}
+        current = out.resolve() if out.is_symlink() else None
+        live_name = next((n for n, d in slot_dirs.items() if current == d), None)
+        target_name = "b" if live_name == "a" else "a"
+        live_dir, new_dir = slot_dirs.get(live_name or ""), slot_dirs[target_name]
+        state = _load_state(state_path) if incremental else {}
+        if state.get("live") != live_name:
+            state = {}
+        slots = state.get("slots", {})
+
+        def usable(name: str | None) -> dict:
+            slot = slots.get(name or "", {})
+            return slot if (slot.get("complete") and slot.get("generator") == generator
+                            and slot_dirs[name].is_dir()) else {}
+
+        live, target = usable(live_name), usable(target_name)
+        report.mode = "incremental" if live else "full"
 
         # DCAT copies: fetched (before anything is written) unless no dataset changed.
+        live_datasets = live.get("datasets", {})
+        datasets_changed = not live or len(live_datasets) != len(model.datasets) or any(
+            live_datasets.get(ds.id, {}).get("hash") != ds.fingerprint for ds in model.datasets)
         kept_dcat: list[str] = []
         if source is not None:
-            previous_dcat = state.get("dcat", []) if can_reuse else []
-            if not datasets_changed and previous_dcat and all(
-                    (current / name).is_file() for name in previous_dcat):
-                kept_dcat = previous_dcat
+            if not datasets_changed and live.get("dcat") and all(
+                    (live_dir / name).is_file() for name in live["dcat"]):
+                kept_dcat = live["dcat"]
             else:
                 catalogue.dcat = source.fetch_dcat()
                 progress("dcat", 1, 1)
 
+        indexing: list[Future] = []
+        pool = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1))
         try:
+            # From here on the target directory is being changed: not trusted until complete.
+            slots = {n: s for n, s in slots.items() if n == live_name and live}
+            _save_state(state_path, {"version": STATE_VERSION, "live": live_name, "slots": slots})
+            if not target:
+                if new_dir.exists():
+                    _discard(new_dir)
+                # Start from hard links of the live site when there is one (after a failed or
+                # interrupted build), else from nothing.
+                target = dict(live) if live and _clone(live_dir, new_dir) else {}
+            new_dir.mkdir(exist_ok=True)
+
+            shards = _search_shards(model.datasets, search_shard_size) \
+                if pagefind and model.datasets else {}
+            shard_keys = {bundle: _shard_key(bundle, group) for bundle, group in shards.items()}
+            renderer.search_bundles = sorted(shard_keys, key=lambda b: int(b.rsplit("-", 1)[1]))
+
             clock = time.perf_counter()
-            if can_reuse:
-                _link_tree(current, new_dir,
-                           skip=lambda name: name.startswith("pagefind") and name not in reused)
-            else:
-                new_dir.mkdir()
-            writer = _Writer(new_dir, incremental=can_reuse)
+            writer = _Writer(new_dir, compare=bool(target))
+            changed: list[str] = []
+            old_datasets = target.get("datasets", {})
             datasets_state, pages_state = {}, {}
             total = len(model.datasets)
             for index, ds in enumerate(model.datasets, 1):
                 rel = ds.path + "index.html"
-                before = old.get(ds.id)
-                if before and before["hash"] == ds.fingerprint and before["path"] == rel \
-                        and (new_dir / rel).is_file():
+                before = old_datasets.get(ds.id)
+                if before and before["hash"] == ds.fingerprint and before["path"] == rel:
                     writer.keep(rel)
                 else:
                     writer.write(*renderer.dataset_page(ds))
                     report.dataset_pages_rendered += 1
+                if live_datasets.get(ds.id, {}).get("hash") != ds.fingerprint:
+                    changed.append(rel)
                 datasets_state[ds.id] = {
                     "name": ds.name, "metadata_modified": ds.modified,
                     "hash": ds.fingerprint, "path": rel,
                 }
                 if index % 200 == 0 or index == total:
                     progress("render", index, total)
+
+            # Search bundles are indexed by Pagefind (other processes) while the listings
+            # are rendered: they need only the dataset pages. (Starting them during the
+            # dataset pages was slower: Pagefind uses both cores and the disk.)
+            store.mkdir(exist_ok=True)
+            stale = [b for b in renderer.search_bundles
+                     if not (store / shard_keys[b] / "pagefind-entry.json").is_file()]
+            indexing = [pool.submit(_index_bundle, new_dir, shards[b], store, shard_keys[b])
+                        for b in stale]
+
+            old_pages, live_pages = target.get("pages", {}), live.get("pages", {})
             for rel in kept_dcat:
-                writer.keep(rel)
+                writer.link(rel, live_dir / rel)
             for rel, key, make in renderer.other_pages():
                 if key is not None:
                     pages_state[rel] = key
-                    if old_pages.get(rel) == key and (new_dir / rel).is_file():
+                    if live_pages.get(rel) != key:
+                        changed.append(rel)
+                    if old_pages.get(rel) == key:
                         writer.keep(rel)
                         continue
-                writer.write(rel, make())
-            writer.write(*renderer.sitemap(sorted(writer.expected)))
-            report.removed = writer.sweep()
+                    writer.write(rel, make())
+                    continue
+                data = make()
+                if not live or _differs(live_dir / rel, data):
+                    changed.append(rel)
+                writer.write(rel, data)
+            sitemap_rel, sitemap = renderer.sitemap(sorted(writer.expected))
+            if not live or _differs(live_dir / sitemap_rel, sitemap):
+                changed.append(sitemap_rel)
+            writer.write(sitemap_rel, sitemap)
+            writer.remove(_slot_files(target))
+            live_files = _slot_files(live)
+            report.removed = sorted(live_files - writer.expected)
             report.seconds["render"] = round(time.perf_counter() - clock, 3)
 
             clock = time.perf_counter()
-            stale = [b for b in renderer.search_bundles if b not in reused]
+            for job in indexing:
+                job.result()
             if stale:
-                with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-                    jobs = [pool.submit(_index_shard, new_dir, bundle, shards[bundle],
-                                        out.with_name(f"{out.name}.scratch-{stamp}-{bundle}"))
-                            for bundle in stale]
-                    for job in jobs:
-                        job.result()
                 progress("index", 1, 1)
+            for bundle in set(target.get("search", {})) - set(shard_keys):
+                (new_dir / bundle).unlink(missing_ok=True)
+            for bundle, key in shard_keys.items():
+                link = new_dir / bundle
+                wanted = os.path.relpath(store / key, new_dir)
+                if link.is_symlink() and os.readlink(link) == wanted:
+                    continue
+                if link.is_dir() and not link.is_symlink():
+                    shutil.rmtree(link)
+                link.unlink(missing_ok=True)
+                os.symlink(wanted, link)
             report.seconds["pagefind"] = round(time.perf_counter() - clock, 3)
             report.search_bundles_indexed = len(stale)
 
-            previous = _swap(out, new_dir)
-        except BaseException:
-            shutil.rmtree(new_dir, ignore_errors=True)
+            moved = _swap(out, new_dir)
+        except BaseException as error:
+            for job in indexing:
+                job.cancel()
+            pool.shutdown(wait=True)
+            if isinstance(error, OSError):  # disk full, permissions, a path in the way
+                raise BuildError(f"No se pudo escribir el sitio nuevo en {new_dir}: "
+                                 f"{error.strerror or error}") from error
             raise
+        pool.shutdown(wait=True)
 
-        new_state = {
-            "version": STATE_VERSION, "build": new_dir.name, "generator": generator,
-            "built_at": stamp, "datasets": datasets_state, "pages": pages_state,
+        slots[target_name] = {
+            "complete": True, "generator": generator, "built_at": dt.datetime.now(
+                dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "datasets": datasets_state, "pages": pages_state,
+            "files": sorted(writer.expected - {d["path"] for d in datasets_state.values()}),
             "dcat": kept_dcat or sorted(catalogue.dcat), "search": shard_keys,
         }
-        tmp_state = state_path.with_name(state_path.name + ".tmp")
-        tmp_state.write_text(json.dumps(new_state, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp_state, state_path)
+        _save_state(state_path, {"version": STATE_VERSION, "live": target_name, "slots": slots})
 
-        # Old builds are no longer served: remove them (and leftovers of killed builds).
-        for pattern in (f"{out.name}.build-*", f"{out.name}.scratch-*"):
-            for stale in out.parent.glob(pattern):
-                if stale != new_dir and stale.is_dir():
-                    _discard(stale)
-        if previous and previous != new_dir and previous.exists():
-            _discard(previous)
+        standby = slot_dirs["b" if target_name == "a" else "a"]
+        if report.mode == "full":
+            # Prepare the standby directory as hard links of this build, so the next
+            # (incremental) build starts from it instead of rendering everything again.
+            clock = time.perf_counter()
+            if standby.exists():
+                _discard(standby)
+            if _clone(new_dir, standby):
+                slots[standby.name[-1]] = dict(slots[target_name])
+                _save_state(state_path,
+                            {"version": STATE_VERSION, "live": target_name, "slots": slots})
+            report.seconds["standby"] = round(time.perf_counter() - clock, 3)
+
+        # Leftovers: a plain directory the link replaced, builds of the old layout,
+        # interrupted indexing, bundles no build directory uses any more.
+        if moved is not None:
+            _discard(moved)
+        for stale_dir in out.parent.glob(f"{out.name}.build-*"):
+            if stale_dir not in slot_dirs.values() and stale_dir.is_dir():
+                _discard(stale_dir)
+        used = {key for slot in slots.values() for key in slot.get("search", {}).values()}
+        for bundle_dir in store.iterdir():
+            if bundle_dir.name not in used and not bundle_dir.name.startswith(TRASH) \
+                    and bundle_dir.is_dir():
+                _discard(bundle_dir)
 
     report.datasets = len(model.datasets)
-    report.files_written = len(writer.report_written)
+    report.files_written = len(writer.written)
     report.files_unchanged = writer.unchanged
     report.files_removed = len(report.removed)
-    report.changed = sorted(writer.report_written)
+    report.changed = sorted(changed)
     report.build_dir = str(new_dir)
     return report
+
+
+def _differs(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() != data
+    except OSError:
+        return True

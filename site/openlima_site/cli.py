@@ -99,7 +99,8 @@ def build(source_url, dump_path, out, site_url, ckan_url, base, full, no_index, 
     click.echo(
         f"Sitio {'incremental' if report.mode == 'incremental' else 'completo'} en {out}: "
         f"{report.datasets} conjuntos de datos, {report.dataset_pages_rendered} páginas de "
-        f"conjuntos regeneradas, {report.files_written} archivos escritos, "
+        f"conjuntos regeneradas, {len(report.changed)} archivos cambiados respecto del sitio "
+        f"anterior, {report.files_written} archivos escritos, "
         f"{report.files_unchanged} sin cambios, {report.files_removed} eliminados "
         f"({json.dumps(report.seconds)} s)."
     )

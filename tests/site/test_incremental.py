@@ -50,9 +50,14 @@ def test_changing_one_dataset_rerenders_only_it_and_listings_that_show_it(built_
         assert rel.startswith("catalog") or rel == "sitemap.xml" \
             or "Parques zonales renovados".encode() in after[rel], rel
     assert "oficinas/gerencia-de-transporte/index.html" not in changed
-    # Swapped atomically: a new build directory behind the link, the old one removed.
-    assert out.is_symlink() and out.resolve() != first_dir and not first_dir.exists()
-    assert sorted(p.name for p in out.parent.glob("dist.build-*")) == [out.resolve().name]
+    # Swapped atomically: the link now points at the other build directory; the one that
+    # was live was not written to during the build (it still shows the old title) and
+    # stays as the standby that the next build brings up to date.
+    assert out.is_symlink() and out.resolve() != first_dir
+    assert sorted(p.name for p in out.parent.glob("dist.build-*")) == ["dist.build-a",
+                                                                       "dist.build-b"]
+    assert (first_dir / parks_page).read_bytes() == before[parks_page]
+    assert "Parques zonales renovados" not in (first_dir / "conjuntos/index.html").read_text()
 
 
 def test_deleted_and_privatised_datasets_lose_their_pages(built_site):
@@ -96,7 +101,8 @@ def test_ckan_stopped_mid_build_leaves_the_previous_site_untouched(built_site):
     assert fetched == [("datasets", 1, 3)]  # it really stopped mid-way through the datasets
     assert out.resolve() == current
     assert snapshot(out) == before
-    assert [p.name for p in out.parent.glob("dist.build-*")] == [current.name]
+    assert sorted(p.name for p in out.parent.glob("dist.build-*")) == ["dist.build-a",
+                                                                       "dist.build-b"]
 
 
 def test_cli_builds_and_reports_failures_clearly(ckan_server, tmp_path):
@@ -183,3 +189,69 @@ def test_dump_then_build_with_ckan_down(portal, tmp_path):
     page = out / "conjuntos" / portal["accented"]["name"] / "index.html"
     assert "https://ckan.example.gob.pe/dataset/" in page.read_text(encoding="utf-8")
     assert (out / "catalog.ttl").is_file()
+
+
+def _without_dcat(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The pages the site renders (the DCAT copies are CKAN's, with fresh blank nodes)."""
+    return {rel: data for rel, data in files.items() if not rel.startswith("catalog")}
+
+
+def _full_build_beside(out: Path, url: str) -> dict[str, bytes]:
+    """What a build from nothing gives for the same portal (in a folder of its own)."""
+    reference = out.parent / "referencia" / "dist"
+    report = build(reference, url, incremental=False)
+    assert report.mode == "full"
+    return _without_dcat(snapshot(reference))
+
+
+def test_consecutive_incremental_builds_give_what_a_full_build_gives(built_site):
+    out, url, context = built_site["out"], built_site["server"].url, built_site["context"]
+    call_action("package_patch", context=dict(context), id=built_site["parks"]["id"],
+                title="Parques zonales renovados")
+    assert build(out, url).mode == "incremental"
+    # The next build writes into the directory that was live two builds ago: it must
+    # catch up with both changes, not only the latest one.
+    call_action("package_patch", context=dict(context), id=built_site["transport"]["id"],
+                notes="Paraderos **autorizados** por la Gerencia de Transporte Urbano.")
+
+    report = build(out, url)
+
+    assert report.mode == "incremental"
+    assert report.dataset_pages_rendered == 2  # parks (from the build before) and transport
+    assert f"conjuntos/{built_site['transport']['name']}/index.html" in report.changed
+    assert f"conjuntos/{built_site['parks']['name']}/index.html" not in report.changed
+    site = snapshot(out)
+    assert "Parques zonales renovados".encode() in site["conjuntos/index.html"]
+    assert "Paraderos <strong>autorizados</strong>".encode() in site[
+        f"conjuntos/{built_site['transport']['name']}/index.html"]
+    assert "Parques zonales renovados".encode() in site["catalog.ttl"]
+    assert _without_dcat(snapshot(out)) == _full_build_beside(out, url)
+
+
+def test_a_build_failing_while_writing_leaves_the_live_site_and_the_next_one_recovers(
+        built_site):
+    from openlima_site.build import BuildError
+
+    out, url = built_site["out"], built_site["server"].url
+    current, before = out.resolve(), snapshot(out)
+    call_action("package_patch", context=dict(built_site["context"]),
+                id=built_site["parks"]["id"], title="Parques zonales renovados")
+    # The search bundles' folder replaced by a file: the build fails after it has
+    # started writing the standby directory.
+    store = out.parent / "dist.search"
+    store.rename(out.parent / "guardado.search")
+    store.write_text("no es una carpeta")
+
+    with pytest.raises(BuildError, match="No se pudo escribir el sitio nuevo"):
+        build(out, url)
+
+    assert out.resolve() == current and snapshot(out) == before
+    store.unlink()
+    (out.parent / "guardado.search").rename(store)
+
+    report = build(out, url)
+
+    assert report.mode == "incremental"
+    assert "Parques zonales renovados".encode() in (
+        out / f"conjuntos/{built_site['parks']['name']}/index.html").read_bytes()
+    assert _without_dcat(snapshot(out)) == _full_build_beside(out, url)
