@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
+import msgspec
+from markupsafe import Markup
+
+from .text import markdown_html, plain_text
 from .vocab import DISTRICTS, district_codes, theme_label
 
 __all__ = ["DatasetView", "Facet", "SiteModel", "fold", "format_date"]
@@ -66,6 +70,8 @@ FIELD_LABELS = {
     "identifier_": "Identificador",
 }
 
+# Keys sorted, so equal dicts hash equally whatever order CKAN sent them in.
+_CANONICAL_JSON = msgspec.json.Encoder(enc_hook=str, order="sorted").encode
 _DISTRICT_KEYS = ("spatial", "district", "distrito", "ubigeo")
 
 
@@ -176,10 +182,19 @@ class DatasetView:
                                for r in data.get("resources") or [] if r.get("format")})
 
     @cached_property
+    def summary(self) -> str:
+        """The description as plain text, for listings, feeds and meta tags."""
+        return plain_text(self.notes)
+
+    @cached_property
+    def notes_html(self) -> Markup:
+        """The description (Markdown, as CKAN shows it) as safe HTML."""
+        return markdown_html(self.notes)
+
+    @cached_property
     def fingerprint(self) -> str:
         """Hash of everything the dataset's pages show (its dict embeds office and groups)."""
-        raw = json.dumps(self.data, sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha1(raw.encode("utf-8")).hexdigest()
+        return hashlib.sha1(_CANONICAL_JSON(self.data)).hexdigest()
 
     @cached_property
     def resources(self) -> list[dict[str, Any]]:
@@ -222,7 +237,7 @@ class DatasetView:
             "@context": "https://schema.org/",
             "@type": "Dataset",
             "name": self.title,
-            "description": self.notes or self.title,
+            "description": self.summary or self.title,
             "url": f"{site_url}/{self.path}",
             "identifier": self.data.get("identifier") or self.id,
             "sameAs": self.ckan_page,
@@ -252,7 +267,7 @@ class DatasetView:
                  "encodingFormat": r["mimetype"] or r["format"]}
                 for r in self.resources
             ]
-        text = json.dumps(doc, ensure_ascii=False, indent=1)
+        text = json.dumps(doc, ensure_ascii=False)  # no indent: keeps json's C encoder
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

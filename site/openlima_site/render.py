@@ -6,11 +6,15 @@ import hashlib
 import json
 import math
 from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Iterator
+from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
+from markupsafe import Markup, escape
 
 from .model import DatasetView, Facet, SiteModel, fold, format_date
+from .text import markdown_html, plain_text
 
 __all__ = ["PER_PAGE", "Renderer", "generator_fingerprint"]
 
@@ -37,7 +41,7 @@ def generator_fingerprint() -> str:
             if path.is_file():
                 digest.update(path.name.encode())
                 digest.update(path.read_bytes())
-    for module in ("model.py", "render.py", "vocab.py"):
+    for module in ("model.py", "render.py", "text.py", "vocab.py"):
         digest.update((HERE / module).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -69,9 +73,30 @@ def _num(value: Any) -> str:
     return text.replace(".", ",")
 
 
-def _paragraphs(text: str) -> list[str]:
-    blocks = [b.strip() for b in str(text or "").replace("\r\n", "\n").split("\n\n")]
-    return [b for b in blocks if b]
+def value_html(value: Any) -> Markup:
+    """Any metadata value as HTML: nested lists and dicts, links, Spanish dates.
+
+    Plain Python rather than a recursive Jinja macro: every dataset page shows a dozen.
+    """
+    return Markup(_value_html(value))
+
+
+def _value_html(value: Any) -> str:
+    if isinstance(value, str):
+        if value.startswith(("http://", "https://")):
+            link = escape(value)
+            return f'<a href="{link}">{link}</a>'
+        if len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-" and value[:4].isdigit():
+            return str(escape(format_date(value)))
+        return str(escape(value))
+    if isinstance(value, Mapping):
+        items = "".join(f"<dt>{escape(k)}</dt><dd>{_value_html(v)}</dd>"
+                        for k, v in value.items())
+        return f'<dl class="nested">{items}</dl>'
+    if isinstance(value, Iterable):
+        return '<ul class="plain">' + "".join(f"<li>{_value_html(v)}</li>" for v in value) \
+            + "</ul>"
+    return str(escape(value))
 
 
 def _number(value: Any) -> float | None:
@@ -105,7 +130,8 @@ class Renderer:
             lstrip_blocks=False,
         )
         self.env.filters.update(
-            date=format_date, rfc3339=_rfc3339, pct=_pct, paragraphs=_paragraphs, num=_num)
+            date=format_date, rfc3339=_rfc3339, pct=_pct, num=_num,
+            markdown=markdown_html, plain=plain_text)
         extras = model.catalogue.extras
         self.plan, self.commitments = self._commitments(extras)
         self.compliance = extras.get("openlima_compliance_summary")
@@ -117,7 +143,7 @@ class Renderer:
             and isinstance(d, dict) and d.get("name") in public and d.get("views")
         ][:5]
         self.env.globals.update(
-            base=self.base, site_url=self.site_url, ckan_url=model.ckan_url,
+            value=value_html, base=self.base, site_url=self.site_url, ckan_url=model.ckan_url,
             site_title=site_title, site_description=site_description,
             has_commitments=self.plan is not None or bool(self.commitments),
             has_compliance=self.compliance is not None,
@@ -363,11 +389,19 @@ class Renderer:
             yield f"assets/{path.name}", None, path.read_bytes
 
     def sitemap(self, paths: list[str]) -> tuple[str, bytes]:
-        """sitemap.xml of every HTML page written, with dataset modification dates."""
+        """sitemap.xml of every HTML page written, with dataset modification dates.
+
+        Built as plain text: with one line per dataset it is the largest file of the site.
+        """
         lastmod = {ds.path + "index.html": ds.modified[:10] for ds in self.model.datasets}
-        urls = []
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
         for path in sorted(paths):
             if not path.endswith("index.html"):
                 continue
-            urls.append((path[: -len("index.html")], lastmod.get(path, "")))
-        return "sitemap.xml", self.page("sitemap.xml", urls=urls)
+            loc = xml_escape(f"{self.site_url}/{path[: -len('index.html')]}")
+            date = lastmod.get(path)
+            lines.append(f"  <url><loc>{loc}</loc><lastmod>{xml_escape(date)}</lastmod></url>"
+                         if date else f"  <url><loc>{loc}</loc></url>")
+        lines.append("</urlset>")
+        return "sitemap.xml", "\n".join(lines).encode("utf-8")

@@ -25,6 +25,15 @@ _WORDS = ("registro anual de atenciones por distrito con información georrefere
           "y actualizada según los lineamientos de datos abiertos de la municipalidad").split()
 
 
+def _notes(rng: random.Random, i: int, office: str, district: str) -> str:
+    """Plain text, and for one dataset in three, Markdown as offices write it in CKAN."""
+    text = " ".join(rng.choice(_WORDS) for _ in range(40)).capitalize() + "."
+    if i % 3:
+        return text
+    return (f"{text}\n\n**Fuente:** [{office}](https://www.munlima.gob.pe)\n\n"
+            f"- Cobertura: {district}\n- Frecuencia: *mensual*\n")
+
+
 def make_catalogue(count: int, seed: int = 2022) -> Catalogue:
     rng = random.Random(seed)
     codes = sorted(DISTRICTS)
@@ -41,7 +50,7 @@ def make_catalogue(count: int, seed: int = 2022) -> Catalogue:
             "id": f"ds-{i:06d}",
             "name": f"conjunto-{i:06d}",
             "title": f"{topic} en {DISTRICTS[district]} {i}",
-            "notes": " ".join(rng.choice(_WORDS) for _ in range(40)).capitalize() + ".",
+            "notes": _notes(rng, i, org["title"], DISTRICTS[district]),
             "private": False,
             "state": "active",
             "type": "dataset",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import msgspec
+
 __all__ = ["DISTRICTS", "EU_THEMES", "district_codes", "theme_label"]
 
 DISTRICTS: dict[str, str] = {
@@ -72,27 +74,15 @@ EU_THEMES: dict[str, str] = {
     "TRAN": "Transporte",
 }
 
+# Any JSON value to text (values that JSON cannot hold, as their str()).
+_ENCODE = msgspec.json.Encoder(enc_hook=str).encode
 _UBIGEO = re.compile(r"(?<!\d)(1501(?:0[1-9]|[1-3]\d|4[0-3]))(?!\d)")
 
 
 def district_codes(values) -> list[str]:
-    """UBIGEO codes of Lima's districts found in any string or nested value."""
-    found: list[str] = []
-
-    def walk(value):
-        if isinstance(value, str):
-            for code in _UBIGEO.findall(value):
-                if code not in found:
-                    found.append(code)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                walk(item)
-
-    walk(values)
-    return found
+    """UBIGEO codes of Lima's districts found in any string or nested value, in order."""
+    text = values if isinstance(values, str) else _ENCODE(values).decode("utf-8")
+    return list(dict.fromkeys(_UBIGEO.findall(text)))
 
 
 def theme_label(uri: str) -> tuple[str, str]:
