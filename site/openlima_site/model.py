@@ -156,7 +156,9 @@ class DatasetView:
         self.title = data.get("title") or data["name"]
         self.sort_key = fold(self.title)
         self.notes = data.get("notes") or ""
-        self.path = f"conjuntos/{self.name}/"
+        # One file per dataset, no folder: creating 10,000 folders is most of the disk
+        # time of a full build (and of preparing its standby copy).
+        self.path = f"conjuntos/{self.name}.html"
         self.ckan_page = f"{ckan_url}/dataset/{self.name}"
         self.modified = data.get("metadata_modified") or ""
         self.created = data.get("metadata_created") or ""

@@ -293,7 +293,7 @@ class Renderer:
 
     def dataset_page(self, ds: DatasetView) -> tuple[str, bytes]:
         html = self._dataset_template.render(ds=ds, canonical=ds.path, compliance=None)
-        return ds.path + "index.html", html.encode("utf-8")
+        return ds.path, html.encode("utf-8")
 
     def listing(self, prefix: str, heading: str, datasets: list[DatasetView],
                 **context: Any) -> Iterator[tuple[str, str, Callable[[], bytes]]]:
@@ -393,14 +393,16 @@ class Renderer:
 
         Built as plain text: with one line per dataset it is the largest file of the site.
         """
-        lastmod = {ds.path + "index.html": ds.modified[:10] for ds in self.model.datasets}
+        lastmod = {ds.path: ds.modified[:10] for ds in self.model.datasets}
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                  '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
         for path in sorted(paths):
-            if not path.endswith("index.html"):
+            if not path.endswith(".html") or path == "404.html":
                 continue
-            loc = xml_escape(f"{self.site_url}/{path[: -len('index.html')]}")
-            date = lastmod.get(path)
+            if path.endswith("index.html"):
+                path = path[: -len("index.html")]
+            loc = xml_escape(f"{self.site_url}/{path}")
+            date = lastmod.get(path)  # only dataset pages have a date
             lines.append(f"  <url><loc>{loc}</loc><lastmod>{xml_escape(date)}</lastmod></url>"
                          if date else f"  <url><loc>{loc}</loc></url>")
         lines.append("</urlset>")

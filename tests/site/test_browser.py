@@ -52,7 +52,7 @@ def test_search_without_accents_finds_the_accented_dataset_and_filters_narrow(
 def test_download_link_points_to_ckan_and_browsing_needs_no_javascript(
         page, browser, static_server, built_site):
     ds = built_site["accented"]
-    page.goto(f"{static_server.url}/conjuntos/{ds['name']}/")
+    page.goto(f"{static_server.url}/conjuntos/{ds['name']}.html")
     href = page.get_attribute("a.download", "href")
     assert href == (f"{built_site['server'].url}/dataset/{ds['name']}/resource/"
                     f"{ds['resources'][0]['id']}/download")
@@ -68,7 +68,7 @@ def test_download_link_points_to_ckan_and_browsing_needs_no_javascript(
     page.click("text=Miraflores")
     page.wait_for_url("**/distritos/150122/")
     page.click(f"text={built_site['accented']['title']}")
-    page.wait_for_url(f"**/conjuntos/{built_site['accented']['name']}/")
+    page.wait_for_url(f"**/conjuntos/{built_site['accented']['name']}.html")
     assert page.locator("h1").inner_text() == built_site["accented"]["title"]
     page.goto(static_server.url + "/buscar/")
     assert "necesita JavaScript" in page.locator("main").inner_text()
@@ -77,7 +77,7 @@ def test_download_link_points_to_ckan_and_browsing_needs_no_javascript(
 
 def test_axe_finds_no_serious_or_critical_violations(page, static_server, built_site, axe_violations):
     ds = built_site["accented"]
-    paths = ["/", "/buscar/?q=poblacion", f"/conjuntos/{ds['name']}/",
+    paths = ["/", "/buscar/?q=poblacion", f"/conjuntos/{ds['name']}.html",
              "/oficinas/gerencia-de-educacion/", "/distritos/", "/404.html"]
     if (built_site["out"] / "cumplimiento" / "index.html").exists():
         paths.append("/cumplimiento/")

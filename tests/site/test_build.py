@@ -56,7 +56,7 @@ def test_dataset_page_shows_metadata_resources_and_json_ld(built_site):
         if path.is_file():
             assert b"Zorzal" not in path.read_bytes(), f"the private dataset leaked into {path}"
     ds = built_site["accented"]
-    page = built_site["out"] / "conjuntos" / ds["name"] / "index.html"
+    page = built_site["out"] / "conjuntos" / f"{ds['name']}.html"
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
     assert soup.html["lang"] == "es"
     assert soup.h1.get_text(strip=True) == ds["title"]
@@ -73,7 +73,7 @@ def test_dataset_page_shows_metadata_resources_and_json_ld(built_site):
     ld = json.loads(soup.find("script", type="application/ld+json").string)
     assert ld["@type"] == "Dataset" and ld["name"] == ds["title"]
     assert ld["distribution"][0]["contentUrl"] == download["href"]
-    assert ld["url"] == f"http://sitio.test/conjuntos/{ds['name']}/"
+    assert ld["url"] == f"http://sitio.test/conjuntos/{ds['name']}.html"
 
 
 def test_listing_pages_and_no_broken_internal_links(built_site):
@@ -116,11 +116,12 @@ def test_sitemap_feed_and_dcat_copies(built_site):
     assert len(locs) == len(root.findall(f"{SITEMAP_NS}url"))  # no duplicates
     for loc, lastmod in locs.items():
         assert loc.startswith("http://sitio.test/")
-        assert (out / loc[len("http://sitio.test/"):] / "index.html").is_file(), loc
+        rel = loc[len("http://sitio.test/"):]
+        assert (out / (rel + "index.html" if rel.endswith("/") or not rel else rel)).is_file(), loc
         if lastmod:
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", lastmod)
     ds = built_site["accented"]
-    assert locs[f"http://sitio.test/conjuntos/{ds['name']}/"] == ds["metadata_modified"][:10]
+    assert locs[f"http://sitio.test/conjuntos/{ds['name']}.html"] == ds["metadata_modified"][:10]
     assert "http://sitio.test/" in locs
     assert (out / "robots.txt").read_text().endswith("Sitemap: http://sitio.test/sitemap.xml\n")
 
@@ -165,7 +166,7 @@ def test_demo_catalogue_builds_one_page_per_public_dataset(ckan_server, tmp_path
     out = tmp_path / "dist"
     report = build_site(out, "http://sitio.test", source=CkanSource(ckan_server.url))
 
-    pages = {p.parent.name for p in (out / "conjuntos").glob("*/index.html")}
+    pages = {p.stem for p in (out / "conjuntos").glob("*.html") if p.name != "index.html"}
     assert pages == {d["name"] for d in public}
     assert report.datasets == len(public)
     for path in out.rglob("*"):
@@ -177,7 +178,7 @@ def test_demo_catalogue_builds_one_page_per_public_dataset(ckan_server, tmp_path
     # An uploaded file downloads through CKAN from the link on its dataset page.
     dataset, resource = next((d, r) for d in public for r in d["resources"]
                              if r.get("url_type") == "upload")
-    soup = BeautifulSoup((out / "conjuntos" / dataset["name"] / "index.html")
+    soup = BeautifulSoup((out / "conjuntos" / f"{dataset['name']}.html")
                          .read_text(encoding="utf-8"), "html.parser")
     link = soup.select_one(f'a.download[href$="/resource/{resource["id"]}/download"]')
     assert link["href"].startswith(ckan_server.url + "/dataset/")

@@ -41,10 +41,10 @@ def test_changing_one_dataset_rerenders_only_it_and_listings_that_show_it(built_
     assert report.dataset_pages_rendered == 1
     after = snapshot(out)
     changed = {rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel)}
-    parks_page = f"conjuntos/{parks['name']}/index.html"
+    parks_page = f"conjuntos/{parks['name']}.html"
     assert parks_page in changed
     for ds in (built_site["accented"], built_site["transport"]):
-        assert f"conjuntos/{ds['name']}/index.html" not in changed
+        assert f"conjuntos/{ds['name']}.html" not in changed
     for rel in changed:
         # Only files that show the changed dataset (its new title or its new date) may change.
         assert rel.startswith("catalog") or rel == "sitemap.xml" \
@@ -70,9 +70,9 @@ def test_deleted_and_privatised_datasets_lose_their_pages(built_site):
     report = build(out, url)
 
     assert report.mode == "incremental"
-    assert not (out / "conjuntos" / transport["name"]).exists()
-    assert not (out / "conjuntos" / accented["name"]).exists()
-    assert (out / "conjuntos" / built_site["parks"]["name"] / "index.html").is_file()
+    assert not (out / "conjuntos" / f"{transport['name']}.html").exists()
+    assert not (out / "conjuntos" / f"{accented['name']}.html").exists()
+    assert (out / "conjuntos" / f"{built_site['parks']['name']}.html").is_file()
     # The transport office has no dataset left; nothing anywhere mentions the two datasets.
     for rel, data in snapshot(out).items():
         for gone in (transport["name"], accented["name"], accented["title"]):
@@ -186,7 +186,7 @@ def test_dump_then_build_with_ckan_down(portal, tmp_path):
                                   "--ckan-url", "https://ckan.example.gob.pe"])
 
     assert result.exit_code == 0, result.output
-    page = out / "conjuntos" / portal["accented"]["name"] / "index.html"
+    page = out / "conjuntos" / f"{portal['accented']['name']}.html"
     assert "https://ckan.example.gob.pe/dataset/" in page.read_text(encoding="utf-8")
     assert (out / "catalog.ttl").is_file()
 
@@ -218,12 +218,12 @@ def test_consecutive_incremental_builds_give_what_a_full_build_gives(built_site)
 
     assert report.mode == "incremental"
     assert report.dataset_pages_rendered == 2  # parks (from the build before) and transport
-    assert f"conjuntos/{built_site['transport']['name']}/index.html" in report.changed
-    assert f"conjuntos/{built_site['parks']['name']}/index.html" not in report.changed
+    assert f"conjuntos/{built_site['transport']['name']}.html" in report.changed
+    assert f"conjuntos/{built_site['parks']['name']}.html" not in report.changed
     site = snapshot(out)
     assert "Parques zonales renovados".encode() in site["conjuntos/index.html"]
     assert "Paraderos <strong>autorizados</strong>".encode() in site[
-        f"conjuntos/{built_site['transport']['name']}/index.html"]
+        f"conjuntos/{built_site['transport']['name']}.html"]
     assert "Parques zonales renovados".encode() in site["catalog.ttl"]
     assert _without_dcat(snapshot(out)) == _full_build_beside(out, url)
 
@@ -253,5 +253,5 @@ def test_a_build_failing_while_writing_leaves_the_live_site_and_the_next_one_rec
 
     assert report.mode == "incremental"
     assert "Parques zonales renovados".encode() in (
-        out / f"conjuntos/{built_site['parks']['name']}/index.html").read_bytes()
+        out / f"conjuntos/{built_site['parks']['name']}.html").read_bytes()
     assert _without_dcat(snapshot(out)) == _full_build_beside(out, url)

@@ -64,7 +64,7 @@ def test_dataset_pages_render_markdown_and_listings_show_plain_text(tmp_path):
                ckan_url="http://ckan.test", pagefind=False)
 
     out = tmp_path / "dist"
-    raw = (out / "conjuntos/licencias-de-funcionamiento/index.html").read_text()
+    raw = (out / "conjuntos/licencias-de-funcionamiento.html").read_text()
     page = BeautifulSoup(raw, "html.parser")
     notes = page.find(class_="notes")
     assert notes.find("strong").text == "anual" and notes.find("table")
