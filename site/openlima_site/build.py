@@ -30,9 +30,11 @@ import fcntl
 import hashlib
 import math
 import os
+import queue
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -48,7 +50,7 @@ from .source import Catalogue, CkanSource
 
 __all__ = ["BuildError", "BuildReport", "SEARCH_SHARD_SIZE", "build_site", "run_pagefind"]
 
-STATE_VERSION = 3
+STATE_VERSION = 4
 SLOTS = ("a", "b")
 TRASH = ".trash-"  # prefix of directories being deleted in the background
 # Datasets per Pagefind bundle. The search page merges the bundles in the browser (each
@@ -83,10 +85,20 @@ def _silent(stage: str, done: int, total: int) -> None:
     return None
 
 
+def _pagefind_command() -> list[str]:
+    """Pagefind's binary itself (no Python start-up per bundle), else through its wrapper."""
+    try:
+        import pagefind_bin
+
+        return [str(pagefind_bin.get_executable())]
+    except (ImportError, OSError, RuntimeError):
+        return [sys.executable, "-m", "pagefind"]
+
+
 def run_pagefind(site_dir: Path, output: Path | None = None) -> None:
     """Index the dataset pages with Pagefind's binary from the ``pagefind-bin`` wheel."""
     command = [
-        sys.executable, "-m", "pagefind", "--site", str(site_dir),
+        *_pagefind_command(), "--site", str(site_dir),
         "--glob", "conjuntos/**/*.html", "--force-language", "es", "--silent",
     ]
     if output is not None:
@@ -118,7 +130,7 @@ def _index_bundle(pages: Path, datasets: list, store: Path, key: str) -> None:
     output = store / f".tmp-{key}-{os.getpid()}"
     try:
         for ds in datasets:
-            rel = ds.path + "index.html"
+            rel = ds.path
             (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
             os.link(pages / rel, scratch / rel)
         run_pagefind(scratch, output=output)
@@ -142,6 +154,14 @@ class _Writer:
         self.expected: set[str] = set()
         self.written: list[str] = []
         self.unchanged = 0
+        # A build from nothing writes thousands of files: a thread writes them (the disk
+        # works while the next page renders; file I/O releases the GIL).
+        self._queue: queue.Queue | None = None
+        self._error: BaseException | None = None
+        if not compare:
+            self._queue = queue.Queue(maxsize=256)
+            self._thread = threading.Thread(target=self._drain, name="site-writer", daemon=True)
+            self._thread.start()
 
     def keep(self, rel: str) -> None:
         self.expected.add(rel)
@@ -149,7 +169,11 @@ class _Writer:
     def write(self, rel: str, data: bytes) -> None:
         self.expected.add(rel)
         target = self.root / rel
-        if self.compare:
+        if self._queue is not None:
+            if self._error is not None:
+                raise self._error
+            self._queue.put((target, data))
+        else:
             try:
                 if target.read_bytes() == data:
                     self.unchanged += 1
@@ -157,9 +181,33 @@ class _Writer:
             except (FileNotFoundError, NotADirectoryError):
                 pass
             target.unlink(missing_ok=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+            _store(target, data)
         self.written.append(rel)
+
+    def _drain(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                if self._error is None:
+                    _store(*item)
+            except BaseException as error:  # reported by flush() in the building thread
+                self._error = error
+            finally:
+                self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until every file handed over is on disk; raise what writing raised."""
+        if self._queue is not None:
+            self._queue.join()
+        if self._error is not None:
+            raise self._error
+
+    def close(self) -> None:
+        if self._queue is not None and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
 
     def link(self, rel: str, source: Path) -> None:
         """The same file as ``source`` (a file of the live site that did not change)."""
@@ -194,6 +242,11 @@ class _Writer:
                     break
                 parent = parent.parent
         return removed
+
+
+def _store(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
 
 
 def _load_state(path: Path) -> dict:
@@ -253,6 +306,21 @@ def _discard(directory: Path) -> None:
         return
     subprocess.Popen(["rm", "-rf", "--", str(trash)], start_new_session=True,
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _link_bundles(directory: Path, store: Path, keys: dict[str, str], previous: set[str]) -> None:
+    """Point ``directory/pagefind-<k>`` at each bundle's folder in the store."""
+    for bundle in previous - set(keys):
+        (directory / bundle).unlink(missing_ok=True)
+    for bundle, key in keys.items():
+        link = directory / bundle
+        wanted = os.path.relpath(store / key, directory)
+        if link.is_symlink() and os.readlink(link) == wanted:
+            continue
+        if link.is_dir() and not link.is_symlink():
+            shutil.rmtree(link)
+        link.unlink(missing_ok=True)
+        os.symlink(wanted, link)
 
 
 def _slot_files(slot: dict) -> set[str]:
@@ -341,6 +409,10 @@ def build_site(
 
         indexing: list[Future] = []
         pool = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1))
+        helper = ThreadPoolExecutor(max_workers=1)
+        writer: _Writer | None = None
+        cloning: Future | None = None
+        next_standby = out.with_name(f"{out.name}.standby-{os.getpid()}")
         try:
             # From here on the target directory is being changed: not trusted until complete.
             slots = {n: s for n, s in slots.items() if n == live_name and live}
@@ -365,7 +437,7 @@ def build_site(
             datasets_state, pages_state = {}, {}
             total = len(model.datasets)
             for index, ds in enumerate(model.datasets, 1):
-                rel = ds.path + "index.html"
+                rel = ds.path
                 before = old_datasets.get(ds.id)
                 if before and before["hash"] == ds.fingerprint and before["path"] == rel:
                     writer.keep(rel)
@@ -381,6 +453,7 @@ def build_site(
                 if index % 200 == 0 or index == total:
                     progress("render", index, total)
 
+            writer.flush()
             # Search bundles are indexed by Pagefind (other processes) while the listings
             # are rendered: they need only the dataset pages. (Starting them during the
             # dataset pages was slower: Pagefind uses both cores and the disk.)
@@ -411,40 +484,52 @@ def build_site(
             if not live or _differs(live_dir / sitemap_rel, sitemap):
                 changed.append(sitemap_rel)
             writer.write(sitemap_rel, sitemap)
+            writer.flush()
             writer.remove(_slot_files(target))
             live_files = _slot_files(live)
             report.removed = sorted(live_files - writer.expected)
             report.seconds["render"] = round(time.perf_counter() - clock, 3)
+
+            if report.mode == "full":
+                # Prepare the next standby directory as hard links of this build (while
+                # Pagefind indexes), so the next build is incremental from the start.
+                if next_standby.exists():  # left by a killed build with the same pid
+                    shutil.rmtree(next_standby)
+                cloning = helper.submit(_clone, new_dir, next_standby)
 
             clock = time.perf_counter()
             for job in indexing:
                 job.result()
             if stale:
                 progress("index", 1, 1)
-            for bundle in set(target.get("search", {})) - set(shard_keys):
-                (new_dir / bundle).unlink(missing_ok=True)
-            for bundle, key in shard_keys.items():
-                link = new_dir / bundle
-                wanted = os.path.relpath(store / key, new_dir)
-                if link.is_symlink() and os.readlink(link) == wanted:
-                    continue
-                if link.is_dir() and not link.is_symlink():
-                    shutil.rmtree(link)
-                link.unlink(missing_ok=True)
-                os.symlink(wanted, link)
             report.seconds["pagefind"] = round(time.perf_counter() - clock, 3)
             report.search_bundles_indexed = len(stale)
+            _link_bundles(new_dir, store, shard_keys, set(target.get("search", {})))
+            if cloning is not None:
+                clock = time.perf_counter()
+                if cloning.result():
+                    _link_bundles(next_standby, store, shard_keys, set())
+                else:
+                    cloning = None
+                report.seconds["standby"] = round(time.perf_counter() - clock, 3)
 
             moved = _swap(out, new_dir)
         except BaseException as error:
+            if writer is not None:
+                writer.close()
             for job in indexing:
                 job.cancel()
             pool.shutdown(wait=True)
+            helper.shutdown(wait=True)
+            if next_standby.exists():
+                shutil.rmtree(next_standby, ignore_errors=True)
             if isinstance(error, OSError):  # disk full, permissions, a path in the way
                 raise BuildError(f"No se pudo escribir el sitio nuevo en {new_dir}: "
                                  f"{error.strerror or error}") from error
             raise
+        writer.close()
         pool.shutdown(wait=True)
+        helper.shutdown(wait=True)
 
         slots[target_name] = {
             "complete": True, "generator": generator, "built_at": dt.datetime.now(
@@ -455,24 +540,22 @@ def build_site(
         }
         _save_state(state_path, {"version": STATE_VERSION, "live": target_name, "slots": slots})
 
-        standby = slot_dirs["b" if target_name == "a" else "a"]
-        if report.mode == "full":
-            # Prepare the standby directory as hard links of this build, so the next
-            # (incremental) build starts from it instead of rendering everything again.
-            clock = time.perf_counter()
+        if cloning is not None:
+            # The directory that was live until the swap is replaced by the prepared one.
+            standby = slot_dirs["b" if target_name == "a" else "a"]
             if standby.exists():
                 _discard(standby)
-            if _clone(new_dir, standby):
-                slots[standby.name[-1]] = dict(slots[target_name])
-                _save_state(state_path,
-                            {"version": STATE_VERSION, "live": target_name, "slots": slots})
-            report.seconds["standby"] = round(time.perf_counter() - clock, 3)
+            os.rename(next_standby, standby)
+            slots[standby.name[-1]] = dict(slots[target_name])
+            _save_state(state_path,
+                        {"version": STATE_VERSION, "live": target_name, "slots": slots})
 
         # Leftovers: a plain directory the link replaced, builds of the old layout,
         # interrupted indexing, bundles no build directory uses any more.
         if moved is not None:
             _discard(moved)
-        for stale_dir in out.parent.glob(f"{out.name}.build-*"):
+        for stale_dir in [*out.parent.glob(f"{out.name}.build-*"),
+                          *out.parent.glob(f"{out.name}.standby-*")]:
             if stale_dir not in slot_dirs.values() and stale_dir.is_dir():
                 _discard(stale_dir)
         used = {key for slot in slots.values() for key in slot.get("search", {}).values()}
