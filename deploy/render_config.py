@@ -1,6 +1,7 @@
 """Renders the production CKAN ini from the environment (run by deploy/entrypoint.sh).
 
-The ini ``use``s the repository's ``config/base.ini`` and adds what differs in production:
+The ini ``use``s the repository's ``config/production.ini`` (itself on top of
+``config/base.ini``) and adds what only the environment knows:
 secrets, the site URL, storage, the plugin list (without ``openlima_search`` when
 ``CKAN_SOLR_URL`` points at a Solr) and logging. URLs CKAN already reads from the
 environment itself (``ckan.config.environment.CONFIG_FROM_ENV_VARS``: CKAN_SQLALCHEMY_URL,
@@ -134,12 +135,16 @@ def secret(env: dict[str, str], variable: str, secrets_dir: Path) -> str:
     return value
 
 
-def base_plugins(base_ini: Path) -> list[str]:
-    parser = configparser.RawConfigParser()
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    if not parser.read(base_ini, encoding="utf-8"):
-        raise ConfigError(f"no se encuentra {base_ini}")
-    return parser.get("app:main", "ckan.plugins").split()
+def configured_plugins(config_dir: Path) -> list[str]:
+    """``ckan.plugins`` of production.ini, or of base.ini when production.ini has none."""
+    for name in ("production.ini", "base.ini"):
+        parser = configparser.RawConfigParser()
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        if not parser.read(config_dir / name, encoding="utf-8"):
+            raise ConfigError(f"no se encuentra {config_dir / name}")
+        if parser.has_option("app:main", "ckan.plugins"):
+            return parser.get("app:main", "ckan.plugins").split()
+    raise ConfigError(f"ni production.ini ni base.ini de {config_dir} definen ckan.plugins")
 
 
 def passthrough(env: dict[str, str]) -> dict[str, str]:
@@ -154,14 +159,13 @@ def passthrough(env: dict[str, str]) -> dict[str, str]:
 def render(env: dict[str, str]) -> str:
     check_required(env)
     config_dir = Path(env.get("OPENLIMA_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
-    base_ini = config_dir / "base.ini"
     secrets_dir = Path(env.get("OPENLIMA_SECRETS_DIR") or DEFAULT_SECRETS_DIR)
-    plugins = base_plugins(base_ini)
+    plugins = configured_plugins(config_dir)
     if env.get("CKAN_SOLR_URL", "").strip():
         plugins = [name for name in plugins if name != SEARCH_PLUGIN]
     site_url = env["CKAN_SITE_URL"].rstrip("/")
     options: dict[str, str] = {
-        "use": f"config:{base_ini}",
+        "use": f"config:{config_dir / 'production.ini'}",
         "debug": "false",
         "ckan.plugins": " ".join(plugins),
         "ckan.site_url": site_url,

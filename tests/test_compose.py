@@ -383,7 +383,7 @@ def test_renderer_writes_secrets_plugins_and_paths(tmp_path):
     assert (
         ini["SECRET_KEY"] == "clave-de-sesion-100%%"
     )  # ConfigParser escape of a literal %
-    assert ini["use"] == f"config:{REPO / 'config' / 'base.ini'}"
+    assert ini["use"] == f"config:{REPO / 'config' / 'production.ini'}"
     assert (
         ini["ckan.site_url"]
         == ini["ckanext.dcat.base_uri"]
@@ -439,7 +439,10 @@ def test_wsgi_builds_ckan_from_a_rendered_ini(tmp_path):
         "import runpy; app = runpy.run_path('deploy/wsgi.py')['application'];"
         "client = app._wsgi_app.test_client();"
         "r = client.get('/api/3/action/status_show');"
-        "print(r.status_code, r.get_json()['result']['ckan_version'])"
+        "print(r.status_code, r.get_json()['result']['ckan_version']);"
+        # config/production.ini is in the chain (rendered ini -> production.ini -> base.ini)
+        "from ckan.plugins.toolkit import config;"
+        "print(config.get('ckan.cache_expires'), config.get('ckan.locale_default'))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CKAN_")}
     env.update(
@@ -456,4 +459,4 @@ def test_wsgi_builds_ckan_from_a_rendered_ini(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "200 2.12.0"
+    assert result.stdout.strip().splitlines()[-2:] == ["200 2.12.0", "300 es"]
