@@ -5,13 +5,15 @@ import datetime as dt
 import hashlib
 import json
 import math
-from pathlib import Path
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, Callable, Iterator
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 from markupsafe import Markup, escape
+
+from ckanext.openlima import ubigeo
 
 from .model import DatasetView, Facet, SiteModel, fold, format_date
 from .text import markdown_html, plain_text
@@ -43,6 +45,7 @@ def generator_fingerprint() -> str:
                 digest.update(path.read_bytes())
     for module in ("model.py", "render.py", "text.py", "vocab.py"):
         digest.update((HERE / module).read_bytes())
+    digest.update(Path(ubigeo.__file__).read_bytes())  # district names the pages show
     return digest.hexdigest()[:16]
 
 
