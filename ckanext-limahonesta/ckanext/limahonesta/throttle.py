@@ -1,65 +1,162 @@
 """Slowing down tracking-code guessing without storing who guessed.
 
-Counters live in this process's memory only, keyed by the minute; nothing about the
-client is ever written anywhere. The per-client counter uses a keyed hash of the
-address with a key that exists only in this process's memory and changes at restart,
-so even a memory dump maps to no address. The global counter slows down every check
-(including the right code) while a guessing campaign is running; the right code still
-works, only later, exactly like GlobaLeaks' login delay.
+Two counters of failed code checks over a sliding ten-minute window:
+
+* **Global** (no client data at all): shared by every web process through CKAN's Redis,
+  as a sorted set of failure timestamps with random members, pruned and counted in one
+  MULTI/EXEC and expiring on its own when guessing stops. It slows down every check
+  (including the right code) while a guessing campaign runs, whichever worker the
+  attacker reaches; the right code still works, only later, like GlobaLeaks' login delay.
+  The alert is de-duplicated in Redis too (one a minute for the whole site). Each
+  process also keeps its own copy of the count: if Redis cannot be reached it goes on
+  with that (and logs it once), so a Redis hiccup never turns a code check into an error;
+  the count used is the larger of the two, so a failure is never forgotten on recovery.
+* **Per client**: stays in this process's memory, keyed by an HMAC of the address with a
+  key that exists only here and changes at restart, so even a memory dump maps to no
+  address. It is deliberately not shared: every process would need the same key, stored
+  somewhere they all read (Redis, the config), and then a Redis dump plus 2^32 HMACs
+  maps each stored tag back to its IPv4 address.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 import logging
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
+from typing import Any, Callable, Optional
+
+from redis import Redis, RedisError
 
 import ckan.plugins.toolkit as tk
+from ckan.lib.redis import connect_to_redis  # no toolkit equivalent
 
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 600
+# After a Redis error, checks use the in-process count for this long before asking again
+# (a Redis that hangs would otherwise cost its timeout on every check).
+REDIS_RETRY_SECONDS = 30
+ALERT_EVERY_SECONDS = 60
+FAILURES_KEY = "limahonesta:guess:failures"
+ALERTED_KEY = "limahonesta:guess:alerted"
+# Atomic "at most one alert every ALERT_EVERY_SECONDS, whichever process sees it".
+_CLAIM_ALERT = """
+local last = tonumber(redis.call('GET', KEYS[1]))
+if last and tonumber(ARGV[1]) - last < tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+return 1
+"""
+
 _lock = threading.Lock()
-_global_failures: deque[float] = deque()
-_client_failures: dict[bytes, deque[float]] = defaultdict(deque)
+_global_failures: list[float] = []  # sorted timestamps
+_client_failures: dict[bytes, list[float]] = {}
 _process_key = secrets.token_bytes(32)
-_alerted_at: float | None = None
+_alerted_at: Optional[float] = None  # only used while Redis is unreachable
+_redis_down = False
+_redis_retry_at = 0.0
 
 
 def client_tag(address: str | None) -> bytes:
     return hmac.new(_process_key, (address or "").encode(), hashlib.sha256).digest()[:12]
 
 
-def _prune(now: float) -> None:
-    while _global_failures and _global_failures[0] < now - WINDOW_SECONDS:
-        _global_failures.popleft()
+# --------------------------------------------------------------------------- Redis
+
+
+def _shared(operation: Callable[[Redis], Any]) -> Any:
+    """``operation`` on CKAN's Redis, or ``None`` while Redis is unreachable."""
+    global _redis_down, _redis_retry_at
+    if _redis_down and time.monotonic() < _redis_retry_at:
+        return None
+    try:
+        result = operation(connect_to_redis())
+    except (RedisError, OSError) as error:
+        with _lock:
+            newly_down = not _redis_down
+            _redis_down = True
+            _redis_retry_at = time.monotonic() + REDIS_RETRY_SECONDS
+        if newly_down:
+            log.warning("limahonesta: Redis no responde (%s); el contador global de códigos "
+                        "erróneos sigue solo en la memoria de cada proceso hasta que vuelva",
+                        error)
+        return None
+    if _redis_down:
+        with _lock:
+            recovered, _redis_down = _redis_down, False
+        if recovered:
+            log.info("limahonesta: Redis responde de nuevo; el contador global vuelve a ser "
+                     "compartido por todos los procesos")
+    return result
+
+
+def _record_shared(redis: Redis, now: float) -> int:
+    cutoff = now - WINDOW_SECONDS
+    pipe = redis.pipeline(transaction=True)
+    pipe.zadd(FAILURES_KEY, {f"{now:.6f}:{secrets.token_hex(8)}": now})
+    pipe.zremrangebyscore(FAILURES_KEY, "-inf", f"({cutoff}")
+    pipe.zcount(FAILURES_KEY, cutoff, "+inf")
+    pipe.expire(FAILURES_KEY, WINDOW_SECONDS + 60)
+    return int(pipe.execute()[2])
+
+
+def _claim_alert(redis: Redis, now: float) -> bool:
+    return bool(redis.eval(_CLAIM_ALERT, 1, ALERTED_KEY, repr(now), ALERT_EVERY_SECONDS,
+                           2 * ALERT_EVERY_SECONDS))
+
+
+# --------------------------------------------------------------------------- counters
+
+
+def _now(now: Optional[float]) -> float:
+    return time.time() if now is None else now
+
+
+def _count_since(timestamps: list[float], cutoff: float) -> int:
+    return len(timestamps) - bisect.bisect_left(timestamps, cutoff)
+
+
+def _prune(cutoff: float) -> None:
+    del _global_failures[:bisect.bisect_left(_global_failures, cutoff)]
     for tag in list(_client_failures):
-        q = _client_failures[tag]
-        while q and q[0] < now - WINDOW_SECONDS:
-            q.popleft()
-        if not q:
+        timestamps = _client_failures[tag]
+        del timestamps[:bisect.bisect_left(timestamps, cutoff)]
+        if not timestamps:
             del _client_failures[tag]
 
 
-def failures(tag: bytes | None = None) -> int:
+def _global_count(now: float) -> int:
+    cutoff = now - WINDOW_SECONDS
     with _lock:
-        _prune(time.monotonic())
-        if tag is None:
-            return len(_global_failures)
-        return len(_client_failures.get(tag, ()))
+        local = _count_since(_global_failures, cutoff)
+    shared = _shared(lambda redis: int(redis.zcount(FAILURES_KEY, cutoff, "+inf")))
+    return max(local, shared or 0)
 
 
-def delay_seconds(tag: bytes | None) -> float:
+def _client_count(tag: bytes | None, now: float) -> int:
+    if not tag:
+        return 0
+    with _lock:
+        return _count_since(_client_failures.get(tag, []), now - WINDOW_SECONDS)
+
+
+def failures(tag: bytes | None = None, *, now: Optional[float] = None) -> int:
+    """Failures in the window: site-wide without ``tag``, else of that client here.
+
+    ``now`` (a ``time.time()`` value) exists for tests; callers leave it out.
+    """
+    moment = _now(now)
+    return _global_count(moment) if tag is None else _client_count(tag, moment)
+
+
+def delay_seconds(tag: bytes | None, *, now: Optional[float] = None) -> float:
     """Quadratic growth after the free failures, capped (GlobaLeaks: up to 42 s)."""
     free = tk.config.get("ckanext.limahonesta.guess_free_failures")
     cap = tk.config.get("ckanext.limahonesta.guess_delay_max_ms") / 1000.0
-    with _lock:
-        _prune(time.monotonic())
-        worst = max(len(_global_failures) // 4,
-                    len(_client_failures.get(tag, ())) if tag else 0)
+    moment = _now(now)
+    worst = max(_global_count(moment) // 4, _client_count(tag, moment))
     over = worst - free
     if over < 0:
         return 0.0
@@ -73,20 +170,32 @@ def wait(tag: bytes | None) -> float:
     return seconds
 
 
-def record_failure(tag: bytes | None) -> None:
+def _alert_due(now: float) -> bool:
     global _alerted_at
-    now = time.monotonic()
+    claimed = _shared(lambda redis: _claim_alert(redis, now))
+    if claimed is not None:
+        return claimed
     with _lock:
-        _global_failures.append(now)
+        if _alerted_at is not None and now - _alerted_at < ALERT_EVERY_SECONDS:
+            return False
+        _alerted_at = now
+        return True
+
+
+def record_failure(tag: bytes | None, *, now: Optional[float] = None) -> None:
+    """Count one failed code check (``now`` exists for tests; callers leave it out)."""
+    moment = _now(now)
+    with _lock:
+        bisect.insort(_global_failures, moment)
         if tag:
-            _client_failures[tag].append(now)
-        _prune(now)
-        count = len(_global_failures)
-        threshold = tk.config.get("ckanext.limahonesta.guess_alert_threshold")
-        alert = count >= threshold and (_alerted_at is None or now - _alerted_at > 60)
-        if alert:
-            _alerted_at = now
-    if alert:
+            bisect.insort(_client_failures.setdefault(tag, []), moment)
+        _prune(moment - WINDOW_SECONDS)
+        local = len(_global_failures)
+    shared = _shared(lambda redis: _record_shared(redis, moment))
+    count = max(local, shared or 0)
+    if count < tk.config.get("ckanext.limahonesta.guess_alert_threshold"):
+        return
+    if _alert_due(moment):
         # No address, no code, no case: only the fact and the size of the campaign.
         log.warning("limahonesta: ALERTA: %d códigos de seguimiento erróneos en los "
                     "últimos %d minutos; posible adivinación de códigos",
@@ -98,8 +207,15 @@ def snapshot() -> dict[str, float]:
 
 
 def reset() -> None:
-    global _alerted_at
+    """Forget every counter, here and in Redis (tests and benchmarks)."""
+    global _alerted_at, _redis_down, _redis_retry_at
     with _lock:
         _global_failures.clear()
         _client_failures.clear()
         _alerted_at = None
+        _redis_down = False
+        _redis_retry_at = 0.0
+    try:
+        connect_to_redis().delete(FAILURES_KEY, ALERTED_KEY)
+    except (RedisError, OSError):
+        pass  # nothing shared to forget while Redis is unreachable

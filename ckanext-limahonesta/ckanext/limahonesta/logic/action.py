@@ -573,7 +573,12 @@ def limahonesta_audit_list(context: dict[str, Any], data_dict: dict[str, Any]) -
 
 @tk.side_effect_free
 def limahonesta_security_status(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
-    """Guessing counters of this web process (in memory only) for the Integrity Unit."""
+    """Site-wide guessing counters for the Integrity Unit.
+
+    :returns: ``failures_last_10_min`` (failed code checks of every web process, from
+        Redis; this process's own count while Redis is unreachable) and
+        ``current_delay_seconds`` (the delay a check without failures of its own gets now)
+    """
     tk.check_access("limahonesta_security_status", context, data_dict)
     _reviewer(context)
     from .. import throttle
