@@ -18,6 +18,8 @@ def test_the_catalogue_vocabulary_holds_the_same_43_districts():
 
 
 def test_every_part_of_the_platform_uses_that_table():
+    from ckanext.limahonesta.logic import validators as honesta
     from openlima_site import vocab
 
     assert vocab.DISTRICTS is DISTRICTS
+    assert honesta.DISTRICTS is DISTRICTS
