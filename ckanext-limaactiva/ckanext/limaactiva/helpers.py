@@ -11,6 +11,7 @@ from ckanext.limaactiva.logic import validators as v
 
 __all__ = [
     "limaactiva_label",
+    "limaactiva_phase_title",
     "limaactiva_districts",
     "limaactiva_history_chart",
     "limaactiva_flag_reasons",
@@ -32,6 +33,15 @@ def limaactiva_label(kind: str, key: Any) -> str:
     """Spanish label of a stored code (``limaactiva_label('state', 'accepted')``)."""
     label = _LABELS.get(kind, {}).get(key)
     return tk._(label) if label else (str(key) if key is not None else "")
+
+
+def limaactiva_phase_title(phase: dict) -> str:
+    """A phase's own title, or the label of its kind in the request's language when the
+    title is the Spanish default stored with it."""
+    title = phase.get("title")
+    if not title or title == v.PHASE_KEYS.get(phase.get("phase_key")):
+        return limaactiva_label("phase", phase.get("phase_key"))
+    return title
 
 
 def limaactiva_districts() -> list[tuple[str, str]]:

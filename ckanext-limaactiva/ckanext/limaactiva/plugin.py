@@ -3,6 +3,7 @@ and the municipal services directory."""
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation  # not in the toolkit
 
 
 @tk.blanket.actions
@@ -12,8 +13,9 @@ import ckan.plugins.toolkit as tk
 @tk.blanket.helpers
 @tk.blanket.cli
 @tk.blanket.config_declarations
-class LimaActivaPlugin(p.SingletonPlugin):
+class LimaActivaPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.ITranslation)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")

@@ -96,6 +96,8 @@ class OpenLimaPlanPlugin(p.SingletonPlugin):
 
     Its modules live in ``ckanext/openlima/plan/``; its tables come from
     ``ckan db upgrade -p openlima_plan``; its CLI is ``ckan openlima plan``.
+    Its strings are in the extension's catalogue (``ckanext-openlima``), registered by
+    the ``openlima`` plugin, which the dashboard's templates need anyway.
     """
 
     p.implements(p.IConfigurer)

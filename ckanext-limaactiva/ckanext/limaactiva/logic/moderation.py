@@ -26,11 +26,11 @@ __all__ = [
 ]
 
 REASONS = {
-    "spam": "Publicidad o spam",
-    "ofensivo": "Ofensivo o discriminatorio",
-    "datos_personales": "Expone datos personales",
-    "fuera_de_tema": "Fuera de tema",
-    "otro": "Otro motivo",
+    "spam": v.N_("Publicidad o spam"),
+    "ofensivo": v.N_("Ofensivo o discriminatorio"),
+    "datos_personales": v.N_("Expone datos personales"),
+    "fuera_de_tema": v.N_("Fuera de tema"),
+    "otro": v.N_("Otro motivo"),
 }
 
 

@@ -35,35 +35,54 @@ __all__ = [
 Missing = tk.missing
 StopOnError = tk.StopOnError
 
+
+def N_(text: str) -> str:
+    """Marks a string for the catalogue without translating it: the labels below are
+    translated with ``tk._`` when shown, in the locale of that request."""
+    return text
+
+
 SPACE_TYPES = {
-    "policy": "Política",
-    "plan": "Plan",
-    "programme": "Programa",
-    "project": "Proyecto",
+    "policy": N_("Política"),
+    "plan": N_("Plan"),
+    "programme": N_("Programa"),
+    "project": N_("Proyecto"),
 }
 PHASE_KEYS = {
-    "information": "Información",
-    "contributions": "Aportes",
-    "prioritisation": "Priorización",
-    "answer": "Respuesta",
-    "follow_up": "Seguimiento",
+    "information": N_("Información"),
+    "contributions": N_("Aportes"),
+    "prioritisation": N_("Priorización"),
+    "answer": N_("Respuesta"),
+    "follow_up": N_("Seguimiento"),
 }
-MODALITIES = {"in_person": "Presencial", "online": "Virtual", "hybrid": "Híbrida"}
+MODALITIES = {
+    "in_person": N_("Presencial"),
+    "online": N_("Virtual"),
+    "hybrid": N_("Híbrida"),
+}
 PROPOSAL_STATES = {
-    "received": "Recibida",
-    "under_evaluation": "En evaluación",
-    "accepted": "Aceptada",
-    "partially_accepted": "Aceptada parcialmente",
-    "rejected": "No aceptada",
-    "implemented": "Implementada",
+    "received": N_("Recibida"),
+    "under_evaluation": N_("En evaluación"),
+    "accepted": N_("Aceptada"),
+    "partially_accepted": N_("Aceptada parcialmente"),
+    "rejected": N_("No aceptada"),
+    "implemented": N_("Implementada"),
 }
-ALIGNMENTS = {"a_favor": "A favor", "neutral": "Neutral", "en_contra": "En contra"}
+ALIGNMENTS = {
+    "a_favor": N_("A favor"),
+    "neutral": N_("Neutral"),
+    "en_contra": N_("En contra"),
+}
 CHANNELS = {
-    "online": "En línea",
-    "in_person": "Presencial",
-    "both": "En línea y presencial",
+    "online": N_("En línea"),
+    "in_person": N_("Presencial"),
+    "both": N_("En línea y presencial"),
 }
-WEIGHTS = {3: "Muy prioritario", 2: "Prioritario", 1: "Poco prioritario"}
+WEIGHTS = {
+    3: N_("Muy prioritario"),
+    2: N_("Prioritario"),
+    1: N_("Poco prioritario"),
+}
 
 
 def _empty(value: Any) -> bool:
@@ -207,17 +226,19 @@ def _choice(choices: dict, message: str) -> Callable[[Any], str]:
 
 
 limaactiva_space_type = _choice(
-    SPACE_TYPES, "Tipo de espacio no válido. Opciones: {options}."
+    SPACE_TYPES, N_("Tipo de espacio no válido. Opciones: {options}.")
 )
-limaactiva_phase_key = _choice(PHASE_KEYS, "Fase no válida. Opciones: {options}.")
-limaactiva_modality = _choice(MODALITIES, "Modalidad no válida. Opciones: {options}.")
+limaactiva_phase_key = _choice(PHASE_KEYS, N_("Fase no válida. Opciones: {options}."))
+limaactiva_modality = _choice(
+    MODALITIES, N_("Modalidad no válida. Opciones: {options}.")
+)
 limaactiva_proposal_state = _choice(
-    PROPOSAL_STATES, "Estado de propuesta no válido. Opciones: {options}."
+    PROPOSAL_STATES, N_("Estado de propuesta no válido. Opciones: {options}.")
 )
 limaactiva_alignment = _choice(
-    ALIGNMENTS, "Postura no válida: use a_favor, neutral o en_contra."
+    ALIGNMENTS, N_("Postura no válida: use a_favor, neutral o en_contra.")
 )
-limaactiva_channel = _choice(CHANNELS, "Canal no válido. Opciones: {options}.")
+limaactiva_channel = _choice(CHANNELS, N_("Canal no válido. Opciones: {options}."))
 
 
 def limaactiva_dni(value: Any) -> str:

@@ -7,6 +7,7 @@ from typing import Any, Optional
 import ckan.plugins.toolkit as tk
 
 from ckanext.openlima.plan import vocabulary as vocab
+from ckanext.openlima.plan.vocabulary import N_
 from ckanext.openlima.plan.publish import DEFAULT_STATUSES
 
 __all__ = [
@@ -20,23 +21,25 @@ __all__ = [
     "openlima_plan_timeline",
 ]
 
-MONTHS = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "set", "oct", "nov", "dic")
+# abbreviated month names of the timeline axis, translated when drawn
+MONTHS = (N_("ene"), N_("feb"), N_("mar"), N_("abr"), N_("may"), N_("jun"),
+          N_("jul"), N_("ago"), N_("set"), N_("oct"), N_("nov"), N_("dic"))
 
 FIELD_LABELS = {
-    "status": "Estado",
-    "progress": "Avance",
-    "actual_start": "Inicio real",
-    "actual_end": "Fin real",
-    "planned_start": "Inicio planificado",
-    "planned_end": "Fin planificado",
-    "evidence": "Evidencias",
-    "weight": "Peso",
-    "title": "Título",
-    "commitment_progress": "Avance del compromiso",
-    "value": "Valor",
-    "date": "Fecha",
-    "completion": "Nivel de cumplimiento",
-    "assessor": "Evaluador",
+    "status": N_("Estado"),
+    "progress": N_("Avance"),
+    "actual_start": N_("Inicio real"),
+    "actual_end": N_("Fin real"),
+    "planned_start": N_("Inicio planificado"),
+    "planned_end": N_("Fin planificado"),
+    "evidence": N_("Evidencias"),
+    "weight": N_("Peso"),
+    "title": N_("Título"),
+    "commitment_progress": N_("Avance del compromiso"),
+    "value": N_("Valor"),
+    "date": N_("Fecha"),
+    "completion": N_("Nivel de cumplimiento"),
+    "assessor": N_("Evaluador"),
 }
 
 
@@ -153,7 +156,7 @@ def openlima_plan_timeline(milestones: list[dict[str, Any]], left: int = 150, ri
         })
     ticks, month = [], first
     while month <= last:
-        ticks.append({"x": x(month), "label": f"{MONTHS[month.month - 1]} {month.year}"})
+        ticks.append({"x": x(month), "label": f"{tk._(MONTHS[month.month - 1])} {month.year}"})
         month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     if len(ticks) > 12:  # keep the axis readable on long plans
         step = -(-len(ticks) // 12)

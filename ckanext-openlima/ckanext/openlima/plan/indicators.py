@@ -14,6 +14,8 @@ from typing import Any, Callable, Optional
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.openlima.plan.vocabulary import N_
+
 log = logging.getLogger(__name__)
 
 __all__ = ["METRICS", "Computation", "MetricReader", "metric_label"]
@@ -107,38 +109,38 @@ ACTIVA = "ckanext.openlima_plan.limaactiva_statistics_actions"
 
 METRICS: dict[str, Metric] = {
     "datasets_published": Metric(
-        "Conjuntos de datos publicados", CATALOGUE,
+        N_("Conjuntos de datos publicados"), CATALOGUE,
         ("published", "datasets_published", "published_count"),
         fallback=_count_public_datasets,
     ),
     "datasets_consulted": Metric(
-        "Consultas de conjuntos de datos", CATALOGUE,
+        N_("Consultas de conjuntos de datos"), CATALOGUE,
         ("consulted", "datasets_consulted", "views", "page_views"),
     ),
     "perception_rating": Metric(
-        "Valoración ciudadana del catálogo", CATALOGUE,
+        N_("Valoración ciudadana del catálogo"), CATALOGUE,
         ("rating_average", "rating_mean", "mean_rating"),
     ),
     "reports_received": Metric(
-        "Denuncias recibidas", HONESTA, ("received", "reports_received"),
+        N_("Denuncias recibidas"), HONESTA, ("received", "reports_received"),
         breakdown_keys=("per_channel", "by_channel", "channels"),
     ),
     "reports_attended_ratio": Metric(
-        "Denuncias atendidas / recibidas (%)", HONESTA,
+        N_("Denuncias atendidas / recibidas (%)"), HONESTA,
         ("attended_ratio_pct", "attended_percentage"), derive=_attended_ratio,
     ),
     "reports_rating": Metric(
-        "Valoración de Lima Honesta", HONESTA, ("rating_mean", "mean_rating", "rating"),
+        N_("Valoración de Lima Honesta"), HONESTA, ("rating_mean", "mean_rating", "rating"),
     ),
     "participation_proposals": Metric(
-        "Propuestas ciudadanas", ACTIVA, ("proposals", "proposals_count", "proposal_count"),
+        N_("Propuestas ciudadanas"), ACTIVA, ("proposals", "proposals_count", "proposal_count"),
     ),
     "participation_participants": Metric(
-        "Personas participantes", ACTIVA,
+        N_("Personas participantes"), ACTIVA,
         ("participants", "participants_count", "participant_count"),
     ),
     "participation_sessions": Metric(
-        "Sesiones de participación", ACTIVA, ("sessions", "sessions_count", "session_count"),
+        N_("Sesiones de participación"), ACTIVA, ("sessions", "sessions_count", "session_count"),
     ),
 }
 

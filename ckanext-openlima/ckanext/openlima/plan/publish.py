@@ -16,6 +16,7 @@ from typing import Any, Iterable, Optional
 import ckan.plugins.toolkit as tk
 
 from ckanext.openlima.plan import model as pm
+from ckanext.openlima.plan.vocabulary import N_
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,12 @@ __all__ = [
 
 # key, label, description, default progress, terminal (the migration seeds the same)
 DEFAULT_STATUSES = (
-    ("not_started", "No iniciado", "El hito aún no empieza.", 0, False),
-    ("in_progress", "En curso", "El hito está en ejecución; su avance se registra.", None, False),
-    ("completed", "Completado", "El hito entregó su producto verificable.", 100, True),
-    ("cancelled", "Cancelado", "El hito se dejó sin efecto; no cuenta en el avance.", None, True),
+    ("not_started", N_("No iniciado"), N_("El hito aún no empieza."), 0, False),
+    ("in_progress", N_("En curso"), N_("El hito está en ejecución; su avance se registra."),
+     None, False),
+    ("completed", N_("Completado"), N_("El hito entregó su producto verificable."), 100, True),
+    ("cancelled", N_("Cancelado"), N_("El hito se dejó sin efecto; no cuenta en el avance."),
+     None, True),
 )
 
 CSV_COLUMNS = (

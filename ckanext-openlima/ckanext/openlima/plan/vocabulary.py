@@ -18,64 +18,72 @@ __all__ = [
     "INDICATOR_KINDS",
     "DIRECTIONS",
     "label",
+    "N_",
 ]
 
+
+def N_(text: str) -> str:
+    """Marks a string for the catalogue without translating it (``tk._`` translates it
+    when shown, in the locale of that request)."""
+    return text
+
+
 OGP_VALUES = {
-    "transparency": "Transparencia",
-    "accountability": "Rendición de cuentas",
-    "participation": "Participación pública",
-    "inclusion": "Inclusión",
-    "tech_innovation": "Tecnología e innovación",
+    "transparency": N_("Transparencia"),
+    "accountability": N_("Rendición de cuentas"),
+    "participation": N_("Participación pública"),
+    "inclusion": N_("Inclusión"),
+    "tech_innovation": N_("Tecnología e innovación"),
 }
 
 MILESTONE_KINDS = {
-    "communication": "Comunicación del compromiso",
-    "platform_development": "Desarrollo de la plataforma",
-    "launch": "Lanzamiento",
-    "internal_campaign": "Campaña interna",
-    "external_campaign": "Campaña externa",
-    "regulatory_proposal": "Propuesta normativa",
-    "evaluation_monitoring": "Evaluación y monitoreo",
-    "other": "Otro",
+    "communication": N_("Comunicación del compromiso"),
+    "platform_development": N_("Desarrollo de la plataforma"),
+    "launch": N_("Lanzamiento"),
+    "internal_campaign": N_("Campaña interna"),
+    "external_campaign": N_("Campaña externa"),
+    "regulatory_proposal": N_("Propuesta normativa"),
+    "evaluation_monitoring": N_("Evaluación y monitoreo"),
+    "other": N_("Otro"),
 }
 
 COMMITMENT_STAGES = {
-    "approved": "Aprobado",
-    "draft_not_adopted": "Borrador no adoptado",
+    "approved": N_("Aprobado"),
+    "draft_not_adopted": N_("Borrador no adoptado"),
 }
 
 # derived from the milestones (see progress.commitment_status)
 COMMITMENT_STATUSES = {
-    "not_started": "No iniciado",
-    "in_progress": "En curso",
-    "delayed": "Con retraso",
-    "completed": "Completado",
-    "no_milestones": "Sin hitos",
+    "not_started": N_("No iniciado"),
+    "in_progress": N_("En curso"),
+    "delayed": N_("Con retraso"),
+    "completed": N_("Completado"),
+    "no_milestones": N_("Sin hitos"),
 }
 
 # OGP / IRM completion scale
 COMPLETION_LEVELS = {
-    "no_evidence": "Sin evidencia disponible",
-    "not_started": "No iniciado",
-    "limited": "Limitado",
-    "substantial": "Sustancial",
-    "complete": "Completo",
+    "no_evidence": N_("Sin evidencia disponible"),
+    "not_started": N_("No iniciado"),
+    "limited": N_("Limitado"),
+    "substantial": N_("Sustancial"),
+    "complete": N_("Completo"),
 }
 
 ASSESSORS = {
-    "self": "Autoevaluación de la municipalidad",
-    "irm": "Mecanismo de Revisión Independiente (IRM)",
-    "monitoring_body": "Ente de monitoreo",
+    "self": N_("Autoevaluación de la municipalidad"),
+    "irm": N_("Mecanismo de Revisión Independiente (IRM)"),
+    "monitoring_body": N_("Ente de monitoreo"),
 }
 
 INDICATOR_KINDS = {
-    "computed": "Calculado por la plataforma",
-    "manual": "Registrado por el equipo del plan",
+    "computed": N_("Calculado por la plataforma"),
+    "manual": N_("Registrado por el equipo del plan"),
 }
 
 DIRECTIONS = {
-    "increase": "Aumentar",
-    "decrease": "Disminuir",
+    "increase": N_("Aumentar"),
+    "decrease": N_("Disminuir"),
 }
 
 

@@ -20,13 +20,20 @@ from ckanext.openlima.logic import vocabularies
 
 __all__ = ["DIMENSIONS", "ESSENTIAL_CHECKS", "evaluate", "last_update", "freshness"]
 
+
+
+def N_(text: str) -> str:
+    """Marks a label for the catalogue; ``tk._`` translates it when shown."""
+    return text
+
+
 DIMENSIONS = {
-    "findability": "Encontrabilidad",
-    "accessibility": "Accesibilidad",
-    "interoperability": "Interoperabilidad",
-    "reusability": "Reutilización",
-    "contextuality": "Contexto",
-    "maintenance": "Mantenimiento",
+    "findability": N_("Encontrabilidad"),
+    "accessibility": N_("Accesibilidad"),
+    "interoperability": N_("Interoperabilidad"),
+    "reusability": N_("Reutilización"),
+    "contextuality": N_("Contexto"),
+    "maintenance": N_("Mantenimiento"),
 }
 # A dataset with any of these failing does not comply, whatever its score.
 ESSENTIAL_CHECKS = ("required_metadata", "open_licence", "machine_readable", "freshness")

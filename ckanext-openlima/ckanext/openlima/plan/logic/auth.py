@@ -12,6 +12,7 @@ from typing import Any, Optional
 import ckan.plugins.toolkit as tk
 
 from ckanext.openlima.plan import model as pm
+from ckanext.openlima.plan.vocabulary import N_
 
 __all__ = [
     "openlima_plan_show",
@@ -53,10 +54,10 @@ def _deny(message: str) -> dict[str, Any]:
 def _team_only(context, commitment: Optional[pm.Commitment]) -> dict[str, Any]:
     if user_can_edit_commitment(context.get("user"), commitment):
         return {"success": True}
-    return _deny(
+    return _deny(N_(
         "Solo el equipo del plan (las oficinas responsables del compromiso) o un "
         "administrador del sistema puede hacer este cambio."
-    )
+    ))
 
 
 @tk.auth_allow_anonymous_access
@@ -75,7 +76,7 @@ def openlima_commitment_show(context, data_dict):
 
 
 def openlima_plan_load(context, data_dict):
-    return _deny("Solo un administrador del sistema puede cargar un plan de acción.")
+    return _deny(N_("Solo un administrador del sistema puede cargar un plan de acción."))
 
 
 def openlima_milestone_update(context, data_dict):

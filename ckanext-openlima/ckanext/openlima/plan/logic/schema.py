@@ -6,6 +6,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 
 from ckanext.openlima.plan import vocabulary as vocab
+from ckanext.openlima.plan.vocabulary import N_
 from ckanext.openlima.plan.logic import validators as v
 
 __all__ = [
@@ -25,8 +26,8 @@ Schema = dict[str, Any]
 @tk.validator_args
 def plan_schema(ignore_missing, ignore) -> Schema:
     return {
-        "id": [v.required("Indique el identificador del plan."), v.slug],
-        "title": [v.required("Indique el título del plan."), v.text],
+        "id": [v.required(N_("Indique el identificador del plan.")), v.slug],
+        "title": [v.required(N_("Indique el título del plan.")), v.text],
         "member": [ignore_missing, v.text],
         "description": [ignore_missing, v.text],
         "period_start": [ignore_missing, v.empty_to_none, v.iso_date],
@@ -42,12 +43,12 @@ def plan_schema(ignore_missing, ignore) -> Schema:
 @tk.validator_args
 def milestone_load_schema(ignore_missing, ignore) -> Schema:
     return {
-        "code": [v.required("Indique el código del hito."), v.text],
+        "code": [v.required(N_("Indique el código del hito.")), v.text],
         "kind": [
             ignore_missing,
-            v.one_of(vocab.MILESTONE_KINDS, "Tipo de hito no válido."),
+            v.one_of(vocab.MILESTONE_KINDS, N_("Tipo de hito no válido.")),
         ],
-        "title": [v.required("Indique el título del hito."), v.text],
+        "title": [v.required(N_("Indique el título del hito.")), v.text],
         "deliverable": [ignore_missing, v.text],
         "planned_start": [ignore_missing, v.empty_to_none, v.iso_date],
         "planned_end": [ignore_missing, v.empty_to_none, v.iso_date],
@@ -64,16 +65,16 @@ def milestone_load_schema(ignore_missing, ignore) -> Schema:
 @tk.validator_args
 def indicator_load_schema(ignore_missing, ignore) -> Schema:
     return {
-        "code": [v.required("Indique el código del indicador."), v.slug],
-        "name": [v.required("Indique el nombre del indicador."), v.text],
+        "code": [v.required(N_("Indique el código del indicador.")), v.slug],
+        "name": [v.required(N_("Indique el nombre del indicador.")), v.text],
         "description": [ignore_missing, v.text],
         "unit": [ignore_missing, v.text],
         "baseline": [ignore_missing, v.empty_to_none, v.number],
         "baseline_date": [ignore_missing, v.empty_to_none, v.iso_date],
         "target": [ignore_missing, v.empty_to_none, v.number],
         "target_date": [ignore_missing, v.empty_to_none, v.iso_date],
-        "direction": [ignore_missing, v.one_of(vocab.DIRECTIONS, "Dirección no válida.")],
-        "kind": [ignore_missing, v.one_of(vocab.INDICATOR_KINDS, "Tipo de indicador no válido.")],
+        "direction": [ignore_missing, v.one_of(vocab.DIRECTIONS, N_("Dirección no válida."))],
+        "kind": [ignore_missing, v.one_of(vocab.INDICATOR_KINDS, N_("Tipo de indicador no válido."))],
         "metric": [ignore_missing, v.empty_to_none, v.text],
         "source": [ignore_missing, v.text],
         "frequency": [ignore_missing, v.text],
@@ -84,14 +85,14 @@ def indicator_load_schema(ignore_missing, ignore) -> Schema:
 @tk.validator_args
 def commitment_schema(ignore_missing, ignore) -> Schema:
     return {
-        "name": [v.required("Indique el nombre corto (slug) del compromiso."), v.slug],
+        "name": [v.required(N_("Indique el nombre corto (slug) del compromiso.")), v.slug],
         "code": [ignore_missing, v.text],
         "stage": [
             ignore_missing,
-            v.one_of(vocab.COMMITMENT_STAGES, "Etapa del compromiso no válida."),
+            v.one_of(vocab.COMMITMENT_STAGES, N_("Etapa del compromiso no válida.")),
         ],
         "stage_note": [ignore_missing, v.text],
-        "title": [v.required("Indique el título del compromiso."), v.text],
+        "title": [v.required(N_("Indique el título del compromiso.")), v.text],
         "subtitle": [ignore_missing, v.text],
         "summary": [ignore_missing, v.text],
         "responsible_offices": [ignore_missing, v.dict_list("name", "title")],
@@ -118,20 +119,20 @@ def commitment_schema(ignore_missing, ignore) -> Schema:
 
 def _ogp_values(value: Any) -> Any:
     for item in value or []:
-        v.one_of(vocab.OGP_VALUES, "Valor de gobierno abierto no válido.")(item)
+        v.one_of(vocab.OGP_VALUES, N_("Valor de gobierno abierto no válido."))(item)
     return value
 
 
 @tk.validator_args
 def milestone_update_schema(ignore_missing, ignore) -> Schema:
     return {
-        "id": [v.required("Indique el hito."), v.text],
+        "id": [v.required(N_("Indique el hito.")), v.text],
         "status": [ignore_missing, v.empty_to_none, v.text],
         "progress": [ignore_missing, v.empty_to_none, v.percentage],
         "actual_start": [ignore_missing, v.empty_to_none, v.iso_date],
         "actual_end": [ignore_missing, v.empty_to_none, v.iso_date],
         "evidence": [ignore_missing, v.evidence_list],
-        "reason": [v.required("Indique el motivo del cambio."), v.text],
+        "reason": [v.required(N_("Indique el motivo del cambio.")), v.text],
         "__extras": [ignore],
     }
 
@@ -139,10 +140,10 @@ def milestone_update_schema(ignore_missing, ignore) -> Schema:
 @tk.validator_args
 def indicator_value_add_schema(ignore_missing, ignore) -> Schema:
     return {
-        "indicator_id": [v.required("Indique el indicador."), v.text],
-        "date": [v.required("Indique la fecha del valor."), v.iso_date],
-        "value": [v.required("Indique el valor."), v.number],
-        "source": [v.required("Indique la fuente del valor."), v.text],
+        "indicator_id": [v.required(N_("Indique el indicador.")), v.text],
+        "date": [v.required(N_("Indique la fecha del valor.")), v.iso_date],
+        "value": [v.required(N_("Indique el valor.")), v.number],
+        "source": [v.required(N_("Indique la fuente del valor.")), v.text],
         "evidence_url": [ignore_missing, v.http_url],
         "note": [ignore_missing, v.text],
         "__extras": [ignore],
@@ -152,17 +153,17 @@ def indicator_value_add_schema(ignore_missing, ignore) -> Schema:
 @tk.validator_args
 def assessment_add_schema(ignore_missing, ignore) -> Schema:
     return {
-        "commitment_id": [v.required("Indique el compromiso."), v.text],
+        "commitment_id": [v.required(N_("Indique el compromiso.")), v.text],
         "assessor": [
-            v.required("Indique quién evalúa."),
-            v.one_of(vocab.ASSESSORS, "Evaluador no válido."),
+            v.required(N_("Indique quién evalúa.")),
+            v.one_of(vocab.ASSESSORS, N_("Evaluador no válido.")),
         ],
         "completion": [
-            v.required("Indique el nivel de cumplimiento."),
-            v.one_of(vocab.COMPLETION_LEVELS, "Nivel de cumplimiento no válido."),
+            v.required(N_("Indique el nivel de cumplimiento.")),
+            v.one_of(vocab.COMPLETION_LEVELS, N_("Nivel de cumplimiento no válido.")),
         ],
-        "assessed_on": [v.required("Indique la fecha de la evaluación."), v.iso_date],
-        "source": [v.required("Indique la fuente de la evaluación."), v.text],
+        "assessed_on": [v.required(N_("Indique la fecha de la evaluación.")), v.iso_date],
+        "source": [v.required(N_("Indique la fuente de la evaluación.")), v.text],
         "source_url": [ignore_missing, v.http_url],
         "notes": [ignore_missing, v.text],
         "__extras": [ignore],
