@@ -18,8 +18,10 @@ def test_the_catalogue_vocabulary_holds_the_same_43_districts():
 
 
 def test_every_part_of_the_platform_uses_that_table():
+    from ckanext.limaactiva.logic import validators as activa
     from ckanext.limahonesta.logic import validators as honesta
     from openlima_site import vocab
 
     assert vocab.DISTRICTS is DISTRICTS
     assert honesta.DISTRICTS is DISTRICTS
+    assert activa.DISTRICTS is DISTRICTS

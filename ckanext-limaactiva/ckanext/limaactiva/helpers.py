@@ -6,7 +6,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.limaactiva.districts import DISTRICTS
+from ckanext.openlima.ubigeo import DISTRICTS
 from ckanext.limaactiva.logic import validators as v
 
 __all__ = [

@@ -15,7 +15,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
-from ckanext.limaactiva.districts import DISTRICTS
+from ckanext.openlima.ubigeo import DISTRICTS
 from ckanext.limaactiva.model import (
     Comment,
     Participant,

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.limaactiva.districts import DISTRICTS
+from ckanext.openlima.ubigeo import DISTRICTS
 
 __all__ = [
     "limaactiva_required",
