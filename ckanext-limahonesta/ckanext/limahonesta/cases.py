@@ -12,12 +12,14 @@ import uuid
 from typing import Any, Optional
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from nacl.public import PrivateKey
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from . import crypto, throttle, uploads
+from .logic.validators import N_
 from .model import (Attachment, AuditEvent, Case, CaseKey, Identity, IdentityRequest,
                     Message, Reviewer, StatusChange, audit, today)
 
@@ -32,6 +34,15 @@ TRANSITIONS = {
     "cerrada": ("en_evaluacion",),
 }
 DISMISSED = ("infundada", "duplicada", "mala_fe", "spam")
+
+# The system's own entries in a case are stored in Spanish, the portal's language, and
+# translated when shown: what is stored never depends on the page the reporter used.
+RECEIVED_REASON = N_("Denuncia registrada en Lima Honesta.")
+ACKNOWLEDGEMENT = N_(
+    "Hemos recibido su denuncia. La Unidad de Integridad Institucional la "
+    "evaluará y le responderá por este medio. Guarde su código de seguimiento: "
+    "es la única forma de acceder a este caso.")
+SYSTEM_TEXTS = (RECEIVED_REASON, ACKNOWLEDGEMENT)
 
 
 def status_labels() -> dict[str, str]:
@@ -59,6 +70,26 @@ def outcome_labels() -> dict[str, str]:
 def channel_labels() -> dict[str, str]:
     return {"web": tk._("Web"), "correo": tk._("Correo electrónico"),
             "telefono": tk._("Teléfono"), "presencial": tk._("Presencial")}
+
+
+def confidentiality_labels() -> dict[str, str]:
+    return {"anonima": tk._("anónima"), "confidencial": tk._("confidencial")}
+
+
+def author_labels() -> dict[str, str]:
+    """Who wrote a message or sent a file, as the Integrity Unit's pages name them."""
+    return {"denunciante": tk._("Persona denunciante"),
+            "unidad": tk._("Unidad de Integridad"), "sistema": tk._("Lima Honesta")}
+
+
+def request_state_labels() -> dict[str, str]:
+    return {"pendiente": tk._("Pendiente"), "aprobada": tk._("Aprobada"),
+            "rechazada": tk._("Rechazada")}
+
+
+def _system_text(text: Any) -> Any:
+    """A system entry stored in Spanish, in the language of this request."""
+    return tk._(text) if text in SYSTEM_TEXTS else text
 
 
 # --------------------------------------------------------------------------- creation
@@ -130,15 +161,12 @@ def create_case(report: dict[str, Any], identity: Optional[dict[str, Any]],
                                    content=crypto.encrypt_identity(case.id, public, identity)))
     model.Session.add(StatusChange(
         case_id=case.id, position=0, status="recibida", changed_on=today(),
-        reason=crypto.seal_json(public, tk._("Denuncia registrada en Lima Honesta."))))
+        reason=crypto.seal_json(public, RECEIVED_REASON)))
     # Automatic acknowledgement in the thread (the 7-day acknowledgement by a person
     # is still tracked separately).
     model.Session.add(Message(
         case_id=case.id, position=0, author_role="sistema", internal=False,
-        created_on=today(), body=crypto.seal_json(public, tk._(
-            "Hemos recibido su denuncia. La Unidad de Integridad Institucional la "
-            "evaluará y le responderá por este medio. Guarde su código de seguimiento: "
-            "es la única forma de acceder a este caso."))))
+        created_on=today(), body=crypto.seal_json(public, ACKNOWLEDGEMENT)))
     for name, data, media_type in files:
         _add_attachment(case, "denunciante", name, data, media_type)
     audit("case_created" if operator_id is None else "case_filed_by_operator",
@@ -219,6 +247,16 @@ def _next_position(table: Any, case_id: str) -> int:
     return 0 if current is None else current + 1
 
 
+def _shown_reason(row: StatusChange, key: PrivateKey) -> Any:
+    reason = crypto.unseal_json(key, row.reason)
+    return _system_text(reason) if row.changed_by is None else reason
+
+
+def _shown_body(row: Message, key: PrivateKey) -> Any:
+    body = crypto.unseal_json(key, row.body)
+    return _system_text(body) if row.author_role == "sistema" else body
+
+
 def reporter_view(case: Case, key: PrivateKey) -> dict[str, Any]:
     """What a reporter may see: the case without internal notes or staff names."""
     labels = status_labels()
@@ -226,12 +264,12 @@ def reporter_view(case: Case, key: PrivateKey) -> dict[str, Any]:
     timeline = [{
         "status": row.status, "status_label": labels.get(row.status, row.status),
         "outcome": row.outcome, "outcome_label": out_labels.get(row.outcome or "", ""),
-        "date": row.changed_on.isoformat(), "reason": crypto.unseal_json(key, row.reason),
+        "date": row.changed_on.isoformat(), "reason": _shown_reason(row, key),
     } for row in model.Session.query(StatusChange).filter(
         StatusChange.case_id == case.id).order_by(StatusChange.position)]
     messages = [{
         "author_role": row.author_role, "date": row.created_on.isoformat(),
-        "body": crypto.unseal_json(key, row.body),
+        "body": _shown_body(row, key),
     } for row in model.Session.query(Message).filter(
         Message.case_id == case.id, Message.internal.is_(False)).order_by(Message.position)]
     files = [{"name": crypto.unseal_json(key, row.meta)["name"], "origin": row.origin,
@@ -308,7 +346,7 @@ def staff_view(case: Case, key: PrivateKey) -> dict[str, Any]:
     view["messages"] = [{
         "id": row.id, "author_role": row.author_role, "author_id": row.author_id,
         "internal": row.internal, "date": row.created_on.isoformat(),
-        "body": crypto.unseal_json(key, row.body),
+        "body": _shown_body(row, key),
     } for row in model.Session.query(Message).filter(
         Message.case_id == case.id).order_by(Message.position)]
     view["files"] = [dict(crypto.unseal_json(key, row.meta), id=row.id, origin=row.origin,
@@ -411,10 +449,15 @@ def audit_list(case_id: Optional[str], limit: int = 200) -> list[dict[str, Any]]
 
 
 def notification_text() -> tuple[str, str]:
-    """The only e-mail Lima Honesta sends: no case number, no content, no link to a case."""
-    return (tk._("Lima Honesta: hay actividad nueva"),
-            tk._("Hay actividad nueva en Lima Honesta. Ingrese al módulo de la Unidad de "
-                 "Integridad para revisarla."))
+    """The only e-mail Lima Honesta sends: no case number, no content, no link to a case.
+
+    Always in the portal's default language: a reporter's request may be the one that
+    sends it, and the language of the reporter's page must not reach the mailboxes.
+    """
+    with force_locale(tk.config.get("ckan.locale_default") or "es"):
+        return (tk._("Lima Honesta: hay actividad nueva"),
+                tk._("Hay actividad nueva en Lima Honesta. Ingrese al módulo de la Unidad "
+                     "de Integridad para revisarla."))
 
 
 def notify_staff() -> None:

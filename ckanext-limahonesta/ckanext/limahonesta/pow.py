@@ -78,14 +78,20 @@ def check(challenge: Any, counter: Any, now: float | None = None) -> str | None:
     else:
         wait = tk.config.get("ckanext.limahonesta.pow_nojs_wait_seconds")
         if moment - issued < wait:
-            return tk._(
-                "Por seguridad, sin JavaScript el envío se acepta %(s)s segundos después "
-                "de abrir el formulario. Espere un momento y vuelva a enviarlo."
-            ) % {"s": wait}
+            return wait_message()
     ttl = tk.config.get("ckanext.limahonesta.pow_ttl_seconds") + 60
     if not connect_to_redis().set("limahonesta:pow:" + challenge_id, b"1", nx=True, ex=ttl):
         return tk._("Esta verificación ya fue usada. Vuelva a cargar el formulario.")
     return None
+
+
+def wait_message() -> str:
+    """The answer to a form sent without JavaScript before the wait is over (the same
+    challenge stays valid, so the form keeps it)."""
+    return tk._(
+        "Por seguridad, sin JavaScript el envío se acepta %(s)s segundos después "
+        "de abrir el formulario. Espere un momento y vuelva a enviarlo."
+    ) % {"s": tk.config.get("ckanext.limahonesta.pow_nojs_wait_seconds")}
 
 
 def submissions_meter_exceeded() -> bool:

@@ -1,4 +1,5 @@
-"""Input checks with Spanish, field-level messages. Anything unexpected is refused.
+"""Input checks with field-level messages (Spanish msgids, translated with ``tk._``).
+Anything unexpected is refused.
 
 The report form has free-text fields of bounded length, one closed list (districts)
 and one required declaration; each check returns a clean value or records an error,
@@ -18,6 +19,13 @@ from ckanext.openlima.ubigeo import DISTRICTS
 __all__: list[str] = []
 
 TRUE_VALUES = (True, "true", "on", "1", "si", "sí", "yes")
+
+
+def N_(text: str) -> str:
+    """Marks a string for the catalogue without translating it: texts kept as data
+    (the system's own entries in a case) are translated with ``tk._`` when shown, in
+    the locale of that request."""
+    return text
 
 
 def clean_text(value: Any, errors: dict[str, list[str]], field: str, *,

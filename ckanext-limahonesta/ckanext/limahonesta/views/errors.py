@@ -23,6 +23,8 @@ def register(blueprint: Any, home: str) -> None:
         message = error.description if isinstance(error.description, str) else ""
         if code == 400 and "CSRF" in (message or ""):
             message = tk._("El formulario caducó o no es válido. Vuelva a cargar la página.")
+        elif message == getattr(type(error), "description", None):
+            message = ""  # Werkzeug's own English text: the translated title says it
         body = tk.render("limahonesta/error.html", extra_vars={
             "code": code, "title": titles().get(code, tk._("Error")),
             "message": message, "home": home})

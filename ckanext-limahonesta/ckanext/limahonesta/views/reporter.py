@@ -1,4 +1,5 @@
-"""Reporter pages under /denuncias: no account, Spanish, no JavaScript required.
+"""Reporter pages under /denuncias: no account, Spanish first (English under
+/en/denuncias), no JavaScript required.
 
 The tracking code only ever travels in a POST body. After it is checked, the page
 keeps a short-lived reporter session (see ``vault``) so the reporter can write and
@@ -102,7 +103,8 @@ def new():
         challenge = {"challenge": data.get("pow_challenge") or "",
                      "difficulty": tk.config.get("ckanext.limahonesta.pow_difficulty"),
                      "wait_seconds": tk.config.get("ckanext.limahonesta.pow_nojs_wait_seconds")}
-        if "verificacion" in exc.error_dict and "Espere" not in str(exc.error_dict):
+        if ("verificacion" in exc.error_dict
+                and proof_of_work.wait_message() not in exc.error_dict["verificacion"]):
             # spent, forged or expired: a new challenge, and the old answer must go
             challenge = proof_of_work.issue()
             data["pow_counter"] = ""

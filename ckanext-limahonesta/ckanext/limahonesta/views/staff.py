@@ -63,6 +63,9 @@ def _render(template: str, **extra: Any) -> str:
     extra.setdefault("status_labels", cases.status_labels())
     extra.setdefault("outcome_labels", cases.outcome_labels())
     extra.setdefault("channel_labels", cases.channel_labels())
+    extra.setdefault("confidentiality_labels", cases.confidentiality_labels())
+    extra.setdefault("author_labels", cases.author_labels())
+    extra.setdefault("request_state_labels", cases.request_state_labels())
     return tk.render(template, extra_vars=extra)
 
 

@@ -42,7 +42,8 @@
     if (counterInput.value || busy) { if (busy) { event.preventDefault(); } return; }
     event.preventDefault();
     busy = true;
-    status.textContent = "Verificando el envío en su navegador…";
+    // the page gives the text in its own language
+    status.textContent = status.getAttribute("data-working") || "";
     search(0).then(function (counter) {
       counterInput.value = String(counter);
       status.textContent = "";
