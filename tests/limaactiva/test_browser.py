@@ -135,7 +135,7 @@ def test_space_proposal_and_directory_pass_axe(
         "/servicios/?q=licencia",
     ):
         page.goto(server + path)
-        assert axe_violations(page, within='[role=main]') == [], path
+        assert axe_violations(page, within="[role=main]") == [], path
     anonymous.close()
     context, page = login(browser, server, citizen, javascript=True)
     for path in (
@@ -143,7 +143,7 @@ def test_space_proposal_and_directory_pass_axe(
         f"/participa/propuesta/{proposal['id']}",
     ):
         page.goto(server + path)
-        assert axe_violations(page, within='[role=main]') == [], path
+        assert axe_violations(page, within="[role=main]") == [], path
     context.close()
     officer = factories.User(password=PASSWORD)
     call_action(
@@ -157,6 +157,23 @@ def test_space_proposal_and_directory_pass_axe(
     for path in ("/participa/gestion", "/participa/moderacion"):
         page.goto(server + path)
         assert "Gestión" in page.content() or "Moderación" in page.content()
-        assert axe_violations(page, within='[role=main]') == [], path
+        assert axe_violations(page, within="[role=main]") == [], path
+    for path in (
+        f"/participa/gestion/espacio/{space['name']}/editar",
+        "/participa/gestion/servicio/licencia/editar",
+    ):
+        page.goto(server + path)
+        assert "Guardar cambios" in page.content()
+        assert axe_violations(page, within="[role=main]") == [], path
+    # the edit form, posted by the browser with its CSRF token, saves the change
+    page.goto(server + f"/participa/gestion/espacio/{space['name']}/editar")
+    page.fill("#space-title", "Presupuesto participativo editado")
+    page.click("text=Guardar cambios")
+    page.wait_for_url(lambda url: url.endswith(f"/participa/espacio/{space['name']}"))
+    assert "Espacio actualizado." in page.content()
+    assert (
+        call_action("limaactiva_space_show", id=space["id"])["title"]
+        == "Presupuesto participativo editado"
+    )
     context.close()
     assert errors == []

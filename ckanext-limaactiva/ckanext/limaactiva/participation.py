@@ -22,6 +22,7 @@ from ckanext.limaactiva.model import (
     ParticipationSession,
     Phase,
     Proposal,
+    Service,
     Space,
     Vote,
 )
@@ -111,6 +112,24 @@ def find_space(id_or_name: Any) -> Space | None:
         .filter(sa.or_(Space.id == id_or_name, Space.name == id_or_name))
         .first()
     )
+
+
+def find_service(id_or_name: Any) -> Service | None:
+    if not id_or_name or not isinstance(id_or_name, str):
+        return None
+    return (
+        model.Session.query(Service)
+        .filter(sa.or_(Service.id == id_or_name, Service.name == id_or_name))
+        .first()
+    )
+
+
+def find_office(id_or_name: Any) -> model.Group | None:
+    """The CKAN organisation with that id or name, if there is one."""
+    if not id_or_name or not isinstance(id_or_name, str):
+        return None
+    group = model.Group.get(id_or_name)
+    return group if group is not None and group.is_organization else None
 
 
 def find_proposal(proposal_id: Any) -> Proposal | None:

@@ -9,6 +9,8 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, make_response, redirect
 
+from ckanext.limaactiva.logic.validators import PHASE_KEYS as PHASE_TITLES
+
 __all__ = ["participa", "servicios"]
 
 participa = Blueprint("limaactiva", __name__, url_prefix="/participa")
@@ -432,6 +434,11 @@ def _render_management(
                 "Solo el personal de una oficina municipal puede gestionar la participación."
             ),
         )
+    services = [
+        service
+        for service in _action("limaactiva_service_list", {})
+        if tk.current_user.sysadmin or service["office"] in office_names
+    ]
     sessions = []
     for space_dict in spaces:
         proposals = _action("limaactiva_proposal_list", {"space_id": space_dict["id"]})
@@ -443,6 +450,7 @@ def _render_management(
         {
             "offices": offices,
             "spaces": spaces,
+            "services": services,
             "open_sessions": sessions,
             "phase_rows": range(PHASE_ROWS),
             "organisation_rows": range(ORGANISATION_ROWS),
@@ -471,38 +479,162 @@ def management():
     return _render_management()
 
 
-@participa.route("/gestion/espacio", methods=["POST"])
-def management_space():
-    form = _form()
-    phases = []
-    for index in range(PHASE_ROWS):
+def _phase_rows(form: dict) -> list[int]:
+    """Indexes of the phase rows the form posted (``phase-<n>-phase_key``), in order."""
+    rows = []
+    for key in form:
+        prefix, _sep, rest = key.partition("-")
+        index, _sep, field = rest.partition("-")
+        if prefix == "phase" and field == "phase_key" and index.isdigit():
+            rows.append(int(index))
+    return sorted(rows)
+
+
+def _phases_from_form(form: dict) -> tuple[list[dict], list[int]]:
+    """The phases of a space form (rows without a phase left out) and the row each
+    came from, so that an error about the n-th phase is shown on its row."""
+    phases, rows = [], []
+    for index in _phase_rows(form):
         key = form.get(f"phase-{index}-phase_key")
         if not key:
             continue
-        phases.append(
-            {
-                "phase_key": key,
-                "start_date": form.get(f"phase-{index}-start_date"),
-                "end_date": form.get(f"phase-{index}-end_date"),
-                "proposals_enabled": form.get(f"phase-{index}-proposals_enabled")
-                == "on",
-                "comments_enabled": form.get(f"phase-{index}-comments_enabled") == "on",
-                "votes_enabled": form.get(f"phase-{index}-votes_enabled") == "on",
-            }
-        )
-    data = {
-        key: form.get(key)
-        for key in (
-            "name",
-            "title",
-            "space_type",
-            "responsible_office",
-            "description",
-            "civic_education",
-        )
-    }
-    data["phases"] = phases
+        phase = {
+            "phase_key": key,
+            "start_date": form.get(f"phase-{index}-start_date"),
+            "end_date": form.get(f"phase-{index}-end_date"),
+            "proposals_enabled": form.get(f"phase-{index}-proposals_enabled") == "on",
+            "comments_enabled": form.get(f"phase-{index}-comments_enabled") == "on",
+            "votes_enabled": form.get(f"phase-{index}-votes_enabled") == "on",
+        }
+        if (form.get(f"phase-{index}-title") or "").strip():
+            phase["title"] = form[f"phase-{index}-title"]
+        phases.append(phase)
+        rows.append(index)
+    return phases, rows
+
+
+SPACE_FIELDS = (
+    "name",
+    "title",
+    "space_type",
+    "responsible_office",
+    "description",
+    "civic_education",
+)
+
+
+@participa.route("/gestion/espacio", methods=["POST"])
+def management_space():
+    form = _form()
+    data = {key: form.get(key) for key in SPACE_FIELDS}
+    data["phases"] = _phases_from_form(form)[0]
     return _management_post("limaactiva_space_create", data, tk._("Espacio creado."))
+
+
+def _field_errors(
+    error: tk.ValidationError, phase_rows: list[int] | None = None
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Messages by form field (``phase-<row>-<field>`` for a phase) and the summary
+    shown above the form."""
+    rows = phase_rows or []
+    by_field: dict[str, list[str]] = {}
+    loose: list[str] = []
+    for key, value in (error.error_dict or {}).items():
+        items = value if isinstance(value, list) else [value]
+        for position, item in enumerate(items):
+            if isinstance(item, str):
+                by_field.setdefault(key, []).append(item)
+            elif isinstance(item, dict) and key == "phases":
+                row = rows[position] if position < len(rows) else position
+                for field, messages in item.items():
+                    by_field.setdefault(f"phase-{row}-{field}", []).extend(
+                        str(message) for message in messages
+                    )
+    for key in ("__all__", "id"):
+        loose.extend(by_field.pop(key, []))
+    summary = [tk._("Revise los campos marcados.")] if by_field else []
+    return by_field, summary + loose
+
+
+def _editable_offices(current: str) -> list[dict]:
+    offices = _managed_offices()
+    if current not in {office["name"] for office in offices}:
+        offices.append({"name": current, "display_name": current})
+    return offices
+
+
+def _space_values(space_dict: dict) -> dict:
+    """The edit form filled in with the space as stored."""
+    values = {key: space_dict.get(key) or "" for key in SPACE_FIELDS}
+    values["commitment_ref"] = space_dict.get("commitment_ref") or ""
+    for index, phase in enumerate(space_dict["phases"]):
+        values[f"phase-{index}-phase_key"] = phase["phase_key"]
+        values[f"phase-{index}-start_date"] = phase["start_date"]
+        values[f"phase-{index}-end_date"] = phase["end_date"]
+        # A title equal to the default label of its phase is left blank, so that
+        # choosing another phase also gives it that phase's title.
+        if phase["title"] != PHASE_TITLES.get(phase["phase_key"]):
+            values[f"phase-{index}-title"] = phase["title"]
+        for switch in ("proposals_enabled", "comments_enabled", "votes_enabled"):
+            values[f"phase-{index}-{switch}"] = "on" if phase[switch] else ""
+    return values
+
+
+def _managed_space(name: str) -> dict:
+    """The space, after checking that it exists (404) and that the user manages it (403)."""
+    try:
+        space_dict = _action("limaactiva_space_show", {"id": name})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Espacio de participación no encontrado."))
+    try:
+        tk.check_access("limaactiva_space_update", _context(), {"id": space_dict["id"]})
+    except tk.NotAuthorized as error:
+        return tk.abort(403, str(error) or tk._("No autorizado."))
+    return space_dict
+
+
+@participa.route("/gestion/espacio/<name>/editar", methods=["GET", "POST"])
+def management_space_edit(name: str):
+    if not tk.current_user.is_authenticated and tk.request.method == "GET":
+        return _redirect("user.login")
+    space_dict = _managed_space(name)
+    values = _space_values(space_dict)
+    field_errors: dict[str, list[str]] = {}
+    errors: list[str] = []
+    status = 200
+    if tk.request.method == "POST":
+        values = _form()
+        phases, rows = _phases_from_form(values)
+        data = {key: values.get(key) for key in SPACE_FIELDS}
+        data["commitment_ref"] = values.get("commitment_ref")
+        data["id"] = space_dict["id"]
+        data["phases"] = phases
+        try:
+            updated = _action("limaactiva_space_update", data)
+        except tk.NotAuthorized as error:
+            return tk.abort(403, str(error) or tk._("No autorizado."))
+        except tk.ObjectNotFound:
+            return tk.abort(404, tk._("Espacio de participación no encontrado."))
+        except tk.ValidationError as error:
+            field_errors, errors = _field_errors(error, rows)
+            status = 400
+        else:
+            tk.h.flash_success(tk._("Espacio actualizado."))
+            return _redirect("limaactiva.space", name=updated["name"])
+    rows = _phase_rows(values)
+    phase_rows = range(max(PHASE_ROWS, (rows[-1] + 1) if rows else 0))
+    body = tk.render(
+        "limaactiva/space_edit.html",
+        {
+            "space": space_dict,
+            "offices": _editable_offices(space_dict["responsible_office"]),
+            "form": values,
+            "field_errors": field_errors,
+            "errors": errors,
+            "phase_rows": phase_rows,
+        },
+    )
+    return body, status
 
 
 @participa.route("/gestion/sesion", methods=["POST"])
@@ -557,24 +689,69 @@ def management_close(session_id: str):
     return _management_post("limaactiva_session_close", data, tk._("Sesión cerrada."))
 
 
+SERVICE_FIELDS = (
+    "name",
+    "title",
+    "description",
+    "office",
+    "channel",
+    "requirements",
+    "url",
+)
+
+
 @participa.route("/gestion/servicio", methods=["POST"])
 def management_service():
     form = _form()
-    data = {
-        key: form.get(key) or None
-        for key in (
-            "name",
-            "title",
-            "description",
-            "office",
-            "channel",
-            "requirements",
-            "url",
-        )
-    }
+    data = {key: form.get(key) or None for key in SERVICE_FIELDS}
     return _management_post(
         "limaactiva_service_create", data, tk._("Servicio agregado.")
     )
+
+
+@participa.route("/gestion/servicio/<name>/editar", methods=["GET", "POST"])
+def management_service_edit(name: str):
+    if not tk.current_user.is_authenticated and tk.request.method == "GET":
+        return _redirect("user.login")
+    try:
+        service = _action("limaactiva_service_show", {"id": name})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Servicio no encontrado."))
+    try:
+        tk.check_access("limaactiva_service_update", _context(), {"id": service["id"]})
+    except tk.NotAuthorized as error:
+        return tk.abort(403, str(error) or tk._("No autorizado."))
+    values = {key: service.get(key) or "" for key in SERVICE_FIELDS}
+    field_errors: dict[str, list[str]] = {}
+    errors: list[str] = []
+    status = 200
+    if tk.request.method == "POST":
+        values = _form()
+        data = {key: values.get(key) for key in SERVICE_FIELDS}
+        data["id"] = service["id"]
+        try:
+            _action("limaactiva_service_update", data)
+        except tk.NotAuthorized as error:
+            return tk.abort(403, str(error) or tk._("No autorizado."))
+        except tk.ObjectNotFound:
+            return tk.abort(404, tk._("Servicio no encontrado."))
+        except tk.ValidationError as error:
+            field_errors, errors = _field_errors(error)
+            status = 400
+        else:
+            tk.h.flash_success(tk._("Servicio actualizado."))
+            return _redirect("limaactiva.management")
+    body = tk.render(
+        "limaactiva/service_edit.html",
+        {
+            "service": service,
+            "offices": _editable_offices(service["office"]),
+            "form": values,
+            "field_errors": field_errors,
+            "errors": errors,
+        },
+    )
+    return body, status
 
 
 # --------------------------------------------------------------------------- participant

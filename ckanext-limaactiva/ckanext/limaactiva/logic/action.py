@@ -74,6 +74,8 @@ __all__ = [
     "limaactiva_email_confirmation_request",
     "limaactiva_email_confirm",
     "limaactiva_service_create",
+    "limaactiva_service_update",
+    "limaactiva_service_show",
     "limaactiva_service_list",
     "limaactiva_flag_create",
     "limaactiva_flag_list",
@@ -397,31 +399,56 @@ def limaactiva_space_create(context, data_dict):
 
 def limaactiva_space_update(context, data_dict):
     """Update a space; only the fields given change (``phases`` replaces all phases).
+    Every check runs before anything changes, so bad input leaves the space as it was.
 
     :param id: id or name of the space
+    :param name: optional new URL name (not empty when given)
+    :param title: optional (not empty when given)
+    :param space_type: optional (not empty when given)
+    :param responsible_office: optional; handing the space to another office needs
+        membership of that office too
+    :param description: optional; given empty, it is cleared
+    :param civic_education: optional; given empty, it is cleared
+    :param commitment_ref: optional; given empty, it is cleared
+    :param phases: optional list as in ``limaactiva_space_create``
     :returns: the space
     """
     tk.check_access("limaactiva_space_update", context, data_dict)
     data = _validate(data_dict, schemas.space_update_schema(), context)
     space = _space_or_404(data["id"])
-    if data.get("name") and data["name"] != space.name:
-        if rules.find_space(data["name"]):
-            _fail("name", tk._("Ya existe un espacio con ese nombre."))
-        space.name = data["name"]
-    if data.get("responsible_office"):
-        office = model.Group.get(data["responsible_office"])
-        if office is None or not office.is_organization:
-            _fail("responsible_office", tk._("La oficina responsable no existe."))
-        space.responsible_office = office.name
-    for field in (
-        "title",
-        "space_type",
-        "description",
-        "civic_education",
-        "commitment_ref",
+    errors: dict[str, list[str]] = {}
+    if (
+        data.get("name")
+        and data["name"] != space.name
+        and rules.find_space(data["name"])
     ):
-        if field in data_dict and data.get(field) is not None:
+        errors["name"] = [tk._("Ya existe un espacio con ese nombre.")]
+    office = None
+    if data.get("responsible_office"):
+        office = rules.find_office(data["responsible_office"])
+        if office is None:
+            errors["responsible_office"] = [tk._("La oficina responsable no existe.")]
+    if "phases" in data_dict:
+        errors.update(
+            {
+                key: [message]
+                for key, message in _phase_errors(data.get("phases") or []).items()
+            }
+        )
+    if errors:
+        raise tk.ValidationError(errors)
+    if data.get("name"):
+        space.name = data["name"]
+    if office is not None:
+        space.responsible_office = office.name
+    for field in ("title", "space_type"):
+        if data.get(field) is not None:
             setattr(space, field, data[field])
+    for field in ("description", "civic_education"):
+        if field in data_dict:
+            setattr(space, field, data.get(field) or "")
+    if "commitment_ref" in data_dict:
+        space.commitment_ref = data.get("commitment_ref")
     if "phases" in data_dict:
         _apply_phases(space, data.get("phases") or [])
     rules.audit(_user(context).id, "space_updated", "space", space.id)
@@ -1335,6 +1362,72 @@ def limaactiva_service_create(context, data_dict):
     model.Session.add(service)
     _commit(context)
     return _service_dict(service)
+
+
+def limaactiva_service_update(context, data_dict):
+    """Update a service of the directory; only the fields given change. Every check runs
+    before anything changes, so bad input leaves the service as it was.
+
+    :param id: id or name of the service
+    :param name: optional new URL name (not empty when given)
+    :param title: optional (not empty when given)
+    :param office: optional; handing the service to another office needs membership of
+        that office too
+    :param channel: optional ``online``, ``in_person`` or ``both``
+    :param requirements: optional; given empty, it is cleared
+    :param url: optional; given empty, it is cleared
+    :param description: optional; given empty, it is cleared
+    :returns: the service
+    """
+    tk.check_access("limaactiva_service_update", context, data_dict)
+    data = _validate(data_dict, schemas.service_update_schema(), context)
+    service = _service_or_404(data["id"])
+    errors: dict[str, list[str]] = {}
+    if (
+        data.get("name")
+        and data["name"] != service.name
+        and rules.find_service(data["name"])
+    ):
+        errors["name"] = [tk._("Ya existe un servicio con ese nombre.")]
+    office = None
+    if data.get("office"):
+        office = rules.find_office(data["office"])
+        if office is None:
+            errors["office"] = [tk._("La oficina no existe.")]
+    if errors:
+        raise tk.ValidationError(errors)
+    if data.get("name"):
+        service.name = data["name"]
+    if office is not None:
+        service.office = office.name
+    for field in ("title", "channel"):
+        if data.get(field) is not None:
+            setattr(service, field, data[field])
+    for field in ("description", "requirements"):
+        if field in data_dict:
+            setattr(service, field, data.get(field) or "")
+    if "url" in data_dict:
+        service.url = data.get("url")
+    _commit(context)
+    return _service_dict(service)
+
+
+def _service_or_404(id_or_name: Any) -> Service:
+    service = rules.find_service(id_or_name)
+    if service is None:
+        raise tk.ObjectNotFound(tk._("Servicio no encontrado."))
+    return service
+
+
+@tk.side_effect_free
+def limaactiva_service_show(context, data_dict):
+    """One service of the directory.
+
+    :param id: id or name
+    """
+    tk.check_access("limaactiva_service_show", context, data_dict)
+    data = _validate(data_dict, schemas.id_schema(), context)
+    return _service_dict(_service_or_404(data["id"]))
 
 
 @tk.side_effect_free

@@ -42,6 +42,8 @@ __all__ = [
     "limaactiva_email_confirmation_request",
     "limaactiva_email_confirm",
     "limaactiva_service_create",
+    "limaactiva_service_update",
+    "limaactiva_service_show",
     "limaactiva_service_list",
     "limaactiva_flag_create",
     "limaactiva_flag_list",
@@ -70,6 +72,7 @@ limaactiva_snapshot_list = tk.auth_allow_anonymous_access(_public)
 limaactiva_statistics = tk.auth_allow_anonymous_access(_public)
 limaactiva_stats_show = tk.auth_allow_anonymous_access(_public)
 limaactiva_service_list = tk.auth_allow_anonymous_access(_public)
+limaactiva_service_show = tk.auth_allow_anonymous_access(_public)
 limaactiva_email_confirm = tk.auth_allow_anonymous_access(_public)
 
 
@@ -90,9 +93,26 @@ def limaactiva_space_create(context, data_dict):
     return _office_member(context, (data_dict or {}).get("responsible_office"))
 
 
+def _moves_to_office(context, current: str | None, new_office) -> dict:
+    """Managing the current office is enough to edit; handing the item to another
+    (existing) office also needs membership of that office, as creating it there would."""
+    result = _office_member(context, current)
+    if not result["success"]:
+        return result
+    new = participation.find_office(new_office)
+    if new is not None and new.name != current:
+        return _office_member(context, new.name)
+    return result
+
+
 def limaactiva_space_update(context, data_dict):
-    space = participation.find_space((data_dict or {}).get("id"))
-    return _office_member(context, space.responsible_office if space else None)
+    data_dict = data_dict or {}
+    space = participation.find_space(data_dict.get("id"))
+    return _moves_to_office(
+        context,
+        space.responsible_office if space else None,
+        data_dict.get("responsible_office"),
+    )
 
 
 def limaactiva_session_create(context, data_dict):
@@ -114,6 +134,14 @@ def limaactiva_proposal_answer(context, data_dict):
 
 def limaactiva_service_create(context, data_dict):
     return _office_member(context, (data_dict or {}).get("office"))
+
+
+def limaactiva_service_update(context, data_dict):
+    data_dict = data_dict or {}
+    service = participation.find_service(data_dict.get("id"))
+    return _moves_to_office(
+        context, service.office if service else None, data_dict.get("office")
+    )
 
 
 def limaactiva_snapshot_create(context, data_dict):

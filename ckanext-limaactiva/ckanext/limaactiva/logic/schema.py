@@ -43,7 +43,7 @@ def space_update_schema():
     schema = space_create_schema()
     schema["id"] = [required, v.limaactiva_text]
     for field in ("name", "title", "space_type", "responsible_office"):
-        schema[field] = [optional] + schema[field][1:]
+        schema[field] = [v.limaactiva_required_if_given] + schema[field][1:]
     return schema
 
 
@@ -179,6 +179,14 @@ def service_create_schema():
         "requirements": [optional, v.limaactiva_long_text],
         "url": [optional, v.limaactiva_url],
     }
+
+
+def service_update_schema():
+    schema = service_create_schema()
+    schema["id"] = [required, v.limaactiva_text]
+    for field in ("name", "title", "office", "channel"):
+        schema[field] = [v.limaactiva_required_if_given] + schema[field][1:]
+    return schema
 
 
 def service_list_schema():

@@ -13,6 +13,7 @@ from ckanext.openlima.ubigeo import DISTRICTS
 __all__ = [
     "limaactiva_required",
     "limaactiva_optional",
+    "limaactiva_required_if_given",
     "limaactiva_text",
     "limaactiva_long_text",
     "limaactiva_slug",
@@ -103,6 +104,14 @@ def limaactiva_optional(key, data, errors, context):
     if _empty(data.get(key)):
         data[key] = None
         raise StopOnError
+
+
+def limaactiva_required_if_given(key, data, errors, context):
+    """For updates: a field left out keeps its value, one given empty is an error."""
+    if data.get(key) is Missing:
+        data[key] = None
+        raise StopOnError
+    limaactiva_required(key, data, errors, context)
 
 
 def _text(limit: int) -> Callable[[Any], str]:
