@@ -412,24 +412,7 @@ def test_service_update_action_checks_the_office(sysadmin, service, officer, out
         call_action("limaactiva_service_update", id="no-existe", title="x")
 
 
-@pytest.fixture
-def csrf_enforced():
-    """CKAN exempts a view from CSRF checks for the whole process once a request
-    authenticated by an API token reaches it (``csrf.exempt`` in
-    ``ckan.config.middleware.flask_app``), so earlier tests of this module would switch
-    the check off; take our edit views out of that set for this test."""
-    from ckan.config.middleware.flask_app import csrf
-
-    views = {
-        "ckanext.limaactiva.views.management_space_edit",
-        "ckanext.limaactiva.views.management_service_edit",
-    }
-    csrf._exempt_views.difference_update(views)
-    yield
-    csrf._exempt_views.difference_update(views)
-
-
-@pytest.mark.usefixtures("with_plugins", "clean_db", "csrf_enforced")
+@pytest.mark.usefixtures("with_plugins", "clean_db")
 def test_edit_form_needs_its_csrf_token(app, space, sysadmin, office):
     """Logged in with a session cookie (as in a browser), a post without the form's
     token is refused and changes nothing; with it, the edit goes through."""

@@ -62,12 +62,17 @@ class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
         if pkg_dict.get("id") and pkg_dict.get("name") not in OWN_DATASETS and pkg_dict.get("type", "dataset") == "dataset":
             linkcheck.enqueue_dataset_check(pkg_dict["id"])
 
-    # IMiddleware: count dataset views and downloads after each request
+    # IMiddleware: count dataset views and downloads after each request; CSRF exemptions
+    # of API-token requests last that request only (ckanext/openlima/csrf.py)
     def make_middleware(self, app, config):
         if hasattr(app, "after_request"):
+            from ckan.config.middleware.flask_app import csrf
+
+            from ckanext.openlima.csrf import scope_token_exemptions
             from ckanext.openlima.metrics.tracking import count_usage
 
             app.after_request(count_usage)
+            scope_token_exemptions(csrf)
         return app
 
 
