@@ -328,6 +328,47 @@ def test_path_traversal_names_are_reduced_and_files_are_stored_encrypted(app, ho
     assert "href" not in str(BeautifulSoup(page.body, "html.parser").find("ul"))
 
 
+NOT_CONFIGURED = "Lima Honesta no está configurada en este servidor"
+
+
+def _listing(path: str) -> list[str]:
+    import os
+    return sorted(os.listdir(path)) if os.path.isdir(path) else []
+
+
+def test_evidence_never_falls_back_to_a_shared_temporary_directory(app, ckan_config, monkeypatch):
+    """Without a storage path, evidence is refused instead of landing in ``/tmp``, where
+    another local account could create the directory first and delete or swap files."""
+    import io
+    monkeypatch.setitem(ckan_config, "ckanext.limahonesta.storage_path", "")
+    monkeypatch.setitem(ckan_config, "ckan.storage_path", "")
+    shared = "/tmp/limahonesta"
+    before = _listing(shared)
+    response, _n, _c = submit_report(app, status=400, files=[(io.BytesIO(PDF), "contrato.pdf")])
+    assert NOT_CONFIGURED in response.body
+    assert count("limahonesta_case") == 0 and count("limahonesta_attachment") == 0
+    assert _listing(shared) == before
+    # a report without files needs no storage and is still received
+    _r, number, code = submit_report(app)
+    assert number and code and count("limahonesta_case") == 1
+
+
+def test_evidence_directory_that_others_can_write_is_refused(app, ckan_config, monkeypatch,
+                                                             tmp_path):
+    import io
+    import os
+    shared = tmp_path / "compartido"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    monkeypatch.setitem(ckan_config, "ckanext.limahonesta.storage_path", str(shared))
+    response, _n, _c = submit_report(app, status=400, files=[(io.BytesIO(PDF), "contrato.pdf")])
+    assert NOT_CONFIGURED in response.body
+    assert count("limahonesta_case") == 0 and os.listdir(shared) == []
+    os.chmod(shared, 0o700)  # made private by its owner: accepted
+    _r, number, _c = submit_report(app, files=[(io.BytesIO(PDF), "contrato.pdf")])
+    assert number and len(os.listdir(shared)) == 1
+
+
 def test_api_token_requests_are_refused_on_reporter_pages(app):
     response = app.get("/denuncias/nueva", headers={"Authorization": "not-a-token"})
     assert response.status_code in (401, 403)

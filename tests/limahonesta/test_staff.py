@@ -289,7 +289,12 @@ def test_guessing_counters_are_visible_to_the_unit(app, make_reviewer):
     reviewer = make_reviewer()
     for i in range(3):
         open_case(app, f"{i:028d}", status=400)
-    token_free = reviewer.app.post("/api/3/action/limahonesta_security_status", json={})
+    url = "/api/3/action/limahonesta_security_status"
+    # With the staff session (no API token) a POST needs the session's CSRF token, as
+    # CKAN's own JavaScript sends it; without it the API refuses.
+    assert reviewer.app.post(url, json={}).status_code == 400
+    token = csrf(reviewer.app.get("/integridad/").body)
+    token_free = reviewer.app.post(url, json={}, headers={"X-CSRFToken": token})
     assert token_free.status_code == 200, token_free.body
     status = token_free.json["result"]
     assert status["failures_last_10_min"] >= 3

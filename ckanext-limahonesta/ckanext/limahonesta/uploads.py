@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import stat
 import unicodedata
 from typing import Any, Optional
 
@@ -49,9 +50,24 @@ class UploadError(Exception):
 
 
 def storage_dir() -> str:
-    path = tk.config.get("ckanext.limahonesta.storage_path") or os.path.join(
-        tk.config.get("ckan.storage_path") or "/tmp", "limahonesta")
+    """The directory of encrypted evidence, private to the account CKAN runs as.
+
+    Raises ``crypto.NotConfigured`` rather than falling back to a shared temporary
+    directory: there another local account could create the directory first and then
+    delete or swap evidence, and the system empties it on reboot or on a timer. A
+    directory that another account owns or may write into is refused for the same reason.
+    """
+    path = tk.config.get("ckanext.limahonesta.storage_path")
+    if not path and tk.config.get("ckan.storage_path"):
+        path = os.path.join(tk.config["ckan.storage_path"], "limahonesta")
+    if not path:
+        raise crypto.NotConfigured(
+            "ckanext.limahonesta.storage_path (or ckan.storage_path) must be set")
     os.makedirs(path, mode=0o700, exist_ok=True)
+    info = os.stat(path)
+    if info.st_uid != os.geteuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise crypto.NotConfigured(
+            f"{path} must belong to the account running CKAN and be writable by it alone")
     return path
 
 

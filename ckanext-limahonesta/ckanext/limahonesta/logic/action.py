@@ -8,6 +8,7 @@ for anything about one case, that case's key sealed to them.
 """
 from __future__ import annotations
 
+import logging
 import re
 import statistics
 from typing import Any, Optional
@@ -20,6 +21,8 @@ import ckan.plugins.toolkit as tk
 from .. import cases, crypto, pow as proof_of_work, staff, uploads
 from ..model import CHANNELS, OUTCOMES, STATUSES, Case, CaseKey, Identity, IdentityRequest, Reviewer, audit, now
 from . import validators
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "limahonesta_pow_challenge_show", "limahonesta_report_create",
@@ -43,6 +46,12 @@ def _not_configured() -> tk.ValidationError:
 def _files(context: dict[str, Any], errors: dict[str, list[str]]) -> list[tuple[str, bytes, str]]:
     """Files come only from our own views (context), already read with a size cap."""
     raw = context.get("limahonesta_files") or []
+    if raw:
+        try:
+            uploads.storage_dir()
+        except crypto.NotConfigured as exc:
+            log.error("Lima Honesta cannot store evidence files: %s", exc)
+            raise _not_configured()
     limit = tk.config.get("ckanext.limahonesta.max_files")
     if len(raw) > limit:
         errors.setdefault("evidencias", []).append(
