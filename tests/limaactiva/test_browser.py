@@ -1,12 +1,14 @@
 """Lima Activa in headless Chromium: propose → comment → vote → official answer without
-JavaScript, and axe-core finds no serious or critical violation on the space, proposal
-and directory pages."""
+JavaScript, and axe-core finds no serious or critical violation on the space, proposal,
+directory, office and edit pages (the space and session edit forms are submitted too)."""
 
 from __future__ import annotations
 
+import datetime
 import threading
 
 import pytest
+import ckan.model as model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from werkzeug.serving import make_server
@@ -25,6 +27,13 @@ def server(app):
     httpd.shutdown()
     httpd.server_close()
     thread.join(timeout=10)
+
+
+def stored_title(action: str, id_: str) -> str:
+    """The title as stored now, read afresh: the browser's request was served (and
+    committed) by the test server's thread, not by this thread's database session."""
+    model.Session.remove()
+    return call_action(action, id=id_)["title"]
 
 
 def login(browser, server, user, javascript=False):
@@ -112,6 +121,16 @@ def test_space_proposal_and_directory_pass_axe(
         requirements="DNI",
         url="https://www.munlima.gob.pe/",
     )
+    session = call_action(
+        "limaactiva_session_create",
+        {"user": sysadmin["name"]},
+        space_id=space["id"],
+        title="Asamblea vecinal",
+        modality="in_person",
+        place="Local comunal",
+        district="150116",
+        starts_at=f"{datetime.date.today() + datetime.timedelta(days=7)}T18:00",
+    )
     citizen = factories.User(password=PASSWORD)
     call_action(
         "limaactiva_participant_confirm",
@@ -161,6 +180,7 @@ def test_space_proposal_and_directory_pass_axe(
     for path in (
         f"/participa/gestion/espacio/{space['name']}/editar",
         "/participa/gestion/servicio/licencia/editar",
+        f"/participa/gestion/sesion/{session['id']}/editar",
     ):
         page.goto(server + path)
         assert "Guardar cambios" in page.content()
@@ -168,12 +188,22 @@ def test_space_proposal_and_directory_pass_axe(
     # the edit form, posted by the browser with its CSRF token, saves the change
     page.goto(server + f"/participa/gestion/espacio/{space['name']}/editar")
     page.fill("#space-title", "Presupuesto participativo editado")
-    page.click("text=Guardar cambios")
+    assert page.input_value("#space-title") == "Presupuesto participativo editado"
+    page.click("form[action$='/editar'] button[type=submit]")
     page.wait_for_url(lambda url: url.endswith(f"/participa/espacio/{space['name']}"))
     assert "Espacio actualizado." in page.content()
-    assert (
-        call_action("limaactiva_space_show", id=space["id"])["title"]
-        == "Presupuesto participativo editado"
+    assert "Presupuesto participativo editado" in page.content()
+    assert stored_title("limaactiva_space_show", space["id"]) == (
+        "Presupuesto participativo editado"
+    )
+    page.goto(server + f"/participa/gestion/sesion/{session['id']}/editar")
+    page.fill("#session-title", "Asamblea vecinal reprogramada")
+    assert page.input_value("#session-title") == "Asamblea vecinal reprogramada"
+    page.click("form[action$='/editar'] button[type=submit]")
+    page.wait_for_url(lambda url: url.endswith(f"/participa/sesion/{session['id']}"))
+    assert "Sesión actualizada." in page.content()
+    assert stored_title("limaactiva_session_show", session["id"]) == (
+        "Asamblea vecinal reprogramada"
     )
     context.close()
     assert errors == []

@@ -662,6 +662,89 @@ def management_session():
     )
 
 
+SESSION_FIELDS = (
+    "title",
+    "description",
+    "modality",
+    "place",
+    "district",
+    "online_url",
+    "registration_url",
+    "capacity",
+    "starts_at",
+    "ends_at",
+)
+
+
+def _form_datetime(value: str | None) -> str:
+    """A stored date-time as a ``datetime-local`` input shows it: to the minute, unless
+    it has seconds (which would otherwise be lost on saving the form unchanged)."""
+    if value and len(value) == 19 and value.endswith(":00"):
+        return value[:16]
+    return value or ""
+
+
+def _session_values(item: dict) -> dict:
+    """The edit form filled in with the session as stored."""
+    values = {
+        key: "" if item.get(key) is None else str(item[key]) for key in SESSION_FIELDS
+    }
+    values["starts_at"] = _form_datetime(item.get("starts_at"))
+    values["ends_at"] = _form_datetime(item.get("ends_at"))
+    values["registration_required"] = "on" if item.get("registration_required") else ""
+    return values
+
+
+@participa.route("/gestion/sesion/<session_id>/editar", methods=["GET", "POST"])
+def management_session_edit(session_id: str):
+    if not tk.current_user.is_authenticated and tk.request.method == "GET":
+        return _redirect("user.login")
+    try:
+        item = _action("limaactiva_session_show", {"id": session_id})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Sesión no encontrada."))
+    try:
+        tk.check_access("limaactiva_session_update", _context(), {"id": item["id"]})
+    except tk.NotAuthorized as error:
+        return tk.abort(403, str(error) or tk._("No autorizado."))
+    if item["closed"]:
+        # The report, counts and attendance recorded at closing describe the session
+        # as it was held; it is not rescheduled afterwards.
+        return tk.abort(409, tk._("La sesión ya fue cerrada; ya no se puede editar."))
+    values = _session_values(item)
+    field_errors: dict[str, list[str]] = {}
+    errors: list[str] = []
+    status = 200
+    if tk.request.method == "POST":
+        values = _form()
+        data: dict[str, Any] = {key: values.get(key) for key in SESSION_FIELDS}
+        data["registration_required"] = values.get("registration_required") == "on"
+        data["id"] = item["id"]
+        try:
+            _action("limaactiva_session_update", data)
+        except tk.NotAuthorized as error:
+            return tk.abort(403, str(error) or tk._("No autorizado."))
+        except tk.ObjectNotFound:
+            return tk.abort(404, tk._("Sesión no encontrada."))
+        except tk.ValidationError as error:
+            field_errors, errors = _field_errors(error)
+            status = 400
+        else:
+            tk.h.flash_success(tk._("Sesión actualizada."))
+            return _redirect("limaactiva.session", session_id=item["id"])
+    body = tk.render(
+        "limaactiva/session_edit.html",
+        {
+            "session": item,
+            "space": _action("limaactiva_space_show", {"id": item["space_id"]}),
+            "form": values,
+            "field_errors": field_errors,
+            "errors": errors,
+        },
+    )
+    return body, status
+
+
 @participa.route("/gestion/sesion/<session_id>/cerrar", methods=["POST"])
 def management_close(session_id: str):
     form = _form()

@@ -50,6 +50,7 @@ __all__ = [
     "limaactiva_space_show",
     "limaactiva_space_list",
     "limaactiva_session_create",
+    "limaactiva_session_update",
     "limaactiva_session_close",
     "limaactiva_session_show",
     "limaactiva_session_list",
@@ -501,13 +502,7 @@ def limaactiva_session_create(context, data_dict):
     tk.check_access("limaactiva_session_create", context, data_dict)
     data = _validate(data_dict, schemas.session_create_schema(), context)
     space = _space_or_404(data["space_id"])
-    errors: dict[str, list[str]] = {}
-    if data["modality"] in ("in_person", "hybrid") and not data.get("place"):
-        errors["place"] = [tk._("Indique el lugar de la sesión presencial.")]
-    if data["modality"] in ("online", "hybrid") and not data.get("online_url"):
-        errors["online_url"] = [tk._("Indique el enlace de la sesión virtual.")]
-    if data.get("ends_at") and data["ends_at"] < data["starts_at"]:
-        errors["ends_at"] = [tk._("La sesión no puede terminar antes de empezar.")]
+    errors = _session_errors(data)
     if errors:
         raise tk.ValidationError(errors)
     session = ParticipationSession(
@@ -525,6 +520,104 @@ def limaactiva_session_create(context, data_dict):
         ends_at=data.get("ends_at"),
     )
     model.Session.add(session)
+    _commit(context)
+    return _session_dict(session)
+
+
+SESSION_FIELDS = (
+    "title",
+    "description",
+    "modality",
+    "place",
+    "district",
+    "online_url",
+    "registration_url",
+    "registration_required",
+    "capacity",
+    "starts_at",
+    "ends_at",
+)
+
+
+def _session_errors(values: dict) -> dict[str, list[str]]:
+    """Checks that involve more than one field of a session (as it would be saved)."""
+    errors: dict[str, list[str]] = {}
+    if values["modality"] in ("in_person", "hybrid") and not values.get("place"):
+        errors["place"] = [tk._("Indique el lugar de la sesión presencial.")]
+    if values["modality"] in ("online", "hybrid") and not values.get("online_url"):
+        errors["online_url"] = [tk._("Indique el enlace de la sesión virtual.")]
+    if values.get("ends_at") and values["ends_at"] < values["starts_at"]:
+        errors["ends_at"] = [tk._("La sesión no puede terminar antes de empezar.")]
+    return errors
+
+
+def limaactiva_session_update(context, data_dict):
+    """Update a session that has not been closed; only the fields given change. Every
+    check runs before anything changes, so bad input leaves the session as it was.
+
+    :param id: session id
+    :param title: optional (not empty when given)
+    :param modality: optional ``in_person``, ``online`` or ``hybrid`` (not empty when
+        given)
+    :param starts_at: optional ISO date-time (not empty when given)
+    :param description: optional; given empty, it is cleared
+    :param place: optional; given empty, it is cleared (still required in person /
+        hybrid)
+    :param district: optional; given empty, it is cleared
+    :param online_url: optional; given empty, it is cleared (still required online /
+        hybrid)
+    :param registration_required: optional bool
+    :param registration_url: optional; given empty, it is cleared
+    :param capacity: optional; given empty, no limit; never below the places taken
+    :param ends_at: optional; given empty, it is cleared
+    :param space_id: optional; a session stays in its space, so only its own space is
+        accepted
+    :returns: the session
+    """
+    tk.check_access("limaactiva_session_update", context, data_dict)
+    data = _validate(data_dict, schemas.session_update_schema(), context)
+    if rules.find_session(data["id"]) is None:
+        raise tk.ObjectNotFound(tk._("Sesión no encontrada."))
+    # Places are taken under a lock of this row, so the capacity checked below cannot
+    # fall behind a registration made meanwhile.
+    session = (
+        model.Session.query(ParticipationSession)
+        .filter(ParticipationSession.id == data["id"])
+        .populate_existing()
+        .with_for_update()
+        .one()
+    )
+    if session.closed_at is not None:
+        _fail("id", tk._("La sesión ya fue cerrada; ya no se puede editar."))
+    given = {field for field in SESSION_FIELDS if field in data_dict}
+    values = {
+        field: data.get(field) if field in given else getattr(session, field)
+        for field in SESSION_FIELDS
+    }
+    errors = _session_errors(values)
+    if data.get("space_id"):
+        space = rules.find_space(data["space_id"])
+        if space is None or space.id != session.space_id:
+            errors["space_id"] = [tk._("Una sesión no puede pasar a otro espacio.")]
+    registered = _registered(session.id)
+    if (
+        "capacity" in given
+        and values["capacity"] is not None
+        and values["capacity"] < registered
+    ):
+        errors["capacity"] = [
+            tk._(
+                "El aforo no puede ser menor que las personas ya inscritas ({count})."
+            ).format(count=registered)
+        ]
+    if errors:
+        raise tk.ValidationError(errors)
+    for field in given:
+        setattr(session, field, values[field])
+    if "description" in given:
+        session.description = values["description"] or ""
+    if "registration_required" in given:
+        session.registration_required = bool(values["registration_required"])
     _commit(context)
     return _session_dict(session)
 

@@ -18,6 +18,7 @@ __all__ = [
     "limaactiva_space_show",
     "limaactiva_space_list",
     "limaactiva_session_create",
+    "limaactiva_session_update",
     "limaactiva_session_close",
     "limaactiva_session_show",
     "limaactiva_session_list",
@@ -118,6 +119,13 @@ def limaactiva_space_update(context, data_dict):
 def limaactiva_session_create(context, data_dict):
     space = participation.find_space((data_dict or {}).get("space_id"))
     return _office_member(context, space.responsible_office if space else None)
+
+
+def limaactiva_session_update(context, data_dict):
+    # The same people who schedule the space's sessions; a session never changes space.
+    return _office_member(
+        context, participation.office_of_session((data_dict or {}).get("id"))
+    )
 
 
 def limaactiva_session_close(context, data_dict):

@@ -68,6 +68,15 @@ def session_create_schema():
     }
 
 
+def session_update_schema():
+    schema = session_create_schema()
+    schema["id"] = [required, v.limaactiva_text]
+    schema["space_id"] = [optional, v.limaactiva_text]
+    for field in ("title", "modality", "starts_at"):
+        schema[field] = [v.limaactiva_required_if_given] + schema[field][1:]
+    return schema
+
+
 def session_close_schema():
     return {
         "id": [required, v.limaactiva_text],
