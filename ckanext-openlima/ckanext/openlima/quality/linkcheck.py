@@ -4,7 +4,10 @@ It runs as a CKAN background job (``tk.enqueue_job``) after a dataset is created
 updated, so publishing never waits on remote servers. Uploaded files are checked in
 CKAN's storage; remote URLs with a HEAD request (GET when the server refuses HEAD).
 Loopback and private addresses are refused unless
-``ckanext.openlima.linkcheck_allow_private_addresses`` is on.
+``ckanext.openlima.linkcheck_allow_private_addresses`` is on or the host is listed in
+``ckanext.openlima.linkcheck_allowed_hosts`` — at every hop: redirects are followed one by
+one and each new address is checked, so a public URL cannot redirect the checker into the
+municipality's network or a cloud metadata service.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import ipaddress
 import logging
 import os
 import socket
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import requests
 
@@ -26,6 +29,8 @@ __all__ = ["check_url", "check_dataset_links", "enqueue_dataset_check", "link_ch
 
 log = logging.getLogger(__name__)
 USER_AGENT = "OpenLima-LinkChecker/1.0 (+https://www.munlima.gob.pe)"
+MAX_REDIRECTS = 5
+_REDIRECTS = (301, 302, 303, 307, 308)
 
 
 def _private_host(host: str) -> bool:
@@ -40,25 +45,48 @@ def _private_host(host: str) -> bool:
     return False
 
 
-def check_url(url: str) -> tuple[bool, int | None, str | None]:
-    """(reachable, HTTP status, error in Spanish) for one URL."""
+def _refused(url: str) -> str | None:
+    """Why the checker will not request ``url`` (in Spanish), or None."""
     parsed = urlparse(url or "")
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        return False, None, "Dirección no válida (se espera http:// o https://)."
-    allow_private = tk.asbool(tk.config.get("ckanext.openlima.linkcheck_allow_private_addresses"))
-    if not allow_private and _private_host(parsed.hostname):
-        return False, None, "Dirección de red privada: no se verifica."
+        return "Dirección no válida (se espera http:// o https://)."
+    if tk.asbool(tk.config.get("ckanext.openlima.linkcheck_allow_private_addresses")):
+        return None
+    allowed = {h.lower() for h in tk.aslist(tk.config.get("ckanext.openlima.linkcheck_allowed_hosts"))}
+    if parsed.hostname.lower() not in allowed and _private_host(parsed.hostname):
+        return "Dirección de red privada: no se verifica."
+    return None
+
+
+def _request(method: str, url: str, timeout: int) -> tuple[requests.Response | None, str | None]:
+    """``method`` on ``url``, following up to MAX_REDIRECTS redirects, each one checked."""
+    for _hop in range(MAX_REDIRECTS + 1):
+        refusal = _refused(url)
+        if refusal:
+            return None, refusal
+        response = requests.request(method, url, timeout=timeout, allow_redirects=False,
+                                    headers={"User-Agent": USER_AGENT}, stream=True)
+        response.close()
+        location = response.headers.get("Location")
+        if response.status_code not in _REDIRECTS or not location:
+            return response, None
+        url = urljoin(url, location)
+    return None, "Demasiadas redirecciones."
+
+
+def check_url(url: str) -> tuple[bool, int | None, str | None]:
+    """(reachable, HTTP status, error in Spanish) for one URL."""
     timeout = int(tk.config.get("ckanext.openlima.linkcheck_timeout") or 10)
-    headers = {"User-Agent": USER_AGENT}
     try:
-        response = requests.head(url, timeout=timeout, allow_redirects=True, headers=headers)
-        if response.status_code in (403, 405, 501):
-            response = requests.get(url, timeout=timeout, allow_redirects=True, headers=headers, stream=True)
-            response.close()
+        response, refusal = _request("HEAD", url, timeout)
+        if response is not None and response.status_code in (403, 405, 501):
+            response, refusal = _request("GET", url, timeout)
     except requests.Timeout:
         return False, None, "El servidor no respondió a tiempo."
     except requests.RequestException as error:
         return False, None, f"No se pudo conectar: {type(error).__name__}."
+    if response is None:
+        return False, None, refusal
     ok = 200 <= response.status_code < 400
     return ok, response.status_code, None if ok else f"El servidor respondió {response.status_code}."
 
