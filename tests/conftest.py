@@ -7,12 +7,19 @@ After the first reset CKAN only deletes rows, so the migrations run once per ses
 """
 from __future__ import annotations
 
+import io
+import re
+import string
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -87,3 +94,80 @@ def clean_db(reset_db):
     reset_db()
     if not tables_were_there:
         migrate_enabled_plugins()
+
+
+class TranslationCatalogue:
+    """An extension's translation catalogues, checked the same way for every extension.
+
+    Message ids are Spanish; the ``es`` catalogue repeats them, ``en`` translates them.
+    """
+
+    # %s, %d, %(name)s and {name}: what a translation must keep, as many times
+    PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[sd]|\{\w*\}")
+
+    def __init__(self, extension: str):
+        self.domain = f"ckanext-{extension}"
+        self.package = REPO / self.domain / "ckanext" / extension
+        self.i18n = self.package / "i18n"
+
+    def read(self, lang: str):
+        with open(self.i18n / lang / "LC_MESSAGES" / f"{self.domain}.po", "rb") as po:
+            return read_po(po)
+
+    @staticmethod
+    def ids(catalogue) -> set[str]:
+        return {m.id for m in catalogue if m.id}
+
+    def template_ids(self) -> set[str]:
+        # Babel refuses the placeholder Plural-Forms header that extraction may write
+        data = (self.i18n / f"{self.domain}.pot").read_text(encoding="utf-8")
+        data = data.replace("nplurals=INTEGER; plural=EXPRESSION;",
+                            "nplurals=2; plural=(n != 1);")
+        return self.ids(read_po(io.StringIO(data)))
+
+    def assert_english_complete(self, at_least: int, copies_at_most: int) -> None:
+        """Every message translated (not fuzzy, not copied), placeholders kept."""
+        english = self.read("en")
+        assert [m.id for m in english if m.id and (not m.string or m.fuzzy)] == []
+        assert len(self.ids(english)) >= at_least
+        # real translations, not copies (a handful of words are the same in both languages)
+        copies = [m.id for m in english if m.id and m.string == m.id]
+        assert len(copies) <= copies_at_most, copies
+        broken = [m.id for m in english if m.id and (
+            _format_fields(m.id) != _format_fields(m.string)
+            or Counter(self.PLACEHOLDER.findall(m.id))
+            != Counter(self.PLACEHOLDER.findall(m.string)))]
+        assert broken == []
+
+    def assert_in_step(self) -> None:
+        """es and en hold exactly the template's messages; the .mo files are compiled."""
+        template = self.template_ids()
+        for lang in ("es", "en"):
+            catalogue = self.read(lang)
+            assert self.ids(catalogue) == template, lang
+            with open(self.i18n / lang / "LC_MESSAGES" / f"{self.domain}.mo", "rb") as mo:
+                compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+            assert compiled == {m.id: m.string for m in catalogue if m.id}, (
+                f"{lang}: recompile with pybabel compile")
+        assert all(m.string == m.id for m in self.read("es") if m.id)
+
+    def assert_template_extracted(self) -> None:
+        """The .pot holds exactly the strings the source marks for translation."""
+        found = {
+            message for _, _, message, _, _ in extract_from_dir(
+                str(self.package), [("**.py", "python"), ("templates/**.html", "ckan")], {})
+            if isinstance(message, str)
+        }
+        template = self.template_ids()
+        assert found - template == set(), "re-extract the .pot (see the README)"
+        assert template - found == set()
+
+
+def _format_fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+@pytest.fixture
+def translation_catalogue():
+    """``translation_catalogue("limaactiva")``: that extension's catalogues and checks."""
+    return TranslationCatalogue

@@ -5,28 +5,13 @@ Honesta stores, sends or loads, and the catalogues are complete and in step with
 source."""
 from __future__ import annotations
 
-import re
-from collections import Counter
-from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
 
 from .conftest import GOOD_REPORT, csrf, form_value, solve_pow, text_of
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "honesta_db", "clean_redis")
-
-EXTENSION = (
-    Path(__file__).resolve().parents[2]
-    / "ckanext-limahonesta"
-    / "ckanext"
-    / "limahonesta"
-)
-I18N = EXTENSION / "i18n"
-DOMAIN = "ckanext-limahonesta"
 
 
 def _file_report(app, prefix: str = "", status: int = 200, **overrides):
@@ -200,60 +185,14 @@ class TestIntegrityUnitPages:
 # --------------------------------------------------------------------------- catalogues
 
 
-def _catalogue(lang: str):
-    with open(I18N / lang / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as po:
-        return read_po(po)
+def test_english_catalogue_translates_every_message(translation_catalogue):
+    translation_catalogue("limahonesta").assert_english_complete(at_least=251,
+                                                                 copies_at_most=5)
 
 
-def _ids(catalogue) -> set[str]:
-    return {m.id for m in catalogue if m.id}
+def test_catalogues_match_the_template_and_the_compiled_files(translation_catalogue):
+    translation_catalogue("limahonesta").assert_in_step()
 
 
-PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[sd]|\{\w*\}")
-
-
-def _placeholders(text: str) -> Counter:
-    return Counter(PLACEHOLDER.findall(text))
-
-
-def test_english_catalogue_translates_every_message():
-    english = _catalogue("en")
-    untranslated = [m.id for m in english if m.id and (not m.string or m.fuzzy)]
-    assert untranslated == []
-    assert len(_ids(english)) > 250
-    # real translations, not copies (a handful of words are the same in both languages)
-    copies = [m.id for m in english if m.id and m.string == m.id]
-    assert len(copies) <= 5, copies
-    broken = [m.id for m in english
-              if m.id and _placeholders(m.id) != _placeholders(m.string)]
-    assert broken == []
-
-
-def test_catalogues_match_the_template_and_the_compiled_files():
-    with open(I18N / f"{DOMAIN}.pot", "rb") as pot:
-        template = _ids(read_po(pot))
-    for lang in ("es", "en"):
-        catalogue = _catalogue(lang)
-        assert _ids(catalogue) == template, lang
-        with open(I18N / lang / "LC_MESSAGES" / f"{DOMAIN}.mo", "rb") as mo:
-            compiled = {m.id: m.string for m in read_mo(mo) if m.id}
-        assert compiled == {m.id: m.string for m in catalogue if m.id}, (
-            f"{lang}: recompile with pybabel compile"
-        )
-    assert all(m.string == m.id for m in _catalogue("es") if m.id)
-
-
-def test_template_holds_every_marked_string_of_the_source():
-    found = {
-        message
-        for _, _, message, _, _ in extract_from_dir(
-            str(EXTENSION),
-            [("**.py", "python"), ("templates/**.html", "ckan")],
-            {},
-        )
-        if isinstance(message, str)
-    }
-    with open(I18N / f"{DOMAIN}.pot", "rb") as pot:
-        template = _ids(read_po(pot))
-    assert found - template == set(), "re-extract the .pot (see the README)"
-    assert template - found == set()
+def test_template_holds_every_marked_string_of_the_source(translation_catalogue):
+    translation_catalogue("limahonesta").assert_template_extracted()

@@ -3,22 +3,13 @@ month names and validation errors too) while the Spanish pages stay Spanish; the
 extension's catalogues (``ckanext-openlima``) are complete and in step with the source."""
 from __future__ import annotations
 
-import io
 import re
-import string
-from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po
 
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
-
-EXTENSION = Path(__file__).resolve().parents[3] / "ckanext-openlima" / "ckanext" / "openlima"
-I18N = EXTENSION / "i18n"
-DOMAIN = "ckanext-openlima"
 
 
 def _login(user) -> dict:
@@ -89,86 +80,40 @@ class TestPages:
 # --------------------------------------------------------------------------- catalogues
 
 
-def _catalogue(lang: str):
-    with open(I18N / lang / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as po:
-        return read_po(po)
+def test_english_catalogue_translates_every_message(translation_catalogue):
+    translation_catalogue("openlima").assert_english_complete(at_least=1, copies_at_most=10)
 
 
-def _ids(catalogue) -> set[str]:
-    return {m.id for m in catalogue if m.id}
-
-
-def _fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-
-
-def _template_ids() -> set[str]:
-    # Babel refuses the placeholder Plural-Forms header that extraction writes
-    data = (I18N / f"{DOMAIN}.pot").read_text(encoding="utf-8")
-    data = data.replace("nplurals=INTEGER; plural=EXPRESSION;", "nplurals=2; plural=(n != 1);")
-    return _ids(read_po(io.StringIO(data)))
-
-
-def test_english_catalogue_translates_every_message():
-    english = _catalogue("en")
-    untranslated = [m.id for m in english if m.id and (not m.string or m.fuzzy)]
-    assert untranslated == []
-    copies = [m.id for m in english if m.id and m.string == m.id]
-    assert len(copies) <= 10, copies
-    broken = [m.id for m in english if m.id and _fields(m.id) != _fields(m.string)]
-    assert broken == []
-
-
-def test_english_catalogue_covers_the_dashboard_templates():
+def test_english_catalogue_covers_the_dashboard_templates(translation_catalogue):
+    catalogue = translation_catalogue("openlima")
     found = {
         message
         for _, _, message, _, _ in extract_from_dir(
-            str(EXTENSION / "templates" / "openlima_plan"), [("**.html", "ckan")], {}
+            str(catalogue.package / "templates" / "openlima_plan"), [("**.html", "ckan")], {}
         )
         if isinstance(message, str)
     }
-    english = {m.id: m.string for m in _catalogue("en") if m.id}
+    english = {m.id: m.string for m in catalogue.read("en") if m.id}
     assert len(found) > 100
     assert sorted(message for message in found if not english.get(message)) == []
 
 
-def test_catalogues_match_the_template_and_the_compiled_files():
-    template = _template_ids()
-    for lang in ("es", "en"):
-        catalogue = _catalogue(lang)
-        assert _ids(catalogue) == template, lang
-        with open(I18N / lang / "LC_MESSAGES" / f"{DOMAIN}.mo", "rb") as mo:
-            compiled = {m.id: m.string for m in read_mo(mo) if m.id}
-        assert compiled == {m.id: m.string for m in catalogue if m.id}, (
-            f"{lang}: recompile with pybabel compile"
-        )
-    assert all(m.string == m.id for m in _catalogue("es") if m.id)
+def test_catalogues_match_the_template_and_the_compiled_files(translation_catalogue):
+    translation_catalogue("openlima").assert_in_step()
 
 
-def test_template_holds_every_marked_string_of_the_source():
-    found = {
-        message
-        for _, _, message, _, _ in extract_from_dir(
-            str(EXTENSION), [("**.py", "python"), ("templates/**.html", "ckan")], {}
-        )
-        if isinstance(message, str)
-    }
-    template = _template_ids()
-    assert found - template == set(), "re-extract the .pot (see the README)"
-    assert template - found == set()
+def test_template_holds_every_marked_string_of_the_source(translation_catalogue):
+    translation_catalogue("openlima").assert_template_extracted()
 
 
-def test_english_catalogues_of_the_extensions_agree():
+def test_english_catalogues_of_the_extensions_agree(translation_catalogue):
     # CKAN merges every plugin's catalogue into one: a Spanish string shared by two
     # extensions must have one English translation, or the last plugin loaded wins
-    root = EXTENSION.parents[2]
     translations: dict[str, dict[str, str]] = {}
     for extension in ("openlima", "limahonesta", "limaactiva"):
-        po = root / f"ckanext-{extension}" / "ckanext" / extension / "i18n" / "en" / "LC_MESSAGES" / f"ckanext-{extension}.po"
-        with open(po, "rb") as handle:
-            for message in read_po(handle):
-                if message.id and message.string:
-                    translations.setdefault(message.id, {})[extension] = message.string
+        for message in translation_catalogue(extension).read("en"):
+            if message.id and message.string:
+                translations.setdefault(message.id, {})[extension] = message.string
     disagreements = {k: v for k, v in translations.items() if len(set(v.values())) > 1}
     assert disagreements == {}
 
