@@ -593,6 +593,20 @@ def _managed_space(name: str) -> dict:
     return space_dict
 
 
+def _submit_edit(action: str, data: dict, not_found: str, phase_rows: list[int] | None = None
+                 ) -> tuple[dict | None, dict[str, list[str]], list[str]]:
+    """Run an edit form's update action: (result, no errors) when it saved, (None, field
+    errors, summary) when the input was refused; 403 and 404 end the request."""
+    try:
+        return _action(action, data), {}, []
+    except tk.NotAuthorized as error:
+        return tk.abort(403, str(error) or tk._("No autorizado."))
+    except tk.ObjectNotFound:
+        return tk.abort(404, not_found)
+    except tk.ValidationError as error:
+        return (None, *_field_errors(error, phase_rows))
+
+
 @participa.route("/gestion/espacio/<name>/editar", methods=["GET", "POST"])
 def management_space_edit(name: str):
     if not tk.current_user.is_authenticated and tk.request.method == "GET":
@@ -609,18 +623,13 @@ def management_space_edit(name: str):
         data["commitment_ref"] = values.get("commitment_ref")
         data["id"] = space_dict["id"]
         data["phases"] = phases
-        try:
-            updated = _action("limaactiva_space_update", data)
-        except tk.NotAuthorized as error:
-            return tk.abort(403, str(error) or tk._("No autorizado."))
-        except tk.ObjectNotFound:
-            return tk.abort(404, tk._("Espacio de participación no encontrado."))
-        except tk.ValidationError as error:
-            field_errors, errors = _field_errors(error, rows)
-            status = 400
-        else:
+        updated, field_errors, errors = _submit_edit(
+            "limaactiva_space_update", data, tk._("Espacio de participación no encontrado."),
+            rows)
+        if updated is not None:
             tk.h.flash_success(tk._("Espacio actualizado."))
             return _redirect("limaactiva.space", name=updated["name"])
+        status = 400
     rows = _phase_rows(values)
     phase_rows = range(max(PHASE_ROWS, (rows[-1] + 1) if rows else 0))
     body = tk.render(
@@ -637,31 +646,6 @@ def management_space_edit(name: str):
     return body, status
 
 
-@participa.route("/gestion/sesion", methods=["POST"])
-def management_session():
-    form = _form()
-    data = {
-        key: form.get(key) or None
-        for key in (
-            "space_id",
-            "title",
-            "description",
-            "modality",
-            "place",
-            "district",
-            "online_url",
-            "registration_url",
-            "capacity",
-            "starts_at",
-            "ends_at",
-        )
-    }
-    data["registration_required"] = form.get("registration_required") == "on"
-    return _management_post(
-        "limaactiva_session_create", data, tk._("Sesión programada.")
-    )
-
-
 SESSION_FIELDS = (
     "title",
     "description",
@@ -674,6 +658,16 @@ SESSION_FIELDS = (
     "starts_at",
     "ends_at",
 )
+
+
+@participa.route("/gestion/sesion", methods=["POST"])
+def management_session():
+    form = _form()
+    data = {key: form.get(key) or None for key in ("space_id", *SESSION_FIELDS)}
+    data["registration_required"] = form.get("registration_required") == "on"
+    return _management_post(
+        "limaactiva_session_create", data, tk._("Sesión programada.")
+    )
 
 
 def _form_datetime(value: str | None) -> str:
@@ -720,18 +714,12 @@ def management_session_edit(session_id: str):
         data: dict[str, Any] = {key: values.get(key) for key in SESSION_FIELDS}
         data["registration_required"] = values.get("registration_required") == "on"
         data["id"] = item["id"]
-        try:
-            _action("limaactiva_session_update", data)
-        except tk.NotAuthorized as error:
-            return tk.abort(403, str(error) or tk._("No autorizado."))
-        except tk.ObjectNotFound:
-            return tk.abort(404, tk._("Sesión no encontrada."))
-        except tk.ValidationError as error:
-            field_errors, errors = _field_errors(error)
-            status = 400
-        else:
+        updated, field_errors, errors = _submit_edit(
+            "limaactiva_session_update", data, tk._("Sesión no encontrada."))
+        if updated is not None:
             tk.h.flash_success(tk._("Sesión actualizada."))
             return _redirect("limaactiva.session", session_id=item["id"])
+        status = 400
     body = tk.render(
         "limaactiva/session_edit.html",
         {
@@ -812,18 +800,12 @@ def management_service_edit(name: str):
         values = _form()
         data = {key: values.get(key) for key in SERVICE_FIELDS}
         data["id"] = service["id"]
-        try:
-            _action("limaactiva_service_update", data)
-        except tk.NotAuthorized as error:
-            return tk.abort(403, str(error) or tk._("No autorizado."))
-        except tk.ObjectNotFound:
-            return tk.abort(404, tk._("Servicio no encontrado."))
-        except tk.ValidationError as error:
-            field_errors, errors = _field_errors(error)
-            status = 400
-        else:
+        updated, field_errors, errors = _submit_edit(
+            "limaactiva_service_update", data, tk._("Servicio no encontrado."))
+        if updated is not None:
             tk.h.flash_success(tk._("Servicio actualizado."))
             return _redirect("limaactiva.management")
+        status = 400
     body = tk.render(
         "limaactiva/service_edit.html",
         {
