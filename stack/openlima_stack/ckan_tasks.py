@@ -6,6 +6,7 @@ the ``ckan`` command (a few seconds each) when there is something to do, so a se
 from __future__ import annotations
 
 import importlib.util
+import os
 import secrets
 import subprocess
 import sys
@@ -24,6 +25,20 @@ ADMIN_EMAIL = "admin@openlima.localhost"
 
 def ckan_executable() -> str:
     return str(Path(sys.executable).parent / "ckan")
+
+
+def worker_command(ini: Path) -> list[str]:
+    """CKAN's jobs worker on the default queue (the one CKAN, the link checker and
+    ckanext-xloader enqueue to), as the worker container runs it."""
+    return [ckan_executable(), "-c", str(ini), "jobs", "worker"]
+
+
+def web_command(ini: Path, port: int, host: str = "127.0.0.1") -> list[str]:
+    """CKAN's development server; ``OPENLIMA_RELOAD=1`` turns its reloader on."""
+    command = [ckan_executable(), "-c", str(ini), "run", "-H", host, "-p", str(port)]
+    if os.environ.get("OPENLIMA_RELOAD", "") not in ("1", "true", "yes"):
+        command.append("--disable-reloader")
+    return command
 
 
 def run_ckan(ini: Path, *args: str, check: bool = True,

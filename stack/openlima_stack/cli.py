@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import ckan_tasks, config
+from .processes import ProcessGroup
 from .services import (
     LOCALHOST,
     Services,
@@ -84,22 +85,6 @@ def test_urls(postgres_url: str, redis_url: str, environ=os.environ) -> tuple[st
     return test_db_url, test_redis_url
 
 
-def stop_process_group(process: subprocess.Popen, grace: float = 10.0) -> None:
-    """Stop a child started in its own session, and everything it spawned."""
-    if process.poll() is not None:
-        return
-    for signum, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(process.pid, signum)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 180.0) -> bool:
     # no proxy: an http_proxy in the environment must not intercept 127.0.0.1
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -123,7 +108,8 @@ def banner(url: str, password: str, admin_file: Path) -> str:
         f"  Administrador:  usuario  {ckan_tasks.ADMIN_NAME}\n"
         f"                  clave    {password}\n"
         f"  (la clave se guarda en {admin_file})\n"
-        f"  Ctrl-C detiene CKAN y los servicios que este comando inició.\n"
+        f"  Ctrl-C detiene CKAN, el trabajador de tareas y los servicios que este\n"
+        f"  comando inició.\n"
         f"{line}\n"
     )
 
@@ -136,8 +122,8 @@ def command_run(args: argparse.Namespace) -> int:
     if port_answers(port):
         raise StackError(f"El puerto {port} ya está en uso; pruebe con `PORT={port + 1} make run`")
     state = config.state_dir()
-    steps = Steps(6)
-    ckan: Optional[subprocess.Popen] = None
+    steps = Steps(7)
+    group = ProcessGroup()
     services = Services(state)
     try:
         steps("Servicios: PostgreSQL y Redis")
@@ -168,23 +154,29 @@ def command_run(args: argparse.Namespace) -> int:
         steps("Datos de demostración")
         ckan_tasks.load_seed_content(ini, database_url, plugins)
 
+        # Before the web server, so that jobs queued while it starts (link checks, loads)
+        # are taken at once. Stopped with everything else on Ctrl-C.
+        steps("Trabajador de tareas en segundo plano: ckan jobs worker")
+        worker = group.start("tareas", ckan_tasks.worker_command(ini), prefix="    [tareas] ")
+        say(f"    cola de tareas en {redact(services.redis.url)} (pid {worker.pid})")
+
         steps(f"Sirviendo CKAN en http://{LOCALHOST}:{port}")
-        command = [ckan_tasks.ckan_executable(), "-c", str(ini), "run", "-H", LOCALHOST,
-                   "-p", str(port)]
-        if os.environ.get("OPENLIMA_RELOAD", "") not in ("1", "true", "yes"):
-            command.append("--disable-reloader")
         # Its own session: Ctrl-C reaches us, and we stop CKAN before the services.
-        ckan = subprocess.Popen(command, start_new_session=True)
-        if wait_for_http(f"http://{LOCALHOST}:{port}/api/3/action/status_show", ckan):
+        web = group.start("web", ckan_tasks.web_command(ini, port))
+        if wait_for_http(f"http://{LOCALHOST}:{port}/api/3/action/status_show", web.popen):
             site_url = os.environ.get("CKAN_SITE_URL") or f"http://{LOCALHOST}:{port}"
             print(banner(site_url, password, state / "admin-password"), flush=True)
-        return ckan.wait()
+        ended = group.wait_any()
+        assert ended is not None
+        name, code = ended
+        if name != "web":
+            say(f"El proceso '{name}' terminó (código {code}); deteniendo el portal")
+        return code if name == "web" else (code or 1)
     except Interrupted as reason:
         say(f"Deteniendo ({reason})")
         return 130
     finally:
-        if ckan is not None:
-            stop_process_group(ckan)
+        group.stop_all()
         services.stop()
 
 
