@@ -2,7 +2,8 @@
 
 The three CKAN extensions keep the standard extension layout
 (``ckanext-<name>/ckanext/<name>/``) and the static site generator lives in
-``site/openlima_site/``; this file maps each of them into one distribution.
+``site/openlima_site/``; the pure helpers they share (Lima's clock) live in
+``common/openlima_common/``; this file maps each of them into one distribution.
 """
 from pathlib import Path
 
@@ -29,6 +30,8 @@ def packages_and_dirs():
     packages += [f"openlima_site.{sub}" for sub in find_namespace_packages("site/openlima_site")]
     package_dir["openlima_stack"] = "stack/openlima_stack"
     packages.append("openlima_stack")
+    package_dir["openlima_common"] = "common/openlima_common"
+    packages.append("openlima_common")
     return packages, package_dir
 
 

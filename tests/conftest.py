@@ -89,6 +89,16 @@ def pytest_configure(config):
 
 
 @pytest.fixture
+def lima_clock():
+    """``lima_clock(moment)`` stops Lima's clock (openlima_common.clock) at an aware
+    datetime for the rest of the test, in every thread (test servers included)."""
+    from openlima_common import clock
+
+    yield clock.set_source
+    clock.set_source(None)
+
+
+@pytest.fixture
 def clean_db(reset_db):
     tables_were_there = model.repo.tables_created_and_initialised
     reset_db()

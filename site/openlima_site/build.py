@@ -25,7 +25,6 @@ and marks the directory it was writing as unknown, to be rebuilt from scratch ne
 """
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import hashlib
 import math
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Callable
 
 import msgspec
+from openlima_common import clock as lima_clock
 
 from .model import SiteModel
 from .render import Renderer, generator_fingerprint
@@ -532,8 +532,8 @@ def build_site(
         helper.shutdown(wait=True)
 
         slots[target_name] = {
-            "complete": True, "generator": generator, "built_at": dt.datetime.now(
-                dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "complete": True, "generator": generator, "built_at": lima_clock.utcnow().strftime(
+                "%Y-%m-%dT%H:%M:%SZ"),
             "datasets": datasets_state, "pages": pages_state,
             "files": sorted(writer.expected - {d["path"] for d in datasets_state.values()}),
             "dcat": kept_dcat or sorted(catalogue.dcat), "search": shard_keys,

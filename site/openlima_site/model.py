@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 from markupsafe import Markup
+from openlima_common import clock
 
 from .text import markdown_html, plain_text
 from .vocab import DISTRICTS, district_codes, theme_label
@@ -91,11 +92,16 @@ def _is_spatial_key(key: str) -> bool:
 
 
 def format_date(value: Any) -> str:
-    """ISO date or datetime → dd/mm/yyyy, as Spanish pages show dates."""
+    """ISO date or datetime → dd/mm/yyyy, as Spanish pages show dates.
+
+    A date is shown as it is; an instant (CKAN's naive UTC timestamps) as its day in
+    Lima, as the portal's pages show it."""
     text = str(value or "")
-    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
-        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
-    return text
+    try:
+        day = clock.local_date(text)
+    except (TypeError, ValueError):
+        return text
+    return day.strftime("%d/%m/%Y") if day else text
 
 
 def _as_list(value: Any) -> list:

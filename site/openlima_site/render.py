@@ -1,7 +1,6 @@
 """Jinja2 rendering of every page, feed and machine-readable file of the site."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import math
@@ -12,6 +11,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 from markupsafe import Markup, escape
+from openlima_common import clock
 
 from ckanext.openlima import ubigeo
 
@@ -52,7 +52,7 @@ def generator_fingerprint() -> str:
 def _rfc3339(value: Any) -> str:
     text = str(value or "")
     if not text:
-        return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return clock.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
     if len(text) == 10:
         return text + "T00:00:00Z"
     text = text.split(".")[0]

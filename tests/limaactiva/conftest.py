@@ -8,10 +8,11 @@ import datetime
 import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
+from openlima_common import clock
 
 
 def today() -> datetime.date:
-    return datetime.date.today()
+    return clock.today()
 
 
 @pytest.fixture

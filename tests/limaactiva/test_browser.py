@@ -12,6 +12,7 @@ import ckan.model as model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from werkzeug.serving import make_server
+from openlima_common import clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins", "clean_db")]
 
@@ -129,7 +130,7 @@ def test_space_proposal_and_directory_pass_axe(
         modality="in_person",
         place="Local comunal",
         district="150116",
-        starts_at=f"{datetime.date.today() + datetime.timedelta(days=7)}T18:00",
+        starts_at=f"{clock.today() + datetime.timedelta(days=7)}T18:00",
     )
     citizen = factories.User(password=PASSWORD)
     call_action(

@@ -8,6 +8,7 @@ import datetime
 import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
+from openlima_common import clock
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
@@ -33,7 +34,7 @@ def test_office_manages_spaces_sessions_and_services(app, office, sysadmin, citi
     )
     assert "Crear un espacio" in app.get("/participa/gestion", headers=headers).body
 
-    today = datetime.date.today()
+    today = clock.today()
     space_form = {
         "name": "plan-de-arbolado",
         "title": "Plan de arbolado urbano",

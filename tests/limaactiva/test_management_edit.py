@@ -11,10 +11,11 @@ import re
 import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
+from openlima_common import clock
 
 
 def today() -> datetime.date:
-    return datetime.date.today()
+    return clock.today()
 
 
 def member(sysadmin, office, role="editor", **kwargs):

@@ -10,13 +10,14 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import pytest
 from ckan.tests.helpers import call_action
+from openlima_common import clock
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
 
 @pytest.fixture
 def session(space, sysadmin):
-    starts = datetime.datetime.now() + datetime.timedelta(days=10)
+    starts = clock.wall_now() + datetime.timedelta(days=10)
     return call_action(
         "limaactiva_session_create",
         {"user": sysadmin["name"]},
@@ -34,6 +35,31 @@ def register(user, session, action="limaactiva_session_register"):
     return call_action(
         action, {"user": user["name"], "ignore_auth": False}, id=session["id"]
     )
+
+
+def test_registration_closes_at_the_start_on_limas_clock(
+        space, sysadmin, make_citizen, lima_clock):
+    """Start times are Lima's wall clock: at 19:53 in Lima (00:53 UTC) a session of
+    20:30 that day is still open and one of 19:00 has closed; an offset given with the
+    time is turned into Lima's wall clock."""
+    lima_clock(datetime.datetime(2025, 4, 11, 0, 53, tzinfo=datetime.timezone.utc))
+
+    def make(starts_at):
+        return call_action(
+            "limaactiva_session_create", {"user": sysadmin["name"]},
+            space_id=space["id"], title=f"Taller {starts_at}", modality="in_person",
+            place="Palacio Municipal", registration_required=True, capacity=5,
+            starts_at=starts_at,
+        )
+
+    later = make("2025-04-10T20:30")
+    assert register(make_citizen(), later)["registered_count"] == 1
+    earlier = make("2025-04-10T19:00")
+    with pytest.raises(tk.ValidationError) as error:
+        register(make_citizen(), earlier)
+    assert "ya cerró" in error.value.error_dict["id"][0]
+    with_offset = make("2025-04-11T01:30+00:00")
+    assert with_offset["starts_at"].startswith("2025-04-10T20:30")
 
 
 def test_capacity_is_enforced_and_places_come_back(session, make_citizen):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import pytest
@@ -15,6 +17,27 @@ pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 def count(table):
     model.Session.remove()
     return model.Session.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+def test_current_phase_follows_limas_date(make_space, app, lima_clock):
+    """At 19:53 in Lima (00:53 UTC of the next day) the phase that ends that day is
+    still the current one, on the action and on the page."""
+    lima_clock(datetime.datetime(2025, 4, 11, 0, 53, tzinfo=datetime.timezone.utc))
+    space = make_space(phases=[
+        {"phase_key": "contributions", "start_date": "2025-03-20",
+         "end_date": "2025-04-10", "proposals_enabled": True},
+        {"phase_key": "prioritisation", "start_date": "2025-04-11",
+         "end_date": "2025-04-30", "votes_enabled": True},
+    ])
+    shown = call_action("limaactiva_space_show", id=space["name"])
+    assert shown["current_phase"] == "contributions"
+    assert shown["proposals_open"] and not shown["votes_open"]
+    page = app.get(f"/participa/espacio/{space['name']}").body
+    assert "Aportes <strong>(fase actual)" in page
+    assert "Priorización <strong>(fase actual)" not in page
+    lima_clock(datetime.datetime(2025, 4, 11, 5, 0, tzinfo=datetime.timezone.utc))
+    assert call_action("limaactiva_space_show", id=space["name"])["current_phase"] == (
+        "prioritisation")
 
 
 def test_space_shows_phases_and_switches(space):

@@ -12,6 +12,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.cli.cli import ckan as ckan_command
 from ckan.tests.helpers import call_action
+from openlima_common import clock
 
 from .conftest import GOOD_REPORT, case_id_by_number, open_case, solve_pow, submit_report
 
@@ -38,12 +39,12 @@ def set_case(case_number: str, **values) -> None:
 def test_statistics_are_aggregate_with_small_cell_suppression(app):
     import datetime
     numbers = [file_report()["case_number"] for _ in range(7)]
-    received = datetime.date.today() - datetime.timedelta(days=40)  # an earlier month
+    received = clock.today() - datetime.timedelta(days=40)  # an earlier month
     for number in numbers[:5]:
         set_case(number, status="cerrada", outcome="fundada", received_on=received,
                  acknowledged_on=received + datetime.timedelta(days=2),
                  closed_on=received + datetime.timedelta(days=10), rating=4)
-    set_case(numbers[5], status="cerrada", outcome="spam", closed_on=datetime.date.today())
+    set_case(numbers[5], status="cerrada", outcome="spam", closed_on=clock.today())
     stats = app.get("/api/3/action/limahonesta_statistics").json["result"]
     assert stats["received"] == 6  # spam is not counted
     assert stats["attended"] == 5
@@ -96,7 +97,7 @@ def test_retention_purge_deletes_rows_and_files_but_keeps_ids_in_the_audit_log(
     _r2, kept_number, kept_code = submit_report(app)
     storage = honesta_config["ckanext.limahonesta.storage_path"]
     assert len(os.listdir(storage)) == 1
-    old = datetime.date.today() - datetime.timedelta(days=4000)
+    old = clock.today() - datetime.timedelta(days=4000)
     set_case(number, status="cerrada", outcome="infundada", closed_on=old)
     case_id = model.Session.execute(sa.text(
         "select id from limahonesta_case where case_number = :n"), {"n": number}).scalar()
@@ -155,7 +156,7 @@ def test_reminders_command_sends_a_content_free_mail_for_overdue_cases(
     sent_before = len(mail_server.get_smtp_messages())
     result = cli.invoke(ckan_command, ["limahonesta", "reminders"])
     assert result.exit_code == 0 and "0 caso" in result.output
-    old = datetime.date.today() - datetime.timedelta(days=30)
+    old = clock.today() - datetime.timedelta(days=30)
     model.Session.execute(sa.text("update limahonesta_case set received_on = :d"), {"d": old})
     model.Session.commit()
     result = cli.invoke(ckan_command, ["limahonesta", "reminders"])

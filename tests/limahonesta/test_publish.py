@@ -17,6 +17,7 @@ from ckan.cli.cli import ckan as ckan_command
 from ckan.lib.uploader import get_resource_uploader
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
+from openlima_common import clock
 
 from .conftest import GOOD_REPORT, solve_pow, submit_report
 
@@ -75,7 +76,7 @@ def two_months():
     """3 web reports in an earlier month (suppressed) and 6 in the current one (shown),
     5 of those closed with a decision; one spam report (never counted)."""
     numbers = [file_report()["case_number"] for _ in range(10)]
-    today = datetime.date.today()
+    today = clock.today()
     earlier = today.replace(day=1) - datetime.timedelta(days=40)
     set_received(numbers[:3], earlier)
     set_received(numbers[3:8], today, status="cerrada", outcome="fundada", closed_on=today)

@@ -8,6 +8,7 @@ import datetime
 import secrets
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 OFFICE = "gerencia-de-participacion-vecinal"
 SPACE = "presupuesto-participativo-2027"
@@ -104,7 +105,7 @@ def load() -> list[str]:
     try:
         space = tk.get_action("limaactiva_space_show")(dict(admin), {"id": SPACE})
     except tk.ObjectNotFound:
-        today = datetime.date.today()
+        today = clock.today()
         day = datetime.timedelta(days=1)
         space = tk.get_action("limaactiva_space_create")(
             dict(admin),

@@ -14,6 +14,7 @@ import ckan.authz as authz  # not re-exported by the toolkit; stable since CKAN 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
+from openlima_common import clock
 
 from ckanext.openlima.ubigeo import DISTRICTS
 from ckanext.limaactiva.model import (
@@ -31,7 +32,7 @@ MAX_COMMENT_DEPTH = 3
 
 
 def today() -> datetime.date:
-    return datetime.date.today()
+    return clock.today()
 
 
 def user_object(context: dict) -> model.User | None:
@@ -238,7 +239,7 @@ def over_rate_limit(
     column, user_column, user_id: str, window: datetime.timedelta, limit: int
 ) -> bool:
     """True when the user already made ``limit`` rows of this kind within ``window``."""
-    since = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - window
+    since = clock.utcnow() - window
     made = model.Session.execute(
         sa.select(sa.func.count()).where(user_column == user_id, column >= since)
     ).scalar()

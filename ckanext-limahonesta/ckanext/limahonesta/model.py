@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 STATUSES = ("recibida", "en_evaluacion", "en_investigacion", "decision", "cerrada")
 # Triage and closing outcomes, always decided by a person with a written reason.
@@ -27,11 +28,12 @@ def _uuid() -> str:
 
 
 def today() -> datetime.date:
-    return datetime.date.today()
+    """Lima's date: a report made at 19:53 in Lima is dated that day."""
+    return clock.today()
 
 
 def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 class Case(tk.BaseModel):

@@ -20,6 +20,7 @@ from typing import Any
 from werkzeug.datastructures import FileStorage
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 __all__ = ["CSV_HEADER", "statistics_csv", "dataset_name", "publish"]
 
@@ -112,7 +113,7 @@ def publish() -> dict[str, Any]:
     context = _site_context()
     stats = tk.get_action("limahonesta_statistics")(dict(context), {})
     text = statistics_csv(stats)
-    today = datetime.date.today()
+    today = clock.today()
     organization = _organization(context)
     dataset = _dataset_dict(organization["id"], stats, today)
     live_url = (tk.config.get("ckan.site_url") or "").rstrip("/") + "/denuncias/estadisticas.csv"

@@ -9,6 +9,7 @@ import datetime
 import pytest
 
 from ckan.tests.helpers import call_action
+from openlima_common import clock
 
 pytestmark = pytest.mark.usefixtures("with_plugins")
 
@@ -60,7 +61,7 @@ def test_progress_roll_up_with_and_without_weights(load_plan, make_small_plan):
 
 
 def test_delayed_milestones_and_commitment_status(load_plan, make_small_plan):
-    lima_today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=-5))).date()
+    lima_today = clock.today()
     tomorrow = (lima_today + datetime.timedelta(days=1)).isoformat()
     commitments = _load_cases(load_plan, make_small_plan, {
         "mixto": [
@@ -83,6 +84,21 @@ def test_delayed_milestones_and_commitment_status(load_plan, make_small_plan):
     assert commitments["completo"]["suggested_completion"] == "complete"
     assert commitments["sin-empezar"]["status"] == "not_started"
     assert commitments["sin-empezar"]["suggested_completion"] == "not_started"
+
+
+def test_con_retraso_follows_limas_date_not_the_servers(
+        load_plan, make_small_plan, lima_clock):
+    """A milestone due on 10 April is not late at 19:53 in Lima (00:53 UTC on the 11th);
+    it is late once the 11th begins in Lima."""
+    load_plan(make_small_plan([_m("A", 10, planned_end="2025-04-10")]))
+    lima_clock(datetime.datetime(2025, 4, 11, 0, 53, tzinfo=datetime.timezone.utc))
+    commitment = call_action("openlima_commitment_list", plan_id="prueba")[0]
+    assert commitment["milestones"][0]["delayed"] is False
+    assert commitment["status"] != "delayed"
+    lima_clock(datetime.datetime(2025, 4, 11, 5, 0, tzinfo=datetime.timezone.utc))
+    commitment = call_action("openlima_commitment_list", plan_id="prueba")[0]
+    assert commitment["milestones"][0]["delayed"] is True
+    assert commitment["status"] == "delayed"
 
 
 def test_plan_progress_is_the_mean_of_approved_commitments(load_plan, make_small_plan):

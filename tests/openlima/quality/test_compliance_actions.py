@@ -11,6 +11,7 @@ import threading
 import pytest
 from ckan.lib import jobs
 from ckan.tests import factories, helpers
+from openlima_common import clock
 
 MML_SCHEMA = "ckanext.openlima:../../../config/schemas/mml_dataset.yaml"
 
@@ -100,7 +101,7 @@ def test_link_checker_job_against_local_server(valid_dataset, local_server):
 
 @LOCAL_LINKS
 def test_links_check_inline_passes_when_every_link_answers(valid_dataset, local_server):
-    dataset = _create(valid_dataset, issued="2024-01-01", modified=datetime.date.today().isoformat(),
+    dataset = _create(valid_dataset, issued="2024-01-01", modified=clock.today().isoformat(),
                       resources=[{"name": "Bueno", "url": f"{local_server}/ok/a.csv", "format": "CSV", "size": 10}])
     result = helpers.call_action("openlima_links_check", context=_sysadmin_context(),
                                  id=dataset["id"], background=False)
@@ -126,7 +127,7 @@ def test_links_check_needs_edit_rights(valid_dataset):
 
 
 def test_overdue_dataset_via_action(valid_dataset):
-    old = (datetime.date.today() - datetime.timedelta(days=45)).isoformat()
+    old = (clock.today() - datetime.timedelta(days=45)).isoformat()
     data = copy.deepcopy(valid_dataset)
     data["resources"][0]["modified"] = old
     dataset = _create(valid_dataset, modified=old, resources=data["resources"])
@@ -137,7 +138,7 @@ def test_overdue_dataset_via_action(valid_dataset):
 
 def test_summary_ranks_offices_and_never_counts_private_datasets(app, valid_dataset, office):
     other = factories.Organization(name="gerencia-de-desarrollo-economico", title="Gerencia de Desarrollo Económico")
-    old = (datetime.date.today() - datetime.timedelta(days=400)).isoformat()
+    old = (clock.today() - datetime.timedelta(days=400)).isoformat()
     _create(valid_dataset)  # movilidad: fresh
     _create(valid_dataset, name="licencias", title="Licencias de funcionamiento", owner_org=other["id"],
             modified=old, frequency="http://publications.europa.eu/resource/authority/frequency/MONTHLY",

@@ -15,6 +15,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from openlima_common import clock
 from sqlalchemy.exc import IntegrityError
 
 from ckanext.limaactiva import participation as rules
@@ -254,7 +255,7 @@ def _proposal_dict(proposal: Proposal, with_score: bool = True) -> dict:
         "answer_text": proposal.answer_text,
         "answer_date": rules.iso(proposal.answer_date),
         "answer_days": (
-            (proposal.answer_date - proposal.created.date()).days
+            (proposal.answer_date - clock.local_date(proposal.created)).days
             if proposal.answer_date and proposal.created
             else None
         ),
@@ -1670,7 +1671,7 @@ def _open_session_or_fail(session_id: Any) -> ParticipationSession:
     session = rules.find_session(session_id)
     if session is None:
         raise tk.ObjectNotFound(tk._("Sesión no encontrada."))
-    if session.closed_at is not None or session.starts_at < datetime.datetime.now():
+    if session.closed_at is not None or session.starts_at < clock.wall_now():
         _fail("id", tk._("La inscripción a esta sesión ya cerró."))
     return session
 
@@ -1733,11 +1734,16 @@ def session_registered(context: dict, session_id: str) -> bool:
     return bool(user and model.Session.get(SessionRegistration, (session_id, user.id)))
 
 
+def _lima_time(utc_column):
+    """A naive UTC timestamp column as Lima's wall-clock time (for its Lima date)."""
+    return sa.func.timezone(clock.LIMA.key, sa.func.timezone("UTC", utc_column))
+
+
 def _mean_answer_days() -> float | None:
     """Mean days from proposal to official answer (the consultation asked for fast answers)."""
     value = model.Session.execute(
         sa.select(
-            sa.func.avg(Proposal.answer_date - sa.cast(Proposal.created, sa.Date))
+            sa.func.avg(Proposal.answer_date - sa.cast(_lima_time(Proposal.created), sa.Date))
         ).where(Proposal.answer_date.isnot(None))
     ).scalar()
     return None if value is None else round(float(value), 1)

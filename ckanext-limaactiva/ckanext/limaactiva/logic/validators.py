@@ -7,6 +7,7 @@ import re
 from typing import Any, Callable
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 from ckanext.openlima.ubigeo import DISTRICTS
 
@@ -165,7 +166,8 @@ def limaactiva_datetime(value: Any) -> datetime.datetime:
             tk._("Fecha y hora no válidas: use el formato AAAA-MM-DDTHH:MM.")
         )
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        # sessions keep Lima's wall-clock time (what staff type and citizens read)
+        parsed = parsed.astimezone(clock.LIMA).replace(tzinfo=None)
     return parsed
 
 

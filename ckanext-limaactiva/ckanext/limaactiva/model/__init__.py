@@ -12,6 +12,7 @@ import uuid
 
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
+from openlima_common import clock
 from sqlalchemy import orm
 
 __all__ = [
@@ -40,7 +41,7 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 class _Timestamps:

@@ -12,6 +12,7 @@ import unicodedata
 from typing import Any, Optional
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 # Lima Metropolitana's 43 districts (INEI UBIGEO 150101-150143), the platform's one table.
 from ckanext.openlima.ubigeo import DISTRICTS
@@ -66,7 +67,7 @@ def clean_date(value: Any, errors: dict[str, list[str]], field: str) -> Optional
     if date is None or len(str(value)) != 10:
         errors.setdefault(field, []).append(tk._("Use una fecha válida (AAAA-MM-DD)."))
         return None
-    if date > datetime.date.today() or date.year < 1990:
+    if date > clock.today() or date.year < 1990:
         errors.setdefault(field, []).append(tk._("La fecha no puede ser futura ni anterior a 1990."))
         return None
     return date.isoformat()

@@ -7,12 +7,12 @@ rate without typing the code again; "Salir" destroys it.
 """
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from flask import Blueprint, make_response as flask_make_response, redirect as flask_redirect
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 from .. import crypto, pow as proof_of_work, uploads, vault
 from ..logic.validators import DISTRICTS
@@ -112,7 +112,7 @@ def new():
         return _render("limahonesta/reporter/new.html", data=data, errors=exc.error_dict,
                        challenge=challenge), 400
     return _render("limahonesta/reporter/receipt.html", result=result,
-                   received_on=datetime.date.today().isoformat())
+                   received_on=clock.today().isoformat())
 
 
 def _case_page(view: dict[str, Any], status: int = 200):

@@ -1,10 +1,10 @@
 """Actions of the catalogue: compliance with the MML guidelines and usage metrics."""
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 from ckanext.openlima.logic import schema
 from ckanext.openlima.metrics import usage
@@ -92,7 +92,7 @@ def _own_dataset(name: str, title: str, notes: str, base_path: str, theme: str,
                  columns: list[tuple[str, str, str]]) -> dict[str, Any]:
     organization = tk.config.get("ckanext.openlima.own_data_organization")
     site = tk.config.get("ckan.site_url").rstrip("/")
-    today = datetime.date.today().isoformat()
+    today = clock.today().isoformat()
     return {
         "name": name,
         "title": title,

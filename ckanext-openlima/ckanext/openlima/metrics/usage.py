@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.redis import connect_to_redis
+from openlima_common import clock
 
 __all__ = ["record", "flush", "usage_totals", "rate", "rating_totals", "RatingLimited"]
 
@@ -48,7 +49,7 @@ def is_bot(user_agent: str | None) -> bool:
 
 def record(kind: str, dataset_ref: str, day: datetime.date | None = None) -> None:
     """Count one ``view`` or ``download`` of a dataset (id or name) for today."""
-    day = day or datetime.date.today()
+    day = day or clock.today()
     key = PREFIX + day.isoformat()
     pipe = connect_to_redis().pipeline(transaction=False)
     pipe.hincrby(key, f"{kind}:{dataset_ref}", 1)
@@ -110,9 +111,9 @@ def usage_totals(package_ids: list[str] | None = None, since: datetime.date | No
 
 def rate(package_id: str, rating: int, day: datetime.date | None = None) -> None:
     """Add one 1–5 rating to today's aggregate, within the per-dataset rate limit."""
-    day = day or datetime.date.today()
+    day = day or clock.today()
     limit = int(tk.config.get("ckanext.openlima.rating_limit_per_minute"))
-    window = f"openlima:rating-rate:{package_id}:{datetime.datetime.utcnow():%Y%m%d%H%M}"
+    window = f"openlima:rating-rate:{package_id}:{clock.utcnow():%Y%m%d%H%M}"
     redis = connect_to_redis()
     pipe = redis.pipeline()
     pipe.incr(window)

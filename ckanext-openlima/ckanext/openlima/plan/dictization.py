@@ -9,6 +9,7 @@ import datetime
 from typing import Any, Optional
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 from ckanext.openlima.plan import model as pm
 from ckanext.openlima.plan import progress as prog
@@ -140,7 +141,7 @@ def commitment_dictize(
     include_indicators: bool = True,
     include_history: bool = False,
 ) -> dict[str, Any]:
-    on = on or prog.today(tk.config.get("ckan.display_timezone") or "America/Lima")
+    on = on or clock.today()
     status_labels = status_labels if status_labels is not None else statuses()
     data = _fields(commitment, COMMITMENT_FIELDS)
     milestones = (

@@ -5,6 +5,7 @@ import datetime
 from typing import Any, Optional
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 from ckanext.openlima.plan import vocabulary as vocab
 from ckanext.openlima.plan.vocabulary import N_
@@ -44,14 +45,13 @@ FIELD_LABELS = {
 
 
 def openlima_plan_date(value: Any) -> str:
-    """``2022-11-08`` → ``08/11/2022``; empty stays empty."""
+    """``2022-11-08`` → ``08/11/2022``; an instant → its day in Lima; empty stays empty."""
     if not value:
         return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
+    try:
+        value = clock.local_date(value)
+    except (TypeError, ValueError):
+        return str(value)
     return value.strftime("%d/%m/%Y")
 
 

@@ -12,6 +12,7 @@ import datetime
 from typing import Any, Optional
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 from ckanext.openlima.plan import history
 from ckanext.openlima.plan import model as pm
@@ -50,7 +51,7 @@ class _Counter:
 
 
 def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 def _upsert(

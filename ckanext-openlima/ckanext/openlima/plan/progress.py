@@ -15,10 +15,10 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Optional
-from zoneinfo import ZoneInfo
+
+from openlima_common import clock
 
 __all__ = [
-    "today",
     "commitment_progress",
     "is_delayed",
     "commitment_status",
@@ -28,11 +28,6 @@ __all__ = [
 
 CANCELLED = "cancelled"
 COMPLETED = "completed"
-
-
-def today(timezone: str = "America/Lima") -> datetime.date:
-    """The current date where the plan is run (Lima), not the server's UTC date."""
-    return datetime.datetime.now(ZoneInfo(timezone)).date()
 
 
 def _counted(milestones: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -73,7 +68,7 @@ def is_delayed(milestone: Mapping[str, Any], on: Optional[datetime.date] = None)
         return False
     if isinstance(planned_end, str):
         planned_end = datetime.date.fromisoformat(planned_end)
-    on = on or today()
+    on = on or clock.today()
     return on > planned_end and (milestone.get("progress") or 0) < 100
 
 

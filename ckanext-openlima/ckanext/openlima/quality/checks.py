@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 from ckanext.openlima.logic import vocabularies
 
@@ -68,11 +69,14 @@ def _list(value: Any) -> list:
 def _date(value: Any) -> datetime.date | None:
     if not value:
         return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
     if isinstance(value, datetime.date):
-        return value
+        return clock.local_date(value)  # an instant's day in Lima; a date unchanged
     text = str(value).strip()
+    if len(text) > 10 and text[10] == "T":
+        try:
+            return clock.local_date(text)
+        except ValueError:
+            pass
     for length, fmt in ((10, "%Y-%m-%d"), (7, "%Y-%m"), (4, "%Y")):
         try:
             return datetime.datetime.strptime(text[:length], fmt).date()
@@ -130,7 +134,7 @@ def evaluate(dataset: dict, link_checks: dict[str, Any], today: datetime.date | 
     :param link_checks: resource id -> last link check (``ok``, ``status_code``, ``error``)
     :returns: ``score`` (0–100), ``compliant``, ``dimensions`` and the itemised ``checks``
     """
-    today = today or datetime.date.today()
+    today = today or clock.today()
     if grace_days is None:
         grace_days = tk.config.get("ckanext.openlima.freshness_grace_days")
     resources = dataset.get("resources", [])

@@ -11,7 +11,6 @@ municipality's network or a cloud metadata service.
 """
 from __future__ import annotations
 
-import datetime
 import ipaddress
 import logging
 import os
@@ -22,6 +21,7 @@ import requests
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 from ckanext.openlima.quality.model import LinkCheck
 
@@ -113,7 +113,7 @@ def check_dataset_links(dataset_id: str) -> list[dict]:
         row.package_id = dataset["id"]
         row.url = resource.get("url", "")
         row.ok, row.status_code, row.error = ok, status, error
-        row.checked_at = datetime.datetime.utcnow()
+        row.checked_at = clock.utcnow()
         model.Session.add(row)
         results.append(row.as_dict())
     # forget resources that are gone

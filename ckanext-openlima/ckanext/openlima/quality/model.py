@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 __all__ = ["LinkCheck"]
 
@@ -22,7 +23,7 @@ class LinkCheck(tk.BaseModel):  # type: ignore[misc, valid-type]
     status_code: Mapped[int | None] = sa.Column(sa.Integer)  # type: ignore[assignment]
     error: Mapped[str | None] = sa.Column(sa.UnicodeText)  # type: ignore[assignment]
     checked_at: Mapped[datetime.datetime] = sa.Column(  # type: ignore[assignment]
-        sa.DateTime, nullable=False, default=datetime.datetime.utcnow
+        sa.DateTime, nullable=False, default=clock.utcnow
     )
 
     @classmethod

@@ -10,6 +10,7 @@ import datetime
 from typing import Any, Iterator
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 from ckanext.openlima.quality import checks
 from ckanext.openlima.quality.model import LinkCheck
@@ -84,7 +85,7 @@ def summarise(context: dict, organization: str | None = None, include_private: b
         office["rank"] = rank
     city = _office_entry("", "Lima Metropolitana", results)
     summary = {
-        "generated": datetime.datetime.utcnow().isoformat(timespec="seconds"),
+        "generated": clock.utcnow().isoformat(timespec="seconds"),
         "threshold": int(tk.config.get("ckanext.openlima.compliance_threshold")),
         "organization": organization,
         "totals": {key: city[key] for key in ("datasets", "compliant", "compliant_share", "average_score")},

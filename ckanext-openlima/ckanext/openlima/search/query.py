@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional
 import luqum.exceptions
 import luqum.tree as lt
 from luqum.thread import parse as luqum_parse
+from openlima_common import clock
 
 from .ddl import COLUMN_FIELDS, TEXT_CONFIG
 from .document import format_date, parse_date
@@ -135,7 +136,7 @@ def resolve_date(value: str, now: Optional[datetime.datetime] = None) -> datetim
         raise QuerySyntaxError(f"Invalid Date String:'{value}'")
     base, math_part = match.groups()
     if base == "NOW":
-        moment = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        moment = now or clock.utcnow()
     else:
         parsed = parse_date(base)
         if parsed is None:

@@ -13,10 +13,10 @@ import logging
 from typing import Any, Optional
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 from ckanext.openlima.plan import dictization, history, loader, publish
 from ckanext.openlima.plan import model as pm
-from ckanext.openlima.plan import progress as prog
 from ckanext.openlima.plan.indicators import MetricReader
 from ckanext.openlima.plan.logic import schema
 from ckanext.openlima.plan.logic.auth import user_can_edit_commitment
@@ -42,7 +42,7 @@ def _validate(data_dict: dict[str, Any], schema_: dict[str, Any], context) -> di
 
 
 def _today() -> datetime.date:
-    return prog.today(tk.config.get("ckan.display_timezone") or "America/Lima")
+    return clock.today()
 
 
 def _default_plan_id() -> str:
@@ -346,7 +346,7 @@ def openlima_milestone_update(context, data_dict):
     changes = history.apply_changes(milestone, values, ("status", "progress", "actual_start", "actual_end", "evidence"))
     on = _today()
     if changes:
-        milestone.modified = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        milestone.modified = clock.utcnow()
         pm.Session.flush()
         after = dictization.commitment_dictize(commitment, include_indicators=False)["progress"]
         if before != after:

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 __all__ = [
     "ActionPlan",
@@ -37,7 +38,7 @@ def _uuid() -> str:
 
 
 def _utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 class ActionPlan(tk.BaseModel):
