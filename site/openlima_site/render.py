@@ -214,6 +214,9 @@ class Renderer:
                     "value": current.get("value") if available else None,
                     "date": current.get("date") if available else None,
                     "source": _first(ind, "source"),
+                    # not stated by the plan: labelled as the portal's rule on the page
+                    "portal_rule": ind.get("origin") == "portal",
+                    "measure": _first(ind, "measure"),
                 })
             commitments.append({
                 "code": _first(item, "code"),

@@ -165,9 +165,10 @@ def plan_loaded(portal):
     import yaml
 
     data = yaml.safe_load((REPO / "config" / "plan" / "plan-2022.yaml").read_text(encoding="utf-8"))
+    rules = yaml.safe_load((REPO / "config" / "plan" / "plan-2022.portal.yaml").read_text(encoding="utf-8"))
     try:
         call_action("openlima_plan_load", context=dict(portal["context"]),
-                    plan=data["plan"], commitments=data["commitments"])
+                    plan=data["plan"], commitments=data["commitments"], portal=rules)
     except KeyError:
         pytest.skip("the openlima_plan plugin is not enabled")
     return {**portal, "plan": data}

@@ -107,6 +107,8 @@ def test_commitments_dashboard_built_from_ckan(page, plan_loaded, tmp_path, serv
     for commitment in plan_loaded["plan"]["commitments"]:
         assert commitment["title"] in text
     assert "Avance general del plan" in text
+    # indicators the plan does not state carry the portal's label (issue 16)
+    assert "Regla del portal (valor de ejemplo)" in text
     assert page.locator("table caption").count() >= len(approved)
     assert axe_violations(page) == []
 

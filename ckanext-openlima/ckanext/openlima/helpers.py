@@ -22,6 +22,7 @@ __all__ = [
     "openlima_districts",
     "openlima_latest_datasets",
     "openlima_nav_links",
+    "openlima_portal_rule",
 ]
 
 
@@ -123,3 +124,18 @@ def openlima_nav_links() -> list[tuple[str, str, str]]:
               ("openlima.compliance_index", tk._("Cumplimiento"), "openlima.compliance"),
               ("openlima.metrics_index", tk._("Métricas"), "openlima.metrics")]
     return [entry for entry in wanted if entry[0] in current_app.view_functions]
+
+
+def openlima_portal_rule(key: str) -> dict[str, Any]:
+    """How to label a value the portal sets and the plan does not state (guideline
+    checks and points, deadlines, indicators, contacts...): "Regla del portal (valor de
+    ejemplo)" until the MML adopts it, which the operator records by listing ``key`` in
+    ``ckanext.openlima.rules_set_by_mml``; then "Regla fijada por la MML"."""
+    adopted = key in (tk.config.get("ckanext.openlima.rules_set_by_mml") or [])
+    if adopted:
+        return {"key": key, "adopted": True, "label": tk._("Regla fijada por la MML"),
+                "explanation": tk._("La Municipalidad Metropolitana de Lima fijó este valor.")}
+    return {"key": key, "adopted": False, "label": tk._("Regla del portal (valor de ejemplo)"),
+            "explanation": tk._(
+                "El plan de acción no lo establece y la MML aún no lo ha fijado: es un valor "
+                "del portal, no una norma ni una política de la MML.")}

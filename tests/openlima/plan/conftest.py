@@ -11,11 +11,15 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 PLAN_FILE = Path(__file__).resolve().parents[3] / "config" / "plan" / "plan-2022.yaml"
+PORTAL_FILE = PLAN_FILE.with_name("plan-2022.portal.yaml")
 TEAM_ORG = "subgerencia-de-gobierno-digital-e-innovacion"
 
 
 def read_plan_file() -> dict:
-    return yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
+    """The plan file, with the portal's rules for it under ``portal`` (as the CLI reads them)."""
+    document = yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
+    document["portal"] = yaml.safe_load(PORTAL_FILE.read_text(encoding="utf-8"))
+    return document
 
 
 def sysadmin_context(sysadmin) -> dict:
@@ -44,6 +48,7 @@ def load_plan(sysadmin):
             context=sysadmin_context(sysadmin),
             plan=document["plan"],
             commitments=document["commitments"],
+            portal=document.get("portal"),
             reason=reason,
         )
 

@@ -12,10 +12,10 @@ pytestmark = pytest.mark.usefixtures("with_plugins")
 def test_load_twice_creates_once(cli, plan_db, plan_file):
     first = cli.invoke(ckan, ["openlima", "plan", "load", str(plan_file)])
     assert first.exit_code == 0, first.output
-    assert "Plan lima-2022: 36 creados, 0 actualizados, 0 sin cambios." in first.output
+    assert "Plan lima-2022: 37 creados, 0 actualizados, 0 sin cambios (reglas del portal: plan-2022.portal.yaml)." in first.output
     second = cli.invoke(ckan, ["openlima", "plan", "load", str(plan_file)])
     assert second.exit_code == 0, second.output
-    assert "0 creados, 0 actualizados, 36 sin cambios." in second.output
+    assert "0 creados, 0 actualizados, 37 sin cambios" in second.output
     plan = call_action("openlima_plan_show", id="lima-2022")
     assert sum(len(c["milestones"]) for c in plan["commitments"]) == 21
     history = call_action("openlima_commitment_show", id="open-lima")["history"]

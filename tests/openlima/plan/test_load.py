@@ -33,9 +33,11 @@ def test_2022_plan_loads_every_commitment_milestone_date_and_draft(plan_2022):
         commitment = commitments[name]
         assert commitment["stage"] == "approved"
         assert commitment["code"] == code
-        assert commitment["implementation_start"] == "2022-10-01"
+        # the periods as the plan states them, no dates the plan does not give
+        assert commitment["implementation_period"] == "(octubre – diciembre) de 2022"
         assert commitment["commitment_period"] == "Diciembre 2022 - Diciembre 2024"
-        assert commitment["commitment_end"] == "2024-12-31"
+        assert commitment["implementation_start"] is None and commitment["commitment_end"] is None
+        assert commitment["draft"]["components"] and commitment["portal_traces"]
         dates = {m["code"]: (m["planned_start"], m["planned_end"]) for m in commitment["milestones"]}
         assert dates == SEED_DATES
         assert all(m["progress"] == 0 and m["status"] == "not_started" for m in commitment["milestones"])
@@ -58,7 +60,21 @@ def test_2022_plan_loads_every_commitment_milestone_date_and_draft(plan_2022):
         assert draft["milestones"] == []
         assert draft["progress"] is None
     assert digital["planned_measures"] == ["Cantidad de funcionarios capacitado.", "Promedio de madurez digital"]
-    assert tracker["planned_measures"]
+    assert tracker["planned_measures"] == []
+    assert tracker["draft"]["periods"] == ["Octubre 2022 – Noviembre 2022", "Julio 2022 - Diciembre 2022"]
+    # the plan states three periods: none is chosen as the plan's
+    assert plan_2022["period_start"] is None and plan_2022["status"] == ""
+    assert plan_2022["periods"] == {
+        "implementation": ["(octubre – diciembre) de 2022"],
+        "commitment": ["Diciembre 2022 - Diciembre 2024"],
+        "milestones_start": "2022-08-08", "milestones_start_title": "D. Campaña de comunicación interna",
+        "milestones_end": "2022-12-10", "milestones_end_title": "G. Evaluación y monitoreo de resultados",
+    }
+    # every indicator is the portal's; those computing a plan measure quote it
+    indicators = {i["code"]: i for c in plan_2022["commitments"] for i in c.get("indicators", [])}
+    assert {i["origin"] for i in indicators.values()} == {"portal"}
+    assert indicators["datos-publicados"]["measure"] == "# De datos publicados"
+    assert indicators["propuestas"]["measure"] is None
     # drafts do not count in the plan's progress or milestone totals
     assert plan_2022["approved_count"] == 3 and plan_2022["draft_count"] == 2
     assert plan_2022["milestone_count"] == 21
@@ -149,3 +165,35 @@ def test_only_sysadmins_load_plans(plan_db, plan_document):
             context={"user": user["name"], "ignore_auth": False},
             plan=document["plan"], commitments=document["commitments"],
         )
+
+
+def test_a_field_the_file_no_longer_states_is_cleared(load_plan, plan_document):
+    """Databases loaded from the earlier file (a chosen period, an inferred status) lose
+    what the plan does not state at the next load, with the change in the history."""
+    older = copy.deepcopy(plan_document)
+    older["plan"].update(period_start="2022-10-01", period_end="2022-12-31", status="Aprobado")
+    older["commitments"][2]["subtitle"] = "Participación ciudadana física y digital"
+    load_plan(older)
+    assert call_action("openlima_plan_show", id="lima-2022")["status"] == "Aprobado"
+    result = load_plan(plan_document, reason="Solo lo que dice el plan")
+    assert result["updated"] == 2
+    plan = call_action("openlima_plan_show", id="lima-2022")
+    assert (plan["period_start"], plan["period_end"], plan["status"]) == (None, None, "")
+    activa = call_action("openlima_commitment_show", id="lima-activa")
+    assert activa["subtitle"].startswith("Plataforma digital que capitaliza")
+    assert activa["history"][0]["changes"][0]["before"] == "Participación ciudadana física y digital"
+
+
+def test_portal_rules_must_quote_the_plans_measures(load_plan, plan_document):
+    document = copy.deepcopy(plan_document)
+    document["portal"]["commitments"]["open-lima"]["indicators"][0]["measure"] = "Datos publicados"
+    with pytest.raises(tk.ValidationError) as error:
+        load_plan(document)
+    assert "no está entre las del plan" in str(error.value.error_dict)
+    document = copy.deepcopy(plan_document)
+    document["portal"]["commitments"]["no-existe"] = {"indicators": []}
+    with pytest.raises(tk.ValidationError) as error:
+        load_plan(document)
+    assert "El plan no tiene el compromiso «no-existe»." in str(error.value.error_dict)
+    with pytest.raises(tk.ObjectNotFound):
+        call_action("openlima_plan_show", id="lima-2022")

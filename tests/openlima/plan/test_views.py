@@ -65,6 +65,34 @@ def test_commitment_page_timeline_spanish_dates_and_history(app, sysadmin, plan_
 
 
 
+def test_pages_show_the_plans_periods_drafts_and_label_the_portals_rules(app, plan_2022):
+    index = app.get("/compromisos").get_data(as_text=True)
+    assert "Plazos que indica el plan" in index
+    assert "(octubre – diciembre) de 2022" in index and "Diciembre 2022 - Diciembre 2024" in index
+    assert "Del 08/08/2022 (D. Campaña de comunicación interna)" in index
+    page = app.get("/compromisos/lima-honesta").get_data(as_text=True)
+    assert "Lo que decía el borrador del compromiso" in page
+    assert "plataforma multicanal (web, correo y medio telefónico)" in page
+    assert "firmen y/o cumplan el compromiso de integridad" in page
+    assert "Dónde sigue el portal cada parte del borrador" in page
+    # each portal indicator carries the label; a computed plan measure is quoted
+    indicators = page[page.index('id="indicadores"'):]
+    assert indicators.count("Regla del portal (valor de ejemplo)") == 4
+    assert "Cómo el portal calcula la medida del plan «De denuncias por canal»." in indicators
+    activa = app.get("/compromisos/lima-activa").get_data(as_text=True)
+    assert "El plan no fija este indicador; lo define el portal." in activa
+    assert "Participación ciudadana física y digital" not in activa
+    tracker = app.get("/compromisos/tracker-de-denuncias").get_data(as_text=True)
+    assert "Julio 2022 - Diciembre 2022" in tracker
+
+
+@pytest.mark.ckan_config("ckanext.openlima.rules_set_by_mml", "plan_indicators")
+def test_a_rule_the_mml_adopts_loses_the_portal_label(app, plan_2022):
+    page = app.get("/compromisos/open-lima").get_data(as_text=True)
+    indicators = page[page.index('id="indicadores"'):]
+    assert "Regla del portal" not in indicators and "Regla fijada por la MML" in indicators
+
+
 def test_no_plan_loaded_is_404_not_500(app, plan_db):
     assert app.get("/compromisos", status=404).status_code == 404
     assert app.get("/compromisos/export.json", status=404).status_code == 404

@@ -26,20 +26,39 @@ def plan():
     """Commitments dashboard of the Open Government Action Plan."""
 
 
-@plan.command("load")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--reason", default="", help="Reason written to the history of every change.")
-def load(path: Path, reason: str):
-    """Load or update the plan in PATH (YAML or JSON); running it twice changes nothing."""
+def _read_document(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise click.ClickException(f"{path}: YAML no válido: {error}")
     if not isinstance(data, dict):
-        raise click.ClickException(f"{path}: se esperaba un objeto con 'plan' y 'commitments'.")
+        raise click.ClickException(f"{path}: se esperaba un objeto.")
+    return data
+
+
+def portal_file_for(path: Path) -> Path:
+    """``plan-2022.yaml`` → ``plan-2022.portal.yaml``, next to it."""
+    return path.with_name(f"{path.stem}.portal{path.suffix}")
+
+
+@plan.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--reason", default="", help="Reason written to the history of every change.")
+@click.option(
+    "--portal", "portal_path", default=None,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Rules of the portal for this plan (default: <name>.portal.yaml next to PATH, if any).",
+)
+def load(path: Path, reason: str, portal_path: Path | None):
+    """Load or update the plan in PATH (YAML or JSON) with the portal's rules for it;
+    running it twice changes nothing."""
+    data = _read_document(path)
+    if portal_path is None and portal_file_for(path).exists():
+        portal_path = portal_file_for(path)
     payload = {
         "plan": data.get("plan"),
         "commitments": data.get("commitments") or [],
+        "portal": _read_document(portal_path) if portal_path else None,
         "reason": reason or f"Carga del plan desde {path.name}",
     }
     try:
@@ -48,9 +67,10 @@ def load(path: Path, reason: str):
         raise click.ClickException(
             "El plan no es válido:\n" + json.dumps(error.error_dict, ensure_ascii=False, indent=2)
         )
+    portal_note = f" (reglas del portal: {portal_path.name})" if portal_path else ""
     click.echo(
         f"Plan {result['plan_id']}: {result['created']} creados, "
-        f"{result['updated']} actualizados, {result['unchanged']} sin cambios."
+        f"{result['updated']} actualizados, {result['unchanged']} sin cambios{portal_note}."
     )
 
 

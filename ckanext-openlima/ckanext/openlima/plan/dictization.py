@@ -31,7 +31,7 @@ COMMITMENT_FIELDS = (
     "implementation_period", "implementation_start", "implementation_end",
     "commitment_period", "commitment_start", "commitment_end", "ogp_values",
     "ogp_values_text", "sdg_targets", "why_important", "objective", "stoppers", "budget",
-    "planned_measures", "created", "modified",
+    "planned_measures", "draft", "portal_traces", "created", "modified",
 )
 MILESTONE_FIELDS = (
     "id", "commitment_id", "code", "position", "kind", "title", "deliverable",
@@ -41,7 +41,7 @@ MILESTONE_FIELDS = (
 INDICATOR_FIELDS = (
     "id", "commitment_id", "code", "position", "name", "description", "unit", "baseline",
     "baseline_date", "target", "target_date", "direction", "kind", "metric", "source",
-    "frequency",
+    "frequency", "origin", "measure",
 )
 
 
@@ -226,5 +226,32 @@ def plan_dictize(plan: pm.ActionPlan, commitments: list[dict[str, Any]]) -> dict
     data["completed_milestones"] = sum(
         1 for c in approved for m in c["milestones"] if m["progress"] >= 100
     )
+    data["periods"] = plan_periods(approved)
     data["commitments"] = commitments
     return data
+
+
+def plan_periods(approved: list[dict[str, Any]]) -> dict[str, Any]:
+    """The periods the plan states, as it states them, without choosing one: each
+    distinct "Plazo de implementación" and "Plazo de compromiso" text of the approved
+    commitments, and the span of their milestones' planned dates."""
+    def distinct(field: str) -> list[str]:
+        found: list[str] = []
+        for c in approved:
+            if c.get(field) and c[field] not in found:
+                found.append(c[field])
+        return found
+
+    milestones = [m for c in approved for m in c["milestones"]]
+    starts = [m for m in milestones if m.get("planned_start")]
+    ends = [m for m in milestones if m.get("planned_end")]
+    first = min(starts, key=lambda m: m["planned_start"]) if starts else None
+    last = max(ends, key=lambda m: m["planned_end"]) if ends else None
+    return {
+        "implementation": distinct("implementation_period"),
+        "commitment": distinct("commitment_period"),
+        "milestones_start": first["planned_start"] if first else None,
+        "milestones_start_title": f"{first['code']}. {first['title']}" if first else None,
+        "milestones_end": last["planned_end"] if last else None,
+        "milestones_end_title": f"{last['code']}. {last['title']}" if last else None,
+    }

@@ -2,8 +2,9 @@
 
 Records are matched by plan ``id``, commitment ``name`` and milestone / indicator
 ``code``. Unchanged records are left alone; new ones are created and changed fields are
-updated, each with a history row. A milestone's operational fields (status, progress,
-actual dates, evidence) are only touched when the file sets them, so a reload never
+updated, each with a history row. The file says all the plan says: a field it no longer
+gives is cleared. A milestone's operational fields (status, progress, actual dates,
+evidence) are the exception: only touched when the file sets them, so a reload never
 erases what the plan team recorded. Records missing from the file are kept.
 """
 from __future__ import annotations
@@ -29,15 +30,35 @@ COMMITMENT_FIELDS = (
     "implementation_start", "implementation_end", "commitment_period",
     "commitment_start", "commitment_end", "ogp_values", "ogp_values_text",
     "sdg_targets", "why_important", "objective", "stoppers", "budget", "planned_measures",
+    "draft", "portal_traces",
 )
+# what the plan team records; a file only changes them when it gives them
+MILESTONE_OPERATIONAL_FIELDS = ("status", "progress", "actual_start", "actual_end", "evidence")
 MILESTONE_FIELDS = (
     "position", "kind", "title", "deliverable", "planned_start", "planned_end", "weight",
-    "status", "progress", "actual_start", "actual_end", "evidence",
+    *MILESTONE_OPERATIONAL_FIELDS,
 )
 INDICATOR_FIELDS = (
     "position", "name", "description", "unit", "baseline", "baseline_date", "target",
-    "target_date", "direction", "kind", "metric", "source", "frequency",
+    "target_date", "direction", "kind", "metric", "source", "frequency", "origin", "measure",
 )
+
+
+def _given_or_cleared(model_class: Any, data: dict[str, Any], fields: tuple[str, ...],
+                      keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The values ``data`` gives, and the column's default for every other field (except
+    those in ``keep``): a field the file no longer states is cleared."""
+    values = {}
+    for field in fields:
+        if field in data:
+            values[field] = data[field]
+        elif field not in keep:
+            column = model_class.__table__.c[field]
+            default = column.default.arg if column.default is not None else None
+            if callable(default):  # SQLAlchemy wraps ``default=list`` as fn(context)
+                default = default(None)
+            values[field] = default
+    return values
 
 
 class _Counter:
@@ -96,7 +117,7 @@ def _upsert(
 
 
 def _milestone_values(data: dict[str, Any], position: int, statuses: dict[str, pm.Status]) -> dict[str, Any]:
-    values = {k: data[k] for k in MILESTONE_FIELDS if k in data}
+    values = _given_or_cleared(pm.Milestone, data, MILESTONE_FIELDS, keep=MILESTONE_OPERATIONAL_FIELDS)
     values["position"] = position
     status = values.get("status")
     if status is not None:
@@ -132,7 +153,7 @@ def load_plan(
     if is_new:
         plan = pm.ActionPlan(id=plan_id)
     _upsert(
-        plan, plan_data, PLAN_FIELDS, is_new=is_new, counter=counter, plan_id=plan_id,
+        plan, _given_or_cleared(pm.ActionPlan, plan_data, PLAN_FIELDS), PLAN_FIELDS, is_new=is_new, counter=counter, plan_id=plan_id,
         commitment_id=None, entity_type="plan", label=plan_data["title"],
         author=author, reason=reason,
     )
@@ -146,7 +167,7 @@ def load_plan(
         is_new = commitment is None
         if is_new:
             commitment = pm.Commitment(plan_id=plan_id, name=data["name"])
-        values = {k: data[k] for k in COMMITMENT_FIELDS if k in data}
+        values = _given_or_cleared(pm.Commitment, data, COMMITMENT_FIELDS)
         values["position"] = position
         _upsert(
             commitment, values, COMMITMENT_FIELDS, is_new=is_new, counter=counter,
@@ -179,7 +200,7 @@ def load_plan(
             is_new = indicator is None
             if is_new:
                 indicator = pm.Indicator(commitment_id=commitment.id, code=i_data["code"])
-            values = {k: i_data[k] for k in INDICATOR_FIELDS if k in i_data}
+            values = _given_or_cleared(pm.Indicator, i_data, INDICATOR_FIELDS)
             values["position"] = i_position
             if values.get("kind") == "computed" and not values.get("metric"):
                 raise tk.ValidationError(

@@ -141,6 +141,9 @@ def openlima_plan_load(context, data_dict):
     :type plan: dictionary
     :param commitments: commitments with their ``milestones`` and ``indicators``
     :type commitments: list of dictionaries
+    :param portal: optional rules of the portal for this plan (``plan-<id>.portal.yaml``):
+        ``{"plan": <id>, "commitments": {<name>: {"indicators": [...], "traces": [...]}}}``
+    :type portal: dictionary
     :param reason: the reason written to the history (default: a plan load)
     :type reason: string
     :returns: ``plan_id`` and the number of records ``created``, ``updated``, ``unchanged``
@@ -166,6 +169,7 @@ def openlima_plan_load(context, data_dict):
         errors.append(error or {})
     if any(errors):
         raise tk.ValidationError({"commitments": errors})
+    _merge_portal_rules(plan_data["id"], commitments, data_dict.get("portal"), context)
     reason = (data_dict.get("reason") or "").strip() or tk._("Carga del plan de acción")
     try:
         publish.ensure_default_statuses()
@@ -178,6 +182,55 @@ def openlima_plan_load(context, data_dict):
     if not context.get("defer_commit"):
         publish.refresh_dataset_safely(plan_data["id"], only_if_missing=not changed)
     return result
+
+
+def _merge_portal_rules(plan_id: str, commitments: list[dict[str, Any]], portal: Any, context) -> None:
+    """Add the portal's rules (indicators, follow-up of draft components) to the
+    commitments they name. The plan file's own indicators are marked ``origin: plan``,
+    the portal's ``origin: portal``; a portal indicator that computes one of the plan's
+    measures must quote it as the plan prints it."""
+    for commitment in commitments:
+        for indicator in commitment.get("indicators") or []:
+            indicator["origin"] = "plan"
+        commitment["portal_traces"] = []
+    if portal in (None, ""):
+        return
+    if not isinstance(portal, dict) or not isinstance(portal.get("commitments") or {}, dict):
+        raise tk.ValidationError({"portal": [tk._(
+            "Las reglas del portal deben ser un objeto con «plan» y «commitments»."
+        )]})
+    if portal.get("plan") not in (None, plan_id):
+        raise tk.ValidationError({"portal": [tk._(
+            "Las reglas del portal son del plan «{other}», no de «{plan}»."
+        ).format(other=portal.get("plan"), plan=plan_id)]})
+    by_name = {c["name"]: c for c in commitments}
+    errors: dict[str, Any] = {}
+    for name, raw in (portal.get("commitments") or {}).items():
+        if name not in by_name:
+            errors[name] = [tk._("El plan no tiene el compromiso «{name}».").format(name=name)]
+            continue
+        data, error = tk.navl_validate(raw if isinstance(raw, dict) else {}, schema.portal_commitment_schema(), context)
+        commitment = by_name[name]
+        measures = set(commitment.get("planned_measures") or [])
+        codes = {i["code"] for i in commitment.get("indicators") or []}
+        for position, indicator in enumerate(data.get("indicators") or []):
+            if indicator.get("measure") and indicator["measure"] not in measures:
+                error.setdefault("indicators", {})[position] = [tk._(
+                    "La medida «{measure}» no está entre las del plan para este compromiso."
+                ).format(measure=indicator["measure"])]
+            if indicator.get("code") in codes:
+                error.setdefault("indicators", {})[position] = [tk._(
+                    "El indicador «{code}» ya está en el plan."
+                ).format(code=indicator["code"])]
+        if error:
+            errors[name] = error
+            continue
+        for indicator in data.get("indicators") or []:
+            indicator["origin"] = "portal"
+        commitment["indicators"] = list(commitment.get("indicators") or []) + list(data.get("indicators") or [])
+        commitment["portal_traces"] = data.get("traces") or []
+    if errors:
+        raise tk.ValidationError({"portal": errors})
 
 
 @tk.side_effect_free

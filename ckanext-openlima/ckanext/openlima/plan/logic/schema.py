@@ -11,6 +11,7 @@ from ckanext.openlima.plan.logic import validators as v
 
 __all__ = [
     "plan_schema",
+    "portal_commitment_schema",
     "commitment_schema",
     "milestone_load_schema",
     "indicator_load_schema",
@@ -78,6 +79,7 @@ def indicator_load_schema(ignore_missing, ignore) -> Schema:
         "metric": [ignore_missing, v.empty_to_none, v.text],
         "source": [ignore_missing, v.text],
         "frequency": [ignore_missing, v.text],
+        "measure": [ignore_missing, v.empty_to_none, v.text],
         "__extras": [ignore],
     }
 
@@ -111,8 +113,19 @@ def commitment_schema(ignore_missing, ignore) -> Schema:
         "stoppers": [ignore_missing, v.dict_list("title", "description")],
         "budget": [ignore_missing, v.text],
         "planned_measures": [ignore_missing, v.string_list],
+        "draft": [ignore_missing, v.draft_block],
         "milestones": milestone_load_schema(),
         "indicators": indicator_load_schema(),
+        "__extras": [ignore],
+    }
+
+
+@tk.validator_args
+def portal_commitment_schema(ignore_missing, ignore) -> Schema:
+    """What the portal adds to one commitment (``plan-<id>.portal.yaml``)."""
+    return {
+        "indicators": indicator_load_schema(),
+        "traces": [ignore_missing, v.trace_list],
         "__extras": [ignore],
     }
 

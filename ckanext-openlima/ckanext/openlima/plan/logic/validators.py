@@ -176,3 +176,44 @@ def evidence_list(value: Any) -> Any:
             item["url"] = http_url(url)
         item.setdefault("title", "")
     return items
+
+
+def relative_or_http_url(value: Any) -> Any:
+    """A path of this portal (``/cumplimiento``) or an http(s) address."""
+    if value is None or value is missing or value == "":
+        return value
+    text_value = str(value).strip()
+    if text_value.startswith("/") and not text_value.startswith("//"):
+        return text_value
+    return http_url(text_value)
+
+
+def trace_list(value: Any) -> Any:
+    """Where the portal follows up a draft component: ``[{"component", "text", "url"}]``."""
+    items = dict_list("component", "text", "url")(value)
+    for item in items:
+        if not item.get("component") or not item.get("text"):
+            raise tk.Invalid(tk._("Cada seguimiento necesita el componente del borrador y un texto."))
+        item["url"] = relative_or_http_url(item.get("url") or "") or ""
+    return items
+
+
+DRAFT_KEYS = ("section", "texts", "problem", "periods", "components")
+
+
+def draft_block(value: Any) -> Any:
+    """What a Fase 3 draft said: ``{section, texts: [...], problem, periods: [...],
+    components: [{title, text}]}``, every value a text as printed in the plan."""
+    if value is None or value is missing or value == "":
+        return None
+    if not isinstance(value, dict) or not set(value) <= set(DRAFT_KEYS):
+        raise tk.Invalid(
+            tk._("El borrador debe tener solo los campos: {fields}.").format(fields=", ".join(DRAFT_KEYS))
+        )
+    return {
+        "section": text(value.get("section")) or "",
+        "texts": string_list(value.get("texts")),
+        "problem": text(value.get("problem")) or "",
+        "periods": string_list(value.get("periods")),
+        "components": dict_list("title", "text")(value.get("components")),
+    }

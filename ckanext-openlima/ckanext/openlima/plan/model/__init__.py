@@ -99,8 +99,14 @@ class Commitment(tk.BaseModel):
     # [{"title": "...", "description": "..."}]
     stoppers = sa.Column(JSONB, nullable=False, default=list)
     budget = sa.Column(sa.UnicodeText)
-    # what a draft said it would measure (drafts have no indicator rows)
+    # what the draft said it would measure ("¿Qué mediremos?" of Fase 3)
     planned_measures = sa.Column(JSONB, nullable=False, default=list)
+    # what the Fase 3 draft said, as printed: {"section", "texts": [...], "problem",
+    # "periods": [...], "components": [{"title", "text"}]}
+    draft = sa.Column(JSONB)
+    # portal rule: where the portal follows up each draft component
+    # [{"component", "text", "url"}]
+    portal_traces = sa.Column(JSONB, nullable=False, default=list)
     created = sa.Column(sa.DateTime, nullable=False, default=_utcnow)
     modified = sa.Column(sa.DateTime, nullable=False, default=_utcnow)
 
@@ -180,6 +186,10 @@ class Indicator(tk.BaseModel):
     metric = sa.Column(sa.UnicodeText)
     source = sa.Column(sa.UnicodeText, nullable=False, default="")
     frequency = sa.Column(sa.UnicodeText, nullable=False, default="")
+    # plan: the plan file states it | portal: a rule of the portal (labelled as such)
+    origin = sa.Column(sa.UnicodeText, nullable=False, default="portal")
+    # the plan's own wording of the measure this indicator computes, if any
+    measure = sa.Column(sa.UnicodeText)
     created = sa.Column(sa.DateTime, nullable=False, default=_utcnow)
     modified = sa.Column(sa.DateTime, nullable=False, default=_utcnow)
 
