@@ -35,7 +35,7 @@ def test_dashboard_without_javascript(browser, server):
     assert cards.count() == 1 and "OPEN LIMA" in cards.first.inner_text()
     cards.first.locator("a").click()
     page.wait_for_url("**/compromisos/open-lima")
-    rows = page.locator("table.olp-table").first.locator("tbody tr")
+    rows = page.locator("#hitos-section table.olp-table").first.locator("tbody tr")
     assert rows.count() == 7
     first_row = rows.first.inner_text()
     assert "15/10/2022" in first_row and "18/10/2022" in first_row and "Con retraso" in first_row
@@ -47,7 +47,8 @@ def test_dashboard_and_commitment_pages_pass_axe(browser, server, axe_violations
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    for path in ("/compromisos", "/compromisos/open-lima", "/compromisos/lima-digital"):
+    for path in ("/compromisos", "/compromisos/open-lima", "/compromisos/lima-honesta",
+                 "/compromisos/lima-digital", "/compromisos/tracker-de-denuncias"):
         page.goto(server + path)
         assert axe_violations(page, within='[role=main]') == [], path
     assert errors == []
