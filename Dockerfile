@@ -22,8 +22,7 @@ WORKDIR /srv/app
 # Dependencies first (pinned), so code changes do not reinstall them.
 COPY setup.py README.md MANIFEST.in ./
 COPY requirements/ requirements/
-COPY deploy/requirements.txt deploy/requirements.txt
-RUN pip install -r requirements/ckan.txt -r requirements/base.txt -r deploy/requirements.txt
+RUN pip install -r requirements/ckan.txt -r requirements/base.txt
 
 # The code, then the package itself (its dependencies are already there). Editable, so
 # the package runs from /srv/app like in development: code that finds repository files
@@ -33,8 +32,8 @@ RUN pip install -r requirements/ckan.txt -r requirements/base.txt -r deploy/requ
 COPY . .
 RUN pip install --no-deps -e . \
     && useradd --system --uid 900 --user-group --home-dir /srv/app --no-create-home ckan \
-    && mkdir -p /var/lib/ckan/storage /var/lib/ckan/secrets /srv/app/run \
-    && chown -R ckan:ckan /var/lib/ckan /srv/app/run \
+    && mkdir -p /var/lib/ckan/storage /var/lib/ckan/secrets /srv/app/run /srv/site \
+    && chown -R ckan:ckan /var/lib/ckan /srv/app/run /srv/site \
     && chmod 0755 /srv/app/deploy/entrypoint.sh
 
 USER ckan

@@ -3,6 +3,8 @@
 #   make run     serve the portal on http://127.0.0.1:$(PORT) with demo data (PORT=5000)
 #   make test    run the whole test suite on its own database (pytest args: TESTS=...),
 #                then CKAN's own search tests against our engine (make test-ckan-search)
+#   make prod    the production topology on this machine: gunicorn + jobs worker +
+#                scheduler + Debian's nginx (static site on PORT, CKAN on PORT+1)
 #   make site    build the static site (site/dist) from the CKAN of `make run`
 #   make lint    ruff
 #   make bench   benchmarks/run.py (arguments: BENCH_ARGS=...)
@@ -18,7 +20,7 @@ BIN    := $(VENV)/bin
 TESTS  ?= tests/
 PORT   ?= 5000
 
-.PHONY: run test test-ckan-search browser-tools site lint bench conformance install install-test help
+.PHONY: run prod prod-tools test test-ckan-search browser-tools site lint bench conformance install install-test help
 .DEFAULT_GOAL := help
 
 help:
@@ -53,6 +55,20 @@ install-test:
 run: install
 	@PORT=$(PORT) $(BIN)/openlima-stack run
 
+# `make prod` runs Debian's nginx with deploy/nginx.conf; installed here when missing.
+prod-tools:
+	@if [ ! -x /usr/sbin/nginx ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "==> Instalando nginx de Debian para make prod"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else \
+	    echo "!!  Falta nginx para make prod (apt-get install nginx)"; exit 1; \
+	  fi; \
+	fi
+
+prod: install prod-tools
+	@PORT=$(PORT) $(BIN)/openlima-stack prod
+
 # Browser tests drive Debian's Chromium with Playwright (never a downloaded browser) and
 # inject axe-core from npm (package-lock.json). Installed here when missing.
 browser-tools:
@@ -72,7 +88,7 @@ browser-tools:
 	@[ -f node_modules/axe-core/axe.min.js ] || { echo "==> npm ci (axe-core)"; npm ci --no-audit --no-fund --silent; }
 
 # Both suites always run; the target fails if either fails. With TESTS set, only pytest on TESTS.
-test: install-test browser-tools
+test: install-test browser-tools prod-tools
 	@status=0; \
 	$(BIN)/openlima-stack test $(TESTS) || status=$$?; \
 	if [ "$(TESTS)" = "tests/" ]; then \

@@ -2,7 +2,8 @@
 # Entrypoint of the Open Lima image (web and worker containers).
 #   web (default): render the ini, wait for PostgreSQL, `ckan db upgrade` (core + plugin
 #                  migrations), optional first sysadmin and demo, then exec gunicorn.
-#   anything else: render the ini and exec it (the worker runs `ckan jobs worker`).
+#   anything else: render the ini and exec it (the worker runs `ckan jobs worker`, the
+#                  scheduler `ckan openlima scheduler`).
 # Variables: see deploy/openlima.env.example.
 set -eu
 
@@ -47,7 +48,7 @@ if [ "$#" -eq 0 ] || [ "$1" = "web" ]; then
     fi
     exec gunicorn \
         --chdir "$OPENLIMA_APP_DIR/deploy" \
-        --bind "0.0.0.0:5000" \
+        --bind "${GUNICORN_BIND:-0.0.0.0:5000}" \
         --workers "${GUNICORN_WORKERS:-4}" \
         --timeout "${GUNICORN_TIMEOUT:-120}" \
         --forwarded-allow-ips "*" \

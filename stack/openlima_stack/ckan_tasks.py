@@ -33,6 +33,12 @@ def worker_command(ini: Path) -> list[str]:
     return [ckan_executable(), "-c", str(ini), "jobs", "worker"]
 
 
+def scheduler_command(ini: Path) -> list[str]:
+    """The one scheduler of periodic jobs (``ckan openlima scheduler``), as the
+    ckan-scheduler container runs it; the worker runs the jobs it enqueues."""
+    return [ckan_executable(), "-c", str(ini), "openlima", "scheduler"]
+
+
 def web_command(ini: Path, port: int, host: str = "127.0.0.1") -> list[str]:
     """CKAN's development server; ``OPENLIMA_RELOAD=1`` turns its reloader on."""
     command = [ckan_executable(), "-c", str(ini), "run", "-H", host, "-p", str(port)]

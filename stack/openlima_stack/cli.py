@@ -1,6 +1,8 @@
 """``openlima-stack``: the commands behind ``make run`` and ``make test``.
 
     openlima-stack run                 # serve the portal (PORT, default 5000)
+    openlima-stack prod                # the production topology (gunicorn, worker,
+                                       # scheduler, nginx) on this machine (PORT, PORT+1)
     openlima-stack test [pytest args]  # run the test suite on the test database
 """
 from __future__ import annotations
@@ -156,9 +158,12 @@ def command_run(args: argparse.Namespace) -> int:
 
         # Before the web server, so that jobs queued while it starts (link checks, loads)
         # are taken at once. Stopped with everything else on Ctrl-C.
-        steps("Trabajador de tareas en segundo plano: ckan jobs worker")
+        steps("Tareas en segundo plano: ckan jobs worker y ckan openlima scheduler")
         worker = group.start("tareas", ckan_tasks.worker_command(ini), prefix="    [tareas] ")
         say(f"    cola de tareas en {redact(services.redis.url)} (pid {worker.pid})")
+        # The one scheduler of periodic jobs (they run in the worker above).
+        group.start("programador", ckan_tasks.scheduler_command(ini),
+                    prefix="    [programador] ")
 
         steps(f"Sirviendo CKAN en http://{LOCALHOST}:{port}")
         # Its own session: Ctrl-C reaches us, and we stop CKAN before the services.
@@ -172,6 +177,87 @@ def command_run(args: argparse.Namespace) -> int:
         if name != "web":
             say(f"El proceso '{name}' terminó (código {code}); deteniendo el portal")
         return code if name == "web" else (code or 1)
+    except Interrupted as reason:
+        say(f"Deteniendo ({reason})")
+        return 130
+    finally:
+        group.stop_all()
+        services.stop()
+
+
+def command_prod(args: argparse.Namespace) -> int:
+    from . import prod
+
+    prod.check_nginx()
+    ports = prod.Ports.from_environ(os.environ)
+    state = config.state_dir() / "prod"
+    steps = Steps(6)
+    group = ProcessGroup()
+    services = Services(config.state_dir())
+    entrypoint = ["sh", str(prod.DEPLOY / "entrypoint.sh")]
+    try:
+        steps("Servicios: PostgreSQL y Redis")
+        services.start()
+        assert services.postgres and services.redis
+        for endpoint in (services.postgres, services.redis):
+            say(f"    {endpoint.describe()}")
+        env = prod.production_environment(
+            postgres_url=services.postgres.url, redis_url=services.redis.url, ports=ports,
+            state=state, environ=os.environ)
+        if ensure_database(env["CKAN_SQLALCHEMY_URL"]):
+            say(f"    base de datos '{database_name(env['CKAN_SQLALCHEMY_URL'])}' creada")
+
+        steps(f"CKAN: deploy/entrypoint.sh web (gunicorn en {LOCALHOST}:{ports.app})")
+        web = group.start("ckan", [*entrypoint, "web"], prefix="    [ckan] ", env=env,
+                          cwd=str(config.ROOT))
+        # first start: migrations (and the demo catalogue) take a few minutes
+        if not wait_for_http(f"http://{LOCALHOST}:{ports.app}/healthz", web.popen, 900):
+            raise StackError("CKAN no arrancó (véase la salida [ckan])")
+
+        # As compose starts them: once the web service is healthy.
+        steps("Trabajador de tareas y programador: ckan jobs worker, ckan openlima scheduler")
+        group.start("tareas", [*entrypoint, "ckan", "jobs", "worker"], prefix="    [tareas] ",
+                    env=env, cwd=str(config.ROOT))
+        group.start("programador", [*entrypoint, "ckan", "openlima", "scheduler"],
+                    prefix="    [programador] ", env=env, cwd=str(config.ROOT))
+
+        steps("Sitio estático")
+        dist = Path(env["CKAN___CKANEXT__OPENLIMA__SITE_BUILD_DIR"])
+        if dist.exists():
+            say("    ya construido; el programador lo reconstruye (tarea site_build)")
+        else:
+            build = subprocess.run(
+                [str(Path(sys.executable).parent / "openlima-site"), "build", "--quiet",
+                 "--source", env["CKAN___CKANEXT__OPENLIMA__SITE_BUILD_SOURCE"],
+                 "--ckan-url", env["CKAN_SITE_URL"], "--out", str(dist)],
+                env=env, cwd=config.ROOT)
+            if build.returncode != 0:
+                raise StackError("No se pudo construir el sitio estático")
+
+        steps("nginx: deploy/nginx.conf")
+        nginx_dir = state / "nginx"
+        nginx_conf = prod.render_nginx(env, nginx_dir)
+        nginx_args = [prod.NGINX_BINARY, "-p", str(nginx_dir), "-c", str(nginx_conf)]
+        check = subprocess.run([*nginx_args, "-t", "-q"], capture_output=True, text=True)
+        if check.returncode != 0:
+            raise StackError("La configuración de nginx no es válida:\n" + check.stderr)
+        nginx = group.start("nginx", [*nginx_args, "-g", "daemon off;"], prefix="    [nginx] ")
+        if not wait_for_http(f"http://{LOCALHOST}:{ports.ckan}/readyz", nginx.popen, 60):
+            raise StackError("nginx no responde (véase la salida [nginx])")
+
+        steps("En marcha")
+        line = "=" * 64
+        print(f"\n{line}\n"
+              f"  Sitio estático:  http://{LOCALHOST}:{ports.site}\n"
+              f"  CKAN (nginx):    {env['CKAN_SITE_URL']}\n"
+              f"  Administrador:   usuario {env['CKAN_SYSADMIN_NAME']}, clave "
+              f"{env['CKAN_SYSADMIN_PASSWORD']}  (en {state / 'admin-password'})\n"
+              f"  Ctrl-C detiene nginx, el programador, el trabajador y gunicorn.\n"
+              f"{line}\n", flush=True)
+        ended = group.wait_any()
+        assert ended is not None
+        say(f"El proceso '{ended[0]}' terminó (código {ended[1]}); deteniendo todo")
+        return ended[1] or 1
     except Interrupted as reason:
         say(f"Deteniendo ({reason})")
         return 130
@@ -222,6 +308,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="servir el portal con datos de demostración")
+    commands.add_parser("prod", help="la topología de producción en esta máquina")
     test = commands.add_parser("test", help="ejecutar las pruebas (argumentos para pytest)")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     argv = sys.argv[1:] if argv is None else argv
@@ -233,7 +320,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     else:
         args = parser.parse_args(argv)
     install_signal_handlers()
-    handler = {"run": command_run, "test": command_test}[args.command]
+    handler = {"run": command_run, "prod": command_prod, "test": command_test}[args.command]
     try:
         return handler(args)
     except StackError as error:

@@ -155,6 +155,9 @@ def development_settings(*, secrets_: Mapping[str, str], database_url: str, redi
         "ckan.site_url": site_url,
         "ckanext.dcat.base_uri": site_url,
         "ckan.storage_path": str(storage_path),
+        # the scheduler's site_build job rebuilds what `make site` builds
+        "ckanext.openlima.site_build_dir": str(ROOT / "site" / "dist"),
+        "ckanext.openlima.site_build_source": f"http://127.0.0.1:{port}",
     }
     dev_ini = CONFIG_DIR / "development.ini"
     plugins = enabled_plugins(dev_ini, environ)

@@ -49,3 +49,14 @@ def _attach_plan_commands() -> None:
 
 
 _attach_plan_commands()
+
+
+def _attach_operations_commands() -> None:
+    # scheduler, backup and restore live with the rest of production operations
+    from ckanext.openlima.operations import cli as operations_cli
+
+    for name in operations_cli.__all__:
+        openlima.add_command(getattr(operations_cli, name))
+
+
+_attach_operations_commands()

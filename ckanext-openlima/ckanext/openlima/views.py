@@ -10,7 +10,9 @@ from flask import Blueprint, Response, request, session
 
 import ckan.plugins.toolkit as tk
 
-__all__ = ["openlima"]
+from ckanext.openlima.operations.views import operations  # /healthz, /readyz, jobs page
+
+__all__ = ["openlima", "operations"]
 
 openlima = Blueprint("openlima", __name__)
 RATED_SESSION_KEY = "openlima_rated"

@@ -8,6 +8,7 @@ from openlima_common import clock
 
 from ckanext.openlima.logic import schema
 from ckanext.openlima.metrics import usage
+from ckanext.openlima.operations.logic import openlima_schedule_show  # periodic jobs page
 from ckanext.openlima.quality import linkcheck, summary
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "openlima_metrics_show",
     "openlima_metrics_publish",
     "openlima_rating_create",
+    "openlima_schedule_show",
 ]
 
 COMPLIANCE_DATASET = "cumplimiento-de-lineamientos-de-datos-abiertos"

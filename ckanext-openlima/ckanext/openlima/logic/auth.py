@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.openlima.operations.logic import (  # periodic jobs page: sysadmins only
+    openlima_schedule_show_auth as openlima_schedule_show,
+)
+
 __all__ = [
     "openlima_compliance_show",
     "openlima_compliance_summary",
@@ -11,6 +15,7 @@ __all__ = [
     "openlima_metrics_show",
     "openlima_metrics_publish",
     "openlima_rating_create",
+    "openlima_schedule_show",
 ]
 
 
