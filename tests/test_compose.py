@@ -68,6 +68,10 @@ def variables_read_by_entrypoint() -> set[str]:
     return from_shell | from_renderer
 
 
+# read by the static site generator, openlima-site (click envvar)
+SITE_GENERATOR_VARS = {"OPENLIMA_SITE_URL"}
+
+
 def variables_read_by_nginx() -> set[str]:
     return set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)\}", NGINX_CONF))
 
@@ -75,8 +79,9 @@ def variables_read_by_nginx() -> set[str]:
 # --- services, images, health ----------------------------------------------------------------
 
 
-def test_the_stack_has_the_six_services():
-    assert set(SERVICES) == {"ckan", "ckan-worker", "db", "solr", "redis", "nginx"}
+def test_the_stack_has_its_seven_services():
+    assert set(SERVICES) == {"ckan", "ckan-worker", "ckan-scheduler", "db", "solr", "redis",
+                             "nginx"}
 
 
 def test_images_are_pinned_to_tags():
@@ -98,15 +103,19 @@ def test_every_service_has_a_healthcheck():
 
 def test_web_and_worker_share_the_image_built_here():
     web, worker = SERVICES["ckan"], SERVICES["ckan-worker"]
+    scheduler = SERVICES["ckan-scheduler"]
     assert web["build"]["context"] == "." and web["build"]["dockerfile"] == "Dockerfile"
-    assert web["image"] == worker["image"] and worker["build"] == web["build"]
+    for other in (worker, scheduler):
+        assert web["image"] == other["image"] and other["build"] == web["build"]
     assert worker["command"] == ["ckan", "jobs", "worker"]
+    assert scheduler["command"] == ["ckan", "openlima", "scheduler"]
     assert web["command"] == ["web"]
-    # uploads and generated secrets live on one volume that both containers mount
-    assert (
-        "ckan_storage:/var/lib/ckan" in web["volumes"]
-        and web["volumes"] == worker["volumes"]
-    )
+    # uploads and generated secrets live on one volume that every container mounts
+    for service in (web, worker, scheduler):
+        assert "ckan_storage:/var/lib/ckan" in service["volumes"]
+    # the worker runs site_build into the volume nginx serves
+    assert "static_site:/srv/site" in worker["volumes"]
+    assert "static_site:/srv/site:ro" in SERVICES["nginx"]["volumes"]
 
 
 def test_named_volumes_are_declared():
@@ -133,9 +142,9 @@ def test_solr_is_optional_behind_a_profile():
 def test_startup_order_follows_health():
     assert SERVICES["ckan"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert SERVICES["ckan"]["depends_on"]["redis"]["condition"] == "service_healthy"
-    assert (
-        SERVICES["ckan-worker"]["depends_on"]["ckan"]["condition"] == "service_healthy"
-    )
+    for name in ("ckan-worker", "ckan-scheduler"):
+        assert SERVICES[name]["depends_on"]["ckan"]["condition"] == "service_healthy"
+    assert "/readyz" in " ".join(SERVICES["ckan"]["healthcheck"]["test"])
     assert SERVICES["nginx"]["depends_on"]["ckan"]["condition"] == "service_healthy"
 
 
@@ -191,17 +200,20 @@ def test_service_urls_point_at_services_and_their_ports():
 def test_nginx_publishes_80_and_proxies_to_ckan_on_its_port():
     assert SERVICES["nginx"]["ports"] == ["80:80"]
     assert [name for name, s in SERVICES.items() if s.get("ports")] == ["nginx"]
-    upstream = re.search(
-        r"upstream\s+(\w+)\s*\{[^}]*server\s+([\w.-]+):(\d+)", NGINX_CONF
-    )
-    name, host, port = upstream.group(1), upstream.group(2), int(upstream.group(3))
+    env = env_example()
+    upstream = re.search(r"upstream\s+(\w+)\s*\{[^}]*server\s+\$\{(\w+)\};", NGINX_CONF)
+    name = upstream.group(1)
+    host, _, port = env[upstream.group(2)].partition(":")
+    port = int(port)
     assert host == "ckan" and host in SERVICES
     assert port in container_port(SERVICES["ckan"])
     assert set(re.findall(r"proxy_pass\s+http://(\w+)", NGINX_CONF)) == {name}
-    assert f'--bind "0.0.0.0:{port}"' in ENTRYPOINT
+    assert '--bind "${GUNICORN_BIND:-0.0.0.0:5000}"' in ENTRYPOINT
+    assert env["GUNICORN_BIND"] == f"0.0.0.0:{port}"
     assert f"127.0.0.1:{port}/" in " ".join(SERVICES["ckan"]["healthcheck"]["test"])
     assert f"EXPOSE {port}" in DOCKERFILE
-    assert re.search(r"listen\s+80\s+default_server", NGINX_CONF)
+    assert re.search(r"listen\s+\$\{OPENLIMA_SITE_LISTEN\}\s+default_server", NGINX_CONF)
+    assert env["OPENLIMA_SITE_LISTEN"] == env["OPENLIMA_CKAN_LISTEN"] == "80"
     assert "http://127.0.0.1:80/healthz" in " ".join(
         SERVICES["nginx"]["healthcheck"]["test"]
     )
@@ -210,11 +222,15 @@ def test_nginx_publishes_80_and_proxies_to_ckan_on_its_port():
 
 def test_nginx_serves_the_static_site_from_site_dist():
     mounts = SERVICES["nginx"]["volumes"]
+    env = env_example()
     root = re.search(r"root\s+([^;]+);", NGINX_CONF).group(1)
-    # site/dist is a symlink swapped by each build: mount its folder, resolve dist per request
-    site_mount = next(m for m in mounts if m.startswith("./site:"))
+    # dist is a symlink swapped by each build: mount its folder, resolve dist per request
+    site_mount = next(m for m in mounts if m.startswith("static_site:"))
     assert site_mount.endswith(":ro")
-    assert root == site_mount.split(":")[1] + "/dist"
+    assert root == "${OPENLIMA_SITE_DIR}/dist"
+    assert env["OPENLIMA_SITE_DIR"] == site_mount.split(":")[1]
+    assert env["CKAN___CKANEXT__OPENLIMA__SITE_BUILD_DIR"] == env["OPENLIMA_SITE_DIR"] + "/dist"
+    assert "chown -R ckan:ckan /var/lib/ckan /srv/app/run /srv/site" in DOCKERFILE
     assert (
         "open_file_cache" not in NGINX_CONF and "disable_symlinks on" not in NGINX_CONF
     )
@@ -240,6 +256,7 @@ def test_every_variable_passed_is_read_by_someone():
         | variables_read_by_entrypoint()
         | variables_read_by_nginx()
         | POSTGRES_IMAGE_VARS
+        | SITE_GENERATOR_VARS
     )
     passed = set(env_example())
     for service in SERVICES.values():
@@ -286,25 +303,16 @@ def test_dockerfile_builds_from_setup_and_pinned_requirements():
     assert re.search(r"^FROM python:3\.11-slim$", DOCKERFILE, re.M)
     assert re.search(r"^COPY setup\.py .*\./$", DOCKERFILE, re.M)
     assert re.search(r"^COPY requirements/ requirements/$", DOCKERFILE, re.M)
-    assert (
-        "pip install -r requirements/ckan.txt -r requirements/base.txt -r deploy/requirements.txt"
-        in DOCKERFILE
-    )
+    assert "pip install -r requirements/ckan.txt -r requirements/base.txt" in DOCKERFILE
     assert "pip install --no-deps -e ." in DOCKERFILE
     assert re.search(
         r"^COPY \. \.$", DOCKERFILE, re.M
     )  # the repository, incl. config/, in /srv/app
     assert 'ENTRYPOINT ["/srv/app/deploy/entrypoint.sh"]' in DOCKERFILE
     assert re.search(r"^USER ckan$", DOCKERFILE, re.M)
-    pins = [
-        line
-        for line in (DEPLOY / "requirements.txt").read_text().splitlines()
-        if line and not line.startswith("#")
-    ]
-    assert pins and all(
-        re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", pin) for pin in pins
-    )
-    assert any(pin.startswith("gunicorn==") for pin in pins)
+    # gunicorn is pinned with the rest of the runtime: `make prod` runs it too
+    pins = (REPO / "requirements" / "base.txt").read_text().splitlines()
+    assert any(re.fullmatch(r"gunicorn==[\d.]+", pin) for pin in pins)
     assert os.access(DEPLOY / "entrypoint.sh", os.X_OK)
 
 
@@ -459,4 +467,71 @@ def test_wsgi_builds_ckan_from_a_rendered_ini(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-2:] == ["200 2.12.0", "300 es"]
+    assert result.stdout.strip().splitlines()[-2:] == ["200 2.12.0", "30 es"]
+
+
+# --- make prod: the same configuration, run here -------------------------------------------
+
+
+def test_make_prod_runs_the_processes_of_the_containers():
+    """The commands `make prod` starts are the containers' commands, through the same
+    entrypoint; `make run` starts the same worker and scheduler."""
+    from openlima_stack import ckan_tasks
+    from openlima_stack import cli as stack_cli
+
+    source = (REPO / "stack" / "openlima_stack" / "cli.py").read_text()
+    prod_source = source[source.index("def command_prod"):source.index("def command_test")]
+    assert '[*entrypoint, "web"]' in prod_source and SERVICES["ckan"]["command"] == ["web"]
+    for service in ("ckan-worker", "ckan-scheduler"):
+        command = ", ".join(f'"{part}"' for part in SERVICES[service]["command"])
+        assert f"[*entrypoint, {command}]" in prod_source, service
+    assert "deploy/entrypoint.sh" in prod_source or 'DEPLOY / "entrypoint.sh"' in prod_source
+    assert ckan_tasks.scheduler_command(Path("x.ini"))[-2:] == ["openlima", "scheduler"]
+    assert ckan_tasks.worker_command(Path("x.ini"))[-3:] == ["jobs", "worker"]
+    assert stack_cli.command_prod
+
+
+def test_make_prod_environment_is_the_env_file_with_local_addresses(tmp_path):
+    from openlima_stack import prod
+
+    env = prod.production_environment(
+        postgres_url="postgresql://postgres@127.0.0.1:5432/postgres",
+        redis_url="redis://127.0.0.1:6379/5", ports=prod.Ports(site=18080, ckan=18081, app=18082),
+        state=tmp_path, environ={"PATH": "/usr/bin", "GUNICORN_WORKERS": "2",
+                                 "CKAN___CKANEXT__OPENLIMA__SCHEDULE": "site_build = 60",
+                                 "UNRELATED": "x"})
+    example = env_example()
+    # every variable of the env file is there; what differs is this machine's only
+    assert set(example) <= set(env)
+    local = {"CKAN_SQLALCHEMY_URL", "CKAN_REDIS_URL", "CKAN_SITE_URL", "GUNICORN_BIND",
+             "OPENLIMA_CKAN_UPSTREAM", "OPENLIMA_SITE_HOST", "OPENLIMA_CKAN_HOST",
+             "OPENLIMA_SITE_LISTEN", "OPENLIMA_CKAN_LISTEN", "OPENLIMA_SITE_URL",
+             "CKAN_STORAGE_PATH", "OPENLIMA_SECRETS_DIR", "OPENLIMA_SITE_DIR",
+             "OPENLIMA_NGINX_CACHE_DIR", "CKAN___CKANEXT__OPENLIMA__SITE_BUILD_DIR",
+             "CKAN___CKANEXT__OPENLIMA__SITE_BUILD_SOURCE", "CKAN_SYSADMIN_NAME",
+             "CKAN_SYSADMIN_EMAIL", "CKAN_SYSADMIN_PASSWORD", "OPENLIMA_LOAD_DEMO",
+             "GUNICORN_WORKERS", "CKAN___CKANEXT__OPENLIMA__SCHEDULE"}
+    changed = {name for name in example if env[name] != example[name]}
+    assert changed <= local, changed - local
+    assert env["CKAN_SQLALCHEMY_URL"].endswith("/openlima_prod")
+    assert env["GUNICORN_WORKERS"] == "2" and "UNRELATED" not in env
+    assert env["OPENLIMA_CKAN_UPSTREAM"] == env["GUNICORN_BIND"] == "127.0.0.1:18082"
+    assert env["CKAN_SITE_URL"] == "http://127.0.0.1:18081"
+
+
+def test_make_prod_renders_nginx_conf_as_the_nginx_image_does(tmp_path):
+    """Every ${VARIABLE} of deploy/nginx.conf is given, and Debian's nginx accepts the result."""
+    from openlima_stack import prod
+
+    env = prod.production_environment(
+        postgres_url="postgresql://postgres@127.0.0.1:5432/postgres",
+        redis_url="redis://127.0.0.1:6379/5", ports=prod.Ports(site=18080, ckan=18081, app=18082),
+        state=tmp_path, environ={"PATH": "/usr/bin"})
+    conf = prod.render_nginx(env, tmp_path / "nginx")
+    rendered = (tmp_path / "nginx" / "default.conf").read_text()
+    assert "${" not in rendered
+    assert "$upstream_cache_status" in rendered and "$http_cookie" in rendered
+    assert prod.substitute("${A} $host ${B}", {"A": "1"}) == "1 $host ${B}"
+    check = subprocess.run([prod.NGINX_BINARY, "-t", "-p", str(tmp_path / "nginx"), "-c",
+                            str(conf)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
