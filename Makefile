@@ -8,6 +8,7 @@
 #   make site    build the static site (site/dist) from the CKAN of `make run`
 #   make lint    ruff
 #   make bench   benchmarks/run.py (arguments: BENCH_ARGS=...)
+#   make bench-load  locust against `make prod`'s stack (benchmarks/load.py, LOAD_ARGS=...)
 #   make conformance  DCAT-AP 3.0.1 SHACL check of the running portal's feeds
 #                (shapes from DCAT_AP_SHACL_DIR, default ../shared/standards)
 #
@@ -20,11 +21,11 @@ BIN    := $(VENV)/bin
 TESTS  ?= tests/
 PORT   ?= 5000
 
-.PHONY: run prod prod-tools test test-ckan-search browser-tools site lint bench conformance install install-test help
+.PHONY: run prod prod-tools bench-load install-bench test test-ckan-search browser-tools site lint bench conformance install install-test help
 .DEFAULT_GOAL := help
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 # Create the venv when missing, and `pip install -e <target>` only when setup.py or
 # requirements/*.txt changed since the last install (a stamp keeps their hash).
@@ -110,6 +111,14 @@ lint: install-test
 bench: install-test
 	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py $(BENCH_ARGS); \
 	else echo "==> benchmarks/run.py todavía no existe"; fi
+
+install-bench:
+	$(call install_into_venv,.[test,bench],bench)
+
+# The production topology under load (locust headless, 127.0.0.1 only, bounded users and
+# time): benchmarks/results/load.json. Starts and stops its own `make prod` stack.
+bench-load: install-bench prod-tools
+	@$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
 
 # Needs the portal of `make run` answering on PORT.
 conformance: install-test

@@ -53,7 +53,8 @@ setup(
                        "*.mako", "alembic.ini"]},
     zip_safe=False,
     install_requires=read_requirements("ckan.txt") + read_requirements("base.txt"),
-    extras_require={"test": read_requirements("test.txt")},
+    extras_require={"test": read_requirements("test.txt"),
+                    "bench": read_requirements("bench.txt")},
     entry_points={
         "ckan.plugins": [
             "openlima = ckanext.openlima.plugin:OpenLimaPlugin",

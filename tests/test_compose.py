@@ -487,7 +487,7 @@ def test_make_prod_runs_the_processes_of_the_containers():
         assert f"[*entrypoint, {command}]" in prod_source, service
     assert "deploy/entrypoint.sh" in prod_source or 'DEPLOY / "entrypoint.sh"' in prod_source
     assert ckan_tasks.scheduler_command(Path("x.ini"))[-2:] == ["openlima", "scheduler"]
-    assert ckan_tasks.worker_command(Path("x.ini"))[-3:] == ["jobs", "worker"]
+    assert ckan_tasks.worker_command(Path("x.ini"))[-2:] == ["jobs", "worker"]
     assert stack_cli.command_prod
 
 
