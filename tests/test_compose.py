@@ -519,9 +519,16 @@ def test_make_prod_environment_is_the_env_file_with_local_addresses(tmp_path):
     assert env["CKAN_SITE_URL"] == "http://127.0.0.1:18081"
 
 
-def test_make_prod_renders_nginx_conf_as_the_nginx_image_does(tmp_path):
+def test_make_prod_renders_nginx_conf_as_the_nginx_image_does():
     """Every ${VARIABLE} of deploy/nginx.conf is given, and Debian's nginx accepts the result."""
+    import shutil
+    import tempfile
+
     from openlima_stack import prod
+
+    # not pytest's tmp_path (0700): nginx's workers (www-data when root) must reach it
+    tmp_path = Path(tempfile.mkdtemp(prefix="openlima-nginx-"))
+    tmp_path.chmod(0o755)
 
     env = prod.production_environment(
         postgres_url="postgresql://postgres@127.0.0.1:5432/postgres",
@@ -534,4 +541,5 @@ def test_make_prod_renders_nginx_conf_as_the_nginx_image_does(tmp_path):
     assert prod.substitute("${A} $host ${B}", {"A": "1"}) == "1 $host ${B}"
     check = subprocess.run([prod.NGINX_BINARY, "-t", "-p", str(tmp_path / "nginx"), "-c",
                             str(conf)], capture_output=True, text=True)
+    shutil.rmtree(tmp_path, ignore_errors=True)
     assert check.returncode == 0, check.stderr
