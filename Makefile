@@ -112,8 +112,10 @@ bench: install-test
 	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py $(BENCH_ARGS); \
 	else echo "==> benchmarks/run.py todavía no existe"; fi
 
+# (a variable: make's `call` would split a literal `.[test,bench]` at the comma)
+BENCH_EXTRAS := .[test,bench]
 install-bench:
-	$(call install_into_venv,.[test,bench],bench)
+	$(call install_into_venv,$(BENCH_EXTRAS),bench)
 
 # The production topology under load (locust headless, 127.0.0.1 only, bounded users and
 # time): benchmarks/results/load.json. Starts and stops its own `make prod` stack.

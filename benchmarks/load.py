@@ -180,7 +180,9 @@ import json
 print("PROFILE " + json.dumps({"requests": 30, "seconds": round(total, 3),
       "ms_per_request": round(total / 30 * 1000, 1),
       "top_cumulative": [{"function": f[:160], "cumulative_s": round(ct, 3), "own_s": round(tt, 3),
-                          "calls": nc} for ct, tt, nc, f in rows[:40]]}))
+                          "calls": nc} for ct, tt, nc, f in rows[:40]],
+      "top_own_time": [{"function": f[:160], "own_s": round(tt, 3), "cumulative_s": round(ct, 3),
+                        "calls": nc} for ct, tt, nc, f in sorted(rows, key=lambda r: -r[1])[:25]]}))
 '''
 
 

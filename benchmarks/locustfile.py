@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 
 import requests
 from locust import HttpUser, constant, task
@@ -28,6 +29,7 @@ WORDS = ["agua", "transporte", "mercados", "parques", "salud", "residuos", "segu
 FACETS = ["", "&res_format=CSV", "&tags=transporte", "&license_id=cc-by", "&sort=name+asc"]
 
 _names: list[str] = []
+_static_names: list[str] = []
 
 
 def dataset_names() -> list[str]:
@@ -36,6 +38,14 @@ def dataset_names() -> list[str]:
                               params={"rows": 1000, "fl": "name"}, timeout=60).json()
         _names.extend(d["name"] for d in result["result"]["results"])
     return _names
+
+
+def static_names() -> list[str]:
+    """Dataset pages of the static site as last built (its sitemap)."""
+    if not _static_names:
+        sitemap = requests.get(f"{SITE}/sitemap.xml", timeout=60).text
+        _static_names.extend(re.findall(r"/conjuntos/([a-z0-9_-]+)\.html", sitemap))
+    return _static_names
 
 
 class Reader(HttpUser):
@@ -53,7 +63,7 @@ class Reader(HttpUser):
 
     @task(4)
     def static_dataset(self):
-        self.client.get(f"{SITE}/conjuntos/{random.choice(dataset_names())}.html",
+        self.client.get(f"{SITE}/conjuntos/{random.choice(static_names())}.html",
                         name="site /conjuntos/<name>.html")
 
     @task(3)

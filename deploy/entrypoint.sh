@@ -44,7 +44,11 @@ if [ "$#" -eq 0 ] || [ "$1" = "web" ]; then
     ckan -c "$CKAN_INI" db upgrade
     ensure_sysadmin
     if [ "${OPENLIMA_LOAD_DEMO:-false}" = "true" ]; then
+        # what `make run` loads: the catalogue (when empty), the 2022 plan, Lima Activa's
+        # demo spaces (both idempotent)
         ckan -c "$CKAN_INI" openlima demo load --if-empty
+        ckan -c "$CKAN_INI" openlima plan load "$OPENLIMA_APP_DIR/config/plan/plan-2022.yaml"
+        ckan -c "$CKAN_INI" limaactiva demo load
     fi
     exec gunicorn \
         --chdir "$OPENLIMA_APP_DIR/deploy" \

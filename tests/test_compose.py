@@ -510,10 +510,12 @@ def test_make_prod_environment_is_the_env_file_with_local_addresses(tmp_path):
              "OPENLIMA_NGINX_CACHE_DIR", "CKAN___CKANEXT__OPENLIMA__SITE_BUILD_DIR",
              "CKAN___CKANEXT__OPENLIMA__SITE_BUILD_SOURCE", "CKAN_SYSADMIN_NAME",
              "CKAN_SYSADMIN_EMAIL", "CKAN_SYSADMIN_PASSWORD", "OPENLIMA_LOAD_DEMO",
-             "GUNICORN_WORKERS", "CKAN___CKANEXT__OPENLIMA__SCHEDULE"}
+             "GUNICORN_WORKERS", "CKAN___CKANEXT__OPENLIMA__SCHEDULE", "CKAN_SITE_ID"}
     changed = {name for name in example if env[name] != example[name]}
     assert changed <= local, changed - local
     assert env["CKAN_SQLALCHEMY_URL"].endswith("/openlima_prod")
+    # not make run's queues and scheduler, which may share this Redis
+    assert env["CKAN_SITE_ID"] == example["CKAN_SITE_ID"] + "_prod"
     assert env["GUNICORN_WORKERS"] == "2" and "UNRELATED" not in env
     assert env["OPENLIMA_CKAN_UPSTREAM"] == env["GUNICORN_BIND"] == "127.0.0.1:18082"
     assert env["CKAN_SITE_URL"] == "http://127.0.0.1:18081"

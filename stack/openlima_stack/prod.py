@@ -104,6 +104,9 @@ def production_environment(*, postgres_url: str, redis_url: str, ports: Ports, s
     ckan_url = f"http://{LOCALHOST}:{ports.ckan}"
     app_url = f"http://{LOCALHOST}:{ports.app}"
     admin_password = load_admin_password(state)
+    if not environ.get("CKAN_SITE_ID"):
+        # `make run` may share this Redis: its own queue and scheduler names, not make run's
+        env["CKAN_SITE_ID"] = env.get("CKAN_SITE_ID", "openlima") + "_prod"
     env.update({
         # service names of compose -> this machine
         "CKAN_SQLALCHEMY_URL": database_url,

@@ -240,6 +240,9 @@ def test_ckan_pages_api_and_health_through_nginx(prod):
     assert "gunicorn" not in json.dumps(headers).lower()
     status, _, body = client.request(prod.ckan + "/api/3/action/status_show")
     assert status == 200 and json.loads(body)["result"]["ckan_version"] == "2.12.0"
+    # a redirect keeps the port the visitor used (nginx passes the Host as sent)
+    status, _, body = client.request(prod.ckan + "/participa")
+    assert status == 200, body[:500]
     status, _, body = client.request(prod.ckan + "/healthz")
     assert status == 200 and json.loads(body) == {"status": "ok"}
 
