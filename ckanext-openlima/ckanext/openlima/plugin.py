@@ -7,6 +7,7 @@ from ckanext.openlima.plan import helpers as plan_helpers
 from ckanext.openlima.plan import views as plan_views
 from ckanext.openlima.plan.logic import action as plan_action
 from ckanext.openlima.plan.logic import auth as plan_auth
+from ckanext.openlima.search import action as search_action
 
 
 @tk.blanket.cli
@@ -76,11 +77,14 @@ class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
         return app
 
 
+@tk.blanket.actions(search_action)
+@tk.blanket.config_declarations("search/config_declaration.yaml")
 class OpenLimaSearchPlugin(p.SingletonPlugin):
     """Serves CKAN's search index from PostgreSQL instead of Solr.
 
     The rebinding happens in ``update_config`` because CKAN calls
     ``check_solr_schema_version()`` right after every ``IConfigurer.update_config``.
+    Its ``package_search`` (chained) answers refused searches with the engine's message.
     """
 
     p.implements(p.IConfigurer)

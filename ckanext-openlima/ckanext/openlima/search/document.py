@@ -19,7 +19,6 @@ from .schema import Field, get_schema
 WEIGHT_A = ("name", "title")
 WEIGHT_B = ("tags", "groups", "organization")
 
-_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # PostgreSQL refuses a tsvector over 1 MB; Solr has no such limit, so a very long
 # description must not make a dataset unsaveable. Past this, text is not searchable.
 MAX_TEXT_PER_WEIGHT = 200_000
@@ -55,8 +54,9 @@ def parse_date(value: Any) -> datetime.datetime | None:
 
 
 def format_date(moment: datetime.datetime) -> str:
-    """Fixed width, so that string order is time order."""
-    return moment.strftime(_DATE_FORMAT)
+    """Fixed width, so that string order is time order (years below 1000 too, which
+    ``strftime`` would not pad)."""
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def normalise(field: Field, value: Any) -> Any:

@@ -26,9 +26,10 @@ import sqlalchemy as sa
 
 from ckan import model
 
-from . import cache, ddl
+from . import cache, ddl, messages
 from .document import as_list, index_fields, parse_date, weighted_text
-from .query import RANK_WEIGHTS, Compiler, Params, QuerySyntaxError, compile_sort, parse_fl
+from .query import (RANK_WEIGHTS, Budget, Compiler, Limits, Params, QueryRefused,
+                    QuerySyntaxError, compile_sort, parse_fl)
 from .schema import get_schema
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,35 @@ log = logging.getLogger(__name__)
 TABLE = ddl.TABLE
 CONFIG = ddl.TEXT_CONFIG
 DEFAULT_ROWS = 10  # Solr's default when ``rows`` is absent
+INT_MAX = 2**31 - 1  # Solr's start, rows and facet.limit are 32-bit integers
+
+
+class SearchRefused(pysolr.SolrError):
+    """A search the engine will not run, with a message for the person who sent it.
+
+    CKAN turns any ``SolrError`` into ``SearchError`` (HTTP 409) with the error's text
+    inside its own; ``logic.action.package_search`` gives the 409 this message alone.
+    """
+
+    def __init__(self, user_message: str):
+        super().__init__(f"Solr responded with an error (HTTP 400): [Reason: {user_message}]")
+        self.user_message = user_message
+
+
+def limits() -> Limits:
+    import ckan.plugins.toolkit as tk
+
+    return Limits(
+        max_length=tk.config.get("ckanext.openlima.search.max_query_length") or 20_000,
+        max_clauses=tk.config.get("ckanext.openlima.search.max_clauses") or 1_024,
+        max_depth=tk.config.get("ckanext.openlima.search.max_depth") or 20,
+    )
+
+
+def statement_timeout_ms() -> int:
+    import ckan.plugins.toolkit as tk
+
+    return int(tk.config.get("ckanext.openlima.search.statement_timeout") or 0)
 
 
 class PostgresSearchConnection:
@@ -73,7 +103,8 @@ class PostgresSearchConnection:
                 )
             if q is not None:
                 params = Params()
-                compiled = Compiler(params, self._analyzer(session)).parse(q)
+                compiled = Compiler(params, self._analyzer(session),
+                                    budget=Budget(limits())).parse(q)
                 session.execute(
                     sa.text(f"DELETE FROM {TABLE} WHERE {compiled.condition}"), params.values
                 )
@@ -115,7 +146,20 @@ class PostgresSearchConnection:
         q = _without_nul(q)
 
         def run(session):
-            return self._search(session, q, request)
+            timeout = statement_timeout_ms()
+            if not timeout:
+                return self._search(session, q, request)
+            # a bound on every statement of this search; an error rolls the savepoint
+            # back, which restores the caller's setting too
+            previous = session.execute(
+                sa.text("SELECT current_setting('statement_timeout'), "
+                        "set_config('statement_timeout', :limit, true)"),
+                {"limit": f"{timeout}ms"},
+            ).scalar()
+            decoded = self._search(session, q, request)
+            session.execute(sa.text("SELECT set_config('statement_timeout', :previous, true)"),
+                            {"previous": previous})
+            return decoded
 
         decoded = self._run(run)
         decoded["responseHeader"]["QTime"] = int((time.monotonic() - started) * 1000)
@@ -135,13 +179,15 @@ class PostgresSearchConnection:
         params = Params()
         analyze = self._analyzer(session)
         operator = str(request.get("q.op") or "AND")
-        compiler = Compiler(params, analyze, operator, request.get("df") or "text")
+        budget = Budget(limits())
+        compiler = Compiler(params, analyze, operator, request.get("df") or "text", budget)
         q_text = "*:*" if q is None or not str(q).strip() else str(q)
         compiled = compiler.parse(q_text, str(request.get("defType") or "lucene"), request.get("mm"))
         conditions = [compiled.condition]
         for fq in as_list(request.get("fq")):
             if str(fq).strip():
-                conditions.append(Compiler(params, analyze, operator).parse(str(fq)).condition)
+                conditions.append(
+                    Compiler(params, analyze, operator, budget=budget).parse(str(fq)).condition)
         where = " AND ".join(f"({c})" for c in conditions)
 
         if compiled.rank_queries:
@@ -149,10 +195,8 @@ class PostgresSearchConnection:
         else:
             score = "1.0::float4"
         order = compile_sort(request.get("sort"), score, params)
-        rows = _int_param(request, "rows", DEFAULT_ROWS)
-        start = _int_param(request, "start", 0)
-        if rows < 0 or start < 0:
-            raise QuerySyntaxError("'start' and 'rows' must be non-negative")
+        rows = _int_param(request, "rows", DEFAULT_ROWS, 0)
+        start = _int_param(request, "start", 0, 0)
 
         hits = session.execute(
             sa.text(f"SELECT count(*) FROM {TABLE} WHERE {where}"), params.values
@@ -188,26 +232,25 @@ class PostgresSearchConnection:
 
     def _facets(self, session, names: list[str], where: str, params: Params,
                 request) -> dict[str, list[Any]]:
-        """Counts for every facet field in one pass over the matching rows."""
-        limit = _int_param(request, "facet.limit", 100)
-        mincount = _int_param(request, "facet.mincount", 0)
+        """Counts for every facet field in one pass over the matching rows.
+
+        Values come only from documents that match the request, and so only from
+        documents the caller may see (CKAN's permission, capacity and state filters are
+        part of ``where``). Solr lists values with no match too when
+        ``facet.mincount=0``, drawn from the whole index, private and draft datasets
+        included; here zero counts are never listed, whatever ``facet.*`` asks.
+        """
+        limit = _int_param(request, "facet.limit", 100, -INT_MAX)
+        mincount = max(1, _int_param(request, "facet.mincount", 0, -INT_MAX))
         by_index = str(request.get("facet.sort", "count")) == "index"
         values = dict(params.values)
         values["facet_fields"] = list(dict.fromkeys(names))
-        if mincount > 0:
-            sql = (
-                f"SELECT facet.name, value, count(*) FROM {TABLE}, "
-                f"unnest(CAST(:facet_fields AS text[])) AS facet(name), "
-                f"jsonb_array_elements_text(fields -> facet.name) AS value "
-                f"WHERE {where} GROUP BY facet.name, value"
-            )
-        else:  # Solr lists values with no match too
-            sql = (
-                f"SELECT facet.name, value, count(*) FILTER (WHERE {where}) FROM {TABLE}, "
-                f"unnest(CAST(:facet_fields AS text[])) AS facet(name), "
-                f"jsonb_array_elements_text(fields -> facet.name) AS value "
-                f"GROUP BY facet.name, value"
-            )
+        sql = (
+            f"SELECT facet.name, value, count(*) FROM {TABLE}, "
+            f"unnest(CAST(:facet_fields AS text[])) AS facet(name), "
+            f"jsonb_array_elements_text(fields -> facet.name) AS value "
+            f"WHERE {where} GROUP BY facet.name, value"
+        )
         counts: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
         for name, value, count in session.execute(sa.text(sql), values):
             if count >= mincount:
@@ -297,9 +340,9 @@ class PostgresSearchConnection:
                     session.commit()
                 return result
             except QuerySyntaxError as error:
-                raise pysolr.SolrError(
-                    f"Solr responded with an error (HTTP 400): [Reason: {error}]"
-                )
+                raise SearchRefused(str(error))
+            except RecursionError:
+                raise SearchRefused(messages.too_deep(limits().max_depth))
             except sa.exc.ProgrammingError as error:
                 if attempt == 1 and isinstance(
                     error.orig, (psycopg2.errors.UndefinedTable, psycopg2.errors.UndefinedObject,
@@ -312,8 +355,9 @@ class PostgresSearchConnection:
                 raise _solr_error(error)
             except sa.exc.DBAPIError as error:
                 raise _solr_error(error)
-            except ValueError as error:  # psycopg2 refuses some values before sending them
-                raise pysolr.SolrError(f"Solr responded with an error (HTTP 400): [Reason: {error}]")
+            except (ValueError, OverflowError) as error:  # refused by psycopg2 before sending
+                log.warning("search index: value refused: %s", str(error)[:500])
+                raise SearchRefused(messages.failed())
         raise AssertionError("unreachable")
 
 
@@ -398,14 +442,18 @@ def _truthy(value: Any) -> bool:
     return str(value).lower() in ("true", "on", "1", "yes")
 
 
-def _int_param(request: dict[str, Any], name: str, default: int) -> int:
+def _int_param(request: dict[str, Any], name: str, default: int, low: int,
+               high: int = INT_MAX) -> int:
     value = request.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise QuerySyntaxError(f"Invalid integer for '{name}': {value!r}")
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise QueryRefused(messages.bad_integer(name, value, low, high))
+    if not low <= number <= high:
+        raise QueryRefused(messages.bad_integer(name, value, low, high))
+    return number
 
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -433,10 +481,17 @@ def _decode_date(value: Any) -> Any:
 
 
 def _solr_error(error: sa.exc.DBAPIError) -> pysolr.SolrError:
+    """The error CKAN gets for a database failure: its kind, never the database's text
+    (which may quote the query, internals or other data); that goes to the log."""
+    original = getattr(error, "orig", None)
+    log.warning("search index: database error %s: %s", type(original).__name__,
+                str(original or error).strip().splitlines()[0][:500])
+    if isinstance(original, psycopg2.errors.QueryCanceled):
+        return SearchRefused(messages.timed_out())
     if isinstance(error, sa.exc.OperationalError) or error.connection_invalidated:
-        return pysolr.SolrError(f"Failed to connect to server at {PostgresSearchConnection.url}: {error.orig}")
-    detail = str(getattr(error, "orig", error)).strip().splitlines()[0]
-    return pysolr.SolrError(f"Solr responded with an error (HTTP 400): [Reason: {detail}]")
+        # CKAN looks for this text to answer "search server unreachable"
+        return pysolr.SolrError(f"Failed to connect to server at {PostgresSearchConnection.url}")
+    return SearchRefused(messages.failed())
 
 
 @functools.lru_cache(maxsize=2048)

@@ -16,11 +16,11 @@ import unicodedata
 from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Optional
 
-import luqum.exceptions
 import luqum.tree as lt
 from luqum.thread import parse as luqum_parse
 from openlima_common import clock
 
+from . import messages
 from .ddl import COLUMN_FIELDS, TEXT_CONFIG
 from .document import format_date, parse_date
 from .schema import Field, get_schema
@@ -31,6 +31,64 @@ RANK_WEIGHTS = "{0.1, 0.25, 0.5, 1.0}"
 
 class QuerySyntaxError(ValueError):
     """The request is not valid Solr syntax (Solr answers these with HTTP 400)."""
+
+
+class QueryRefused(QuerySyntaxError):
+    """A request the engine will not run: too long, too deep, too many clauses, values
+    out of range. ``str()`` is the message for the person who sent it, in their language."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one request may ask of the engine (``ckanext.openlima.search.max_*``)."""
+
+    max_length: int = 20_000  # characters of one q or fq value
+    max_clauses: int = 1_024  # terms, phrases, ranges of a request (Solr's maxBooleanClauses)
+    max_depth: int = 20  # nested groups: (( )), [ ], { }
+
+
+class Budget:
+    """The clauses one request has left; shared by its ``q`` and every ``fq``."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.clauses = 0
+
+    def spend(self, count: int = 1) -> None:
+        self.clauses += count
+        if self.clauses > self.limits.max_clauses:
+            raise QueryRefused(messages.too_many_clauses(self.limits.max_clauses))
+
+    def check_text(self, text: str) -> None:
+        """Refuse before parsing what would take the parser or PostgreSQL too deep."""
+        if len(text) > self.limits.max_length:
+            raise QueryRefused(messages.too_long(len(text), self.limits.max_length))
+        if nesting_depth(text, self.limits.max_depth) > self.limits.max_depth:
+            raise QueryRefused(messages.too_deep(self.limits.max_depth))
+
+
+def nesting_depth(text: str, stop_after: int) -> int:
+    """How deeply groups and ranges nest (outside phrases), counting up to ``stop_after + 1``."""
+    depth = deepest = 0
+    in_phrase = escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            in_phrase = not in_phrase
+        elif in_phrase:
+            continue
+        elif char in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop_after:
+                    break
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+    return deepest
 
 
 class Params:
@@ -130,30 +188,39 @@ def _round(moment: datetime.datetime, unit: str) -> datetime.datetime:
 
 def resolve_date(value: str, now: Optional[datetime.datetime] = None) -> datetime.datetime:
     """Solr date syntax: ISO instants, ``NOW``, and date math (``NOW-1DAY``, ``/DAY``)."""
+    try:
+        return _resolve_date(value, now)
+    except (OverflowError, ValueError) as error:  # NOW+99999999999999DAYS, year 10000
+        if isinstance(error, QuerySyntaxError):
+            raise
+        raise QueryRefused(messages.bad_date(value))
+
+
+def _resolve_date(value: str, now: Optional[datetime.datetime]) -> datetime.datetime:
     text = value.strip()
     match = re.match(r"^(NOW|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)(.*)$", text)
     if not match:
-        raise QuerySyntaxError(f"Invalid Date String:'{value}'")
+        raise QueryRefused(messages.bad_date(value))
     base, math_part = match.groups()
     if base == "NOW":
         moment = now or clock.utcnow()
     else:
         parsed = parse_date(base)
         if parsed is None:
-            raise QuerySyntaxError(f"Invalid Date String:'{value}'")
+            raise QueryRefused(messages.bad_date(value))
         moment = parsed
     steps = re.findall(r"([+\-/])(\d*)([A-Z]+)", math_part)
     if "".join("".join(step) for step in steps) != math_part:
-        raise QuerySyntaxError(f"Invalid Date Math String:'{value}'")
+        raise QueryRefused(messages.bad_date(value))
     for op, amount, unit in steps:
         unit_name = _UNITS.get(unit)
         if unit_name is None:
-            raise QuerySyntaxError(f"Invalid Date Math String:'{value}'")
+            raise QueryRefused(messages.bad_date(value))
         if op == "/":
             moment = _round(moment, unit_name)
         else:
             if not amount:
-                raise QuerySyntaxError(f"Invalid Date Math String:'{value}'")
+                raise QueryRefused(messages.bad_date(value))
             moment = _add(moment, int(amount) * (1 if op == "+" else -1), unit_name)
     return moment
 
@@ -199,13 +266,14 @@ def min_should_match(spec: Optional[str], optional_count: int) -> int:
 
 class Compiler:
     def __init__(self, params: Params, analyze: Analyzer, default_operator: str = "AND",
-                 default_field: str = "text"):
+                 default_field: str = "text", budget: Optional[Budget] = None):
         self.params = params
         self.analyze = analyze
         self.default_operator = (default_operator or "AND").upper()
         self.default_field = default_field or "text"
         self.schema = get_schema()
         self.rank_queries: list[str] = []
+        self.budget = budget or Budget(Limits())
 
     # -- entry points
 
@@ -213,6 +281,7 @@ class Compiler:
               mm: Optional[str] = None) -> Compiled:
         """A ``q`` or ``fq`` value: local params (``{!bool must=x}``) or ``def_type``."""
         text = "" if text is None else str(text)
+        self.budget.check_text(text)
         local = _LOCAL_PARAMS.match(text)
         if local:
             return self._local_params(local.group(1), local.group(2))
@@ -229,7 +298,7 @@ class Compiler:
         if parser_type in ("lucene", "dismax", "edismax"):
             inner = Compiler(self.params, self.analyze,
                              options.get("q.op", [self.default_operator])[-1],
-                             options.get("df", [self.default_field])[-1])
+                             options.get("df", [self.default_field])[-1], self.budget)
             compiled = inner.parse(rest, parser_type, options.get("mm", [None])[-1])
             self.rank_queries += compiled.rank_queries
             return compiled
@@ -251,41 +320,55 @@ class Compiler:
             return Compiled("TRUE")
         try:
             tree = luqum_parse(str(text))
-        except luqum.exceptions.ParseError as error:
-            raise QuerySyntaxError(f"org.apache.solr.search.SyntaxError: Cannot parse '{text}': {error}")
-        except Exception as error:  # luqum's lexer can raise plain errors on odd input
-            raise QuerySyntaxError(f"org.apache.solr.search.SyntaxError: Cannot parse '{text}': {error}")
-        condition = self._node(tree, None, negated=False)
+            condition = self._node(tree, None, negated=False)
+        except QuerySyntaxError:
+            raise
+        except RecursionError:  # nesting the depth check could not see (it counts brackets)
+            raise QueryRefused(messages.too_deep(self.budget.limits.max_depth))
+        except Exception:  # luqum's ParseError, and plain errors of its lexer on odd input
+            raise QueryRefused(messages.bad_syntax(text))
         return Compiled(condition, list(self.rank_queries))
 
     def dismax(self, text: str, mm: Optional[str]) -> Compiled:
         text = (text or "").strip()
         if not text or text == "*:*":
             return Compiled("TRUE")
-        required, prohibited, optional = [], [], []
+        # tsquery texts of the terms, by how they must match
+        required: list[str] = []
+        prohibited: list[str] = []
+        optional: list[str] = []
         for sign, term, is_phrase in _dismax_terms(text):
             if not is_phrase and sign and term[:1] in "+-":
-                raise QuerySyntaxError(
-                    f"org.apache.solr.search.SyntaxError: Cannot parse '{text}'")
+                raise QueryRefused(messages.bad_syntax(text))
+            self.budget.spend()
             tsq = self.analyze("phrase" if is_phrase else "plain", term)
             if not tsq:
                 continue  # only stop words: Solr's dismax drops the clause too
-            clause = f"search_vector @@ {self.params(tsq, 'tsquery')}"
             if sign == "-":
-                prohibited.append(clause)
+                prohibited.append(tsq)
                 continue
             self.rank_queries.append(tsq)
-            (required if sign == "+" else optional).append(clause)
+            (required if sign == "+" else optional).append(tsq)
         if mm is None and self.default_operator == "OR":
             mm = "0"
-        parts = list(required)
         needed = min_should_match(mm, len(optional))
         if not required:
             needed = max(needed, 1 if optional else 0)
-        if needed:
-            total = " + ".join(f"(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in optional)
-            parts.append(f"({total}) >= {int(needed)}")
-        parts += [f"NOT ({c})" for c in prohibited]
+        # Terms are combined into one tsquery wherever the rule allows, so that one GIN
+        # index scan finds the candidates: all needed -> t1 & t2, any one -> t1 | t2.
+        must = required + (optional if needed == len(optional) else [])
+        parts = []
+        if must:
+            parts.append(f"search_vector @@ {self.params(_all_of(must), 'tsquery')}")
+        if 0 < needed < len(optional):
+            parts.append(f"search_vector @@ {self.params(_any_of(optional), 'tsquery')}")
+            if needed > 1:
+                # one flat array, not a sum: a long chain of additions nests as deep in
+                # PostgreSQL's parser as it is long ("stack depth limit exceeded")
+                each = ", ".join(f"search_vector @@ {self.params(t, 'tsquery')}" for t in optional)
+                parts.append(f"cardinality(array_remove(ARRAY[{each}], false)) >= {int(needed)}")
+        if prohibited:
+            parts.append(f"NOT (search_vector @@ {self.params(_any_of(prohibited), 'tsquery')})")
         if not parts:
             return Compiled("FALSE")  # every term was a stop word
         return Compiled(" AND ".join(f"({p})" for p in parts), list(self.rank_queries))
@@ -309,6 +392,8 @@ class Compiler:
             return self._node(node.expr, fieldname, negated)
         if isinstance(node, lt.Fuzzy):
             return self._node(node.term, fieldname, negated)
+        if isinstance(node, _LEAVES):
+            self.budget.spend()
         if isinstance(node, lt.Proximity):
             words = _phrase_text(node.term.value) if isinstance(node.term, lt.Phrase) else node.term.value
             return self._term(fieldname, words, phrase=False, negated=negated)
@@ -325,7 +410,7 @@ class Compiler:
             return self._range(fieldname, "*", node.a.value, True, node.include)
         if isinstance(node, lt.Word):
             return self._word(fieldname, node.value, negated)
-        raise QuerySyntaxError(f"org.apache.solr.search.SyntaxError: unsupported query part '{node}'")
+        raise QueryRefused(messages.bad_syntax(node))
 
     def _boolean(self, node, fieldname, negated) -> str:
         must, must_not, should = [], [], []
@@ -374,10 +459,7 @@ class Compiler:
 
     def _equals(self, field: Field, value: str) -> str:
         if field.kind == "number":
-            try:
-                number = float(value)
-            except ValueError:
-                raise QuerySyntaxError(f"Invalid Number: {value}")
+            number = _finite(value)
             value_json: Any = int(number) if number.is_integer() else number
         elif field.kind == "date":
             value_json = format_date(resolve_date(value))
@@ -446,8 +528,13 @@ class Compiler:
         field = self._field(fieldname)
         try:
             re.compile(expression)
-        except re.error:
-            raise QuerySyntaxError(f"Invalid regular expression: /{expression}/")
+        except (re.error, RecursionError, OverflowError):
+            raise QueryRefused(messages.bad_regex(expression))
+        # PostgreSQL's regular expressions repeat at most 255 times ({n,m}); past that
+        # it refuses the whole statement
+        for low, high in re.findall(r"(?<!\\)\{(\d*)(?:,(\d*))?\}", expression):
+            if any(bound and int(bound) > 255 for bound in (low, high)):
+                raise QueryRefused(messages.bad_regex(expression))
         pattern = self.params(f"^(?:{expression})$")
         if field.is_text:
             return self._elements(field, f"lower(unaccent(element.value)) ~ {pattern}")
@@ -462,10 +549,7 @@ class Compiler:
                 continue
             operator = op + ("=" if inclusive else "")
             if field.kind == "number":
-                try:
-                    number = float(bound)
-                except ValueError:
-                    raise QuerySyntaxError(f"Invalid Number: {bound}")
+                number = _finite(bound)
                 predicates.append(f"element.value::numeric {operator} {self.params(number)}")
             elif field.kind == "date":
                 moment = format_date(resolve_date(bound))
@@ -476,6 +560,8 @@ class Compiler:
             return self._exists(field)
         return self._elements(field, " AND ".join(predicates))
 
+
+_LEAVES = (lt.Proximity, lt.Phrase, lt.Regex, lt.Range, lt.From, lt.To, lt.Word)
 
 _LOCAL_PARAMS = re.compile(r"^\s*\{!([^}]*)\}(.*)$", re.S)
 
@@ -495,6 +581,26 @@ def _parse_local_params(spec: str) -> tuple[str, dict[str, list[str]]]:
         else:
             options.setdefault(key, []).append(value)
     return parser_type.lower(), options
+
+
+def _finite(value: str) -> float:
+    """A number as Solr reads it; infinities and NaN are refused (PostgreSQL's numeric
+    comparison and Solr both reject them)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise QueryRefused(messages.bad_number(value))
+    if not math.isfinite(number):
+        raise QueryRefused(messages.bad_number(value))
+    return number
+
+
+def _all_of(tsqueries: list[str]) -> str:
+    return tsqueries[0] if len(tsqueries) == 1 else " & ".join(f"({t})" for t in tsqueries)
+
+
+def _any_of(tsqueries: list[str]) -> str:
+    return tsqueries[0] if len(tsqueries) == 1 else " | ".join(f"({t})" for t in tsqueries)
 
 
 def _phrase_text(value: str) -> str:
