@@ -11,11 +11,9 @@ municipality's network or a cloud metadata service.
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
-import socket
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urljoin
 
 import requests
 
@@ -23,6 +21,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from openlima_common import clock
 
+from ckanext.openlima import netguard
 from ckanext.openlima.quality.model import LinkCheck
 
 __all__ = ["check_url", "check_dataset_links", "enqueue_dataset_check", "link_check_job"]
@@ -30,32 +29,14 @@ __all__ = ["check_url", "check_dataset_links", "enqueue_dataset_check", "link_ch
 log = logging.getLogger(__name__)
 USER_AGENT = "OpenLima-LinkChecker/1.0 (+https://www.munlima.gob.pe)"
 MAX_REDIRECTS = 5
-_REDIRECTS = (301, 302, 303, 307, 308)
-
-
-def _private_host(host: str) -> bool:
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except socket.gaierror:
-        return False
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved:
-            return True
-    return False
+_REDIRECTS = netguard.REDIRECTS
 
 
 def _refused(url: str) -> str | None:
-    """Why the checker will not request ``url`` (in Spanish), or None."""
-    parsed = urlparse(url or "")
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        return "Dirección no válida (se espera http:// o https://)."
-    if tk.asbool(tk.config.get("ckanext.openlima.linkcheck_allow_private_addresses")):
-        return None
-    allowed = {h.lower() for h in tk.aslist(tk.config.get("ckanext.openlima.linkcheck_allowed_hosts"))}
-    if parsed.hostname.lower() not in allowed and _private_host(parsed.hostname):
-        return "Dirección de red privada: no se verifica."
-    return None
+    """Why the checker will not request ``url`` (in Spanish), or None (``netguard``'s rule)."""
+    return netguard.refusal(
+        url, allow_private=tk.asbool(tk.config.get("ckanext.openlima.linkcheck_allow_private_addresses")),
+        allowed_hosts=tk.aslist(tk.config.get("ckanext.openlima.linkcheck_allowed_hosts")))
 
 
 def _request(method: str, url: str, timeout: int) -> tuple[requests.Response | None, str | None]:
