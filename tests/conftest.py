@@ -88,6 +88,18 @@ def pytest_configure(config):
     )
 
 
+@pytest.fixture(scope="session")
+def reset_db_migrated(reset_db):
+    """``clean_db`` as a callable, for fixtures of a wider scope than a test."""
+    def reset():
+        tables_were_there = model.repo.tables_created_and_initialised
+        reset_db()
+        if not tables_were_there:
+            migrate_enabled_plugins()
+
+    return reset
+
+
 @pytest.fixture
 def lima_clock():
     """``lima_clock(moment)`` stops Lima's clock (openlima_common.clock) at an aware
@@ -99,11 +111,8 @@ def lima_clock():
 
 
 @pytest.fixture
-def clean_db(reset_db):
-    tables_were_there = model.repo.tables_created_and_initialised
-    reset_db()
-    if not tables_were_there:
-        migrate_enabled_plugins()
+def clean_db(reset_db_migrated):
+    reset_db_migrated()
 
 
 class TranslationCatalogue:

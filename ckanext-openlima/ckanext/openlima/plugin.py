@@ -64,16 +64,21 @@ class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
             linkcheck.enqueue_dataset_check(pkg_dict["id"])
 
     # IMiddleware: count dataset views and downloads after each request; CSRF exemptions
-    # of API-token requests last that request only (ckanext/openlima/csrf.py)
+    # of API-token requests last that request only (ckanext/openlima/csrf.py); the DCAT
+    # catalogue view checks its parameters (dcat/feeds.py); CORS for reading (cors.py)
     def make_middleware(self, app, config):
         if hasattr(app, "after_request"):
             from ckan.config.middleware.flask_app import csrf
 
+            from ckanext.openlima.cors import add_read_cors_headers
             from ckanext.openlima.csrf import scope_token_exemptions
+            from ckanext.openlima.dcat import feeds
             from ckanext.openlima.metrics.tracking import count_usage
 
             app.after_request(count_usage)
+            app.after_request(add_read_cors_headers)
             scope_token_exemptions(csrf)
+            feeds.install(app)
         return app
 
 

@@ -10,9 +10,10 @@ from flask import Blueprint, Response, request, session
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.openlima.dcat.pod import openlima_feeds
 from ckanext.openlima.operations.views import operations  # /healthz, /readyz, jobs page
 
-__all__ = ["openlima", "operations"]
+__all__ = ["openlima", "operations", "openlima_feeds"]
 
 openlima = Blueprint("openlima", __name__)
 RATED_SESSION_KEY = "openlima_rated"

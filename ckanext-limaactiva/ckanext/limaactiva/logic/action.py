@@ -1098,6 +1098,7 @@ def limaactiva_vote_cast(context, data_dict):
     }
 
 
+@tk.side_effect_free
 def limaactiva_vote_show(context, data_dict):
     """The caller's own vote on a proposal (only ever one's own).
 
@@ -1274,6 +1275,7 @@ def _participant_row(user: model.User) -> Participant:
     return row
 
 
+@tk.side_effect_free
 def limaactiva_participant_show(context, data_dict):
     """The caller's own participation profile (never anyone else's)."""
     tk.check_access("limaactiva_participant_show", context, data_dict)

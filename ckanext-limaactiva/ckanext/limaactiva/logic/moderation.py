@@ -224,6 +224,7 @@ def _moderated_offices(user: model.User) -> list[str] | None:
     return [office for office in offices if rules.is_office_member(user, office)]
 
 
+@tk.side_effect_free
 def limaactiva_flag_list(context, data_dict):
     """The moderation queue of the caller's offices: targets with pending reports.
 
@@ -318,6 +319,7 @@ def _decision(value):
     return value
 
 
+@tk.side_effect_free
 def limaactiva_audit_list(context, data_dict):
     """Sysadmins: the latest audit entries.
 

@@ -39,6 +39,7 @@ def _public_context() -> dict:
     return {"user": "", "ignore_auth": False}
 
 
+@tk.side_effect_free
 def openlima_compliance_show(context, data_dict):
     """Compliance of one dataset with the MML publication guidelines.
 
@@ -53,6 +54,7 @@ def openlima_compliance_show(context, data_dict):
     return summary.dataset_compliance(dataset)
 
 
+@tk.side_effect_free
 def openlima_compliance_summary(context, data_dict):
     """Compliance per office and city-wide: share of compliant datasets, overdue datasets,
     the checks most often failed and the ranking of offices.
@@ -158,6 +160,7 @@ def openlima_compliance_publish(context, data_dict):
     return _publish(context, dataset)
 
 
+@tk.side_effect_free
 def openlima_metrics_show(context, data_dict):
     """Usage metrics of the public catalogue: published, consulted, downloads, rating.
 
