@@ -60,6 +60,7 @@ setup(
             "openlima = ckanext.openlima.plugin:OpenLimaPlugin",
             "openlima_search = ckanext.openlima.plugin:OpenLimaSearchPlugin",
             "openlima_plan = ckanext.openlima.plugin:OpenLimaPlanPlugin",
+            "openlima_harvest = ckanext.openlima.plugin:OpenLimaHarvestPlugin",
             "limahonesta = ckanext.limahonesta.plugin:LimaHonestaPlugin",
             "limaactiva = ckanext.limaactiva.plugin:LimaActivaPlugin",
         ],

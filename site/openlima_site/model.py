@@ -17,8 +17,11 @@ from .vocab import DISTRICTS, district_codes, theme_label
 
 __all__ = ["DatasetView", "Facet", "SiteModel", "fold", "format_date"]
 
+# Keys of harvested datasets shown as their provenance, or internal to the harvest
+_PROVENANCE_KEYS = {"source_landing_page", "harvest_source_title", "harvest_source_id",
+                    "harvest_object_id", "guid"}
 # Top-level dataset keys shown in their own place on the page, or internal to CKAN.
-_SHOWN_ELSEWHERE = {
+_SHOWN_ELSEWHERE = _PROVENANCE_KEYS | {
     "id", "name", "title", "notes", "organization", "owner_org", "groups", "tags",
     "resources", "license_id", "license_title", "license_url", "metadata_created",
     "metadata_modified", "private", "state", "type", "num_resources", "num_tags",
@@ -188,6 +191,12 @@ class DatasetView:
         self.districts = [(code, DISTRICTS[code]) for code in district_codes(spatial)]
         self.formats = sorted({(r.get("format") or "").upper()
                                for r in data.get("resources") or [] if r.get("format")})
+        # A harvested dataset: the harvest source and the dataset's page at its source
+        extras = {str(e.get("key")): e.get("value") for e in data.get("extras") or []}
+        source_page = data.get("source_landing_page") or extras.get("source_landing_page")
+        source_title = data.get("harvest_source_title") or extras.get("harvest_source_title")
+        self.provenance = ({"source": source_title or source_page, "page": source_page}
+                           if source_title or source_page else None)
 
     @cached_property
     def summary(self) -> str:
@@ -234,6 +243,8 @@ class DatasetView:
             if value is not None:
                 metadata.append((FIELD_LABELS.get(key, key.replace("_", " ").capitalize()), value))
         for extra in data.get("extras") or []:
+            if extra.get("key") in _PROVENANCE_KEYS:
+                continue
             value = _metadata_value(extra.get("value"))
             if value is not None:
                 metadata.append((str(extra.get("key")), value))

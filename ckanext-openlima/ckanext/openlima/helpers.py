@@ -5,9 +5,11 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.openlima.harvest.helpers import openlima_harvest_provenance
 from ckanext.openlima.logic import vocabularies
 
 __all__ = [
+    "openlima_harvest_provenance",
     "openlima_theme_choices",
     "openlima_frequency_choices",
     "openlima_language_choices",
