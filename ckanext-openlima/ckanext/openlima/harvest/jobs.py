@@ -73,7 +73,7 @@ def run_harvest_job(job_id: str) -> None:
 def _finish(job) -> None:
     """Mark the job finished (what ``harvest_jobs_run`` does for one job, without its
     resubmissions to ckanext-harvest's Redis queues, which nothing consumes here)."""
-    import datetime
+    from openlima_common import clock
 
     from ckanext.harvest.model import HarvestObject
 
@@ -82,7 +82,7 @@ def _finish(job) -> None:
         harvest_object.state = "ERROR"  # left half-done by a crash: never retried silently
         harvest_object.report_status = "errored"
     last = max((o.import_finished for o in objects if o.import_finished), default=None)
-    now = datetime.datetime.utcnow()
+    now = clock.utcnow()
     job.gather_finished = job.gather_finished or now
     job.finished = last or job.gather_finished
     job.status = "Finished"

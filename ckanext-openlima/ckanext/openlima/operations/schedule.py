@@ -129,6 +129,9 @@ PERIODIC_JOBS: list[PeriodicJob] = [
                 "0 7 * * 0", "openlima", _enqueue_link_checks),
     PeriodicJob("site_build", N_("Sitio estático: reconstruir"),
                 "*/30 * * * *", "openlima", _build_static_site),
+    # starts the harvest sources whose frequency is due; each harvest is then a job of its own
+    PeriodicJob("harvest_run", N_("Cosecha: iniciar las fuentes que corresponden"),
+                "*/10 * * * *", "openlima_harvest", _click_command("harvester", "run")),
 ]
 
 
