@@ -132,7 +132,8 @@ def second_portal(tmp_path_factory):
     import ckan.plugins.toolkit as tk
     from openlima_stack import config as stack_config
     from openlima_stack import services
-    from openlima_stack.cli import stop_process_group, wait_for_http
+    from openlima_stack.cli import wait_for_http
+    from openlima_stack.processes import stop_process_group
 
     main_url = os.environ.get("CKAN_SQLALCHEMY_URL") or tk.config["sqlalchemy.url"]
     database = services.database_name(main_url) + "_x"

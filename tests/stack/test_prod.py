@@ -97,7 +97,7 @@ class ProdStack:
             "OPENLIMA_LOAD_DEMO": "false",
             "GUNICORN_WORKERS": "2",
             "CKAN___CKANEXT__OPENLIMA__SCHEDULE": (
-                "site_build = 15; link_checks = off; limahonesta_purge = off; "
+                "site_build = 15; link_checks = off; harvest_run = off; limahonesta_purge = off; "
                 "limahonesta_reminders = off; limahonesta_publish = off"),
             "CKAN___CKANEXT__OPENLIMA__SCHEDULE_RETRY_SECONDS": "5",
             "PYTHONUNBUFFERED": "1",

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ckan.tests import factories, helpers
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 RDF_FORMATS = {"ttl": "turtle", "rdf": "xml", "xml": "xml", "n3": "n3", "jsonld": "json-ld"}
@@ -295,3 +295,25 @@ def test_pod_schema_files_are_the_published_ones():
     assert len(listed) == 5
     for name, digest in listed.items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+
+
+# --- dcat:landingPage ------------------------------------------------------------------
+
+
+def _landing_pages(app, name: str) -> tuple[set[str], Graph]:
+    graph = _graph(app.get(f"/dataset/{name}.ttl"))
+    return {str(page) for page in graph.objects(None, DCAT.landingPage)}, graph
+
+
+def test_landing_page_is_the_datasets_page(app, feed_catalogue):
+    pages, graph = _landing_pages(app, "conjunto-0")
+    assert pages == {"http://test.ckan.net/dataset/conjunto-0"}
+    assert (URIRef("http://test.ckan.net/dataset/conjunto-0"), RDF.type, FOAF.Document) in graph
+
+
+@pytest.mark.ckan_config("ckanext.openlima.site_url", "https://datos.munlima.gob.pe/")
+def test_landing_page_is_the_static_sites_page_when_there_is_one(app, feed_catalogue):
+    pages, _graph_ = _landing_pages(app, "conjunto-1")
+    assert pages == {"https://datos.munlima.gob.pe/conjuntos/conjunto-1.html"}
+    assert app.get("/data.json").json["dataset"][0]["landingPage"].startswith(
+        "https://datos.munlima.gob.pe/conjuntos/")

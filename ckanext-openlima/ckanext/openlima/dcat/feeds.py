@@ -27,7 +27,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.search.common import SearchError, SearchQueryError
 from flask import Response, request
 from rdflib import BNode, Graph, Literal, Namespace
-from rdflib.namespace import DCAT, RDF
+from rdflib.namespace import DCAT, FOAF, RDF
 
 from ckanext.dcat import utils as dcat_utils
 from ckanext.dcat.exceptions import RDFProfileException
@@ -52,12 +52,15 @@ _DEFAULT_PER_PAGE = 100
 class FeedSerializer(RDFSerializer):
     """ckanext-dcat's serializer, with every harvested dataset of a source inside its
     sub-catalogue: ckanext-dcat 2.4 links only the first one (``dcat:dataset`` is added
-    only when the sub-catalogue is new), so the others were in no catalogue at all."""
+    only when the sub-catalogue is new), so the others were in no catalogue at all; and
+    the sub-catalogue's homepage typed ``foaf:Document``, as DCAT-AP's shapes require."""
 
     def _add_source_catalog(self, root_catalog_ref, dataset_dict, dataset_ref):
         catalog_ref = super()._add_source_catalog(root_catalog_ref, dataset_dict, dataset_ref)
         if catalog_ref is not None:
             self.g.add((catalog_ref, DCAT.dataset, dataset_ref))
+            for homepage in list(self.g.objects(catalog_ref, FOAF.homepage)):
+                self.g.add((homepage, RDF.type, FOAF.Document))
         return catalog_ref
 
 

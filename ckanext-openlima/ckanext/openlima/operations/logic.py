@@ -9,6 +9,7 @@ from ckanext.openlima.operations import schedule
 __all__ = ["openlima_schedule_show", "openlima_schedule_show_auth"]
 
 
+@tk.side_effect_free
 def openlima_schedule_show(context, data_dict):
     """The periodic jobs: schedule, last run, result and message, next run.
 
