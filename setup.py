@@ -61,6 +61,8 @@ setup(
             "openlima_search = ckanext.openlima.plugin:OpenLimaSearchPlugin",
             "openlima_plan = ckanext.openlima.plugin:OpenLimaPlanPlugin",
             "openlima_harvest = ckanext.openlima.plugin:OpenLimaHarvestPlugin",
+            "openlima_datastore = ckanext.openlima.plugin:OpenLimaDatastorePlugin",
+            "openlima_pdf_view = ckanext.openlima.plugin:OpenLimaPdfViewPlugin",
             "limahonesta = ckanext.limahonesta.plugin:LimaHonestaPlugin",
             "limaactiva = ckanext.limaactiva.plugin:LimaActivaPlugin",
         ],

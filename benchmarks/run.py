@@ -3,7 +3,10 @@
 Search: benchmarks/search_bench.py on its own database `openlima_bench` (wiped each run).
 Lima Honesta: benchmarks/limahonesta_bench.py (submissions/s, code-check latency at the
 configured Argon2id cost, offline guessing cost), same database afterwards.
-Static site: benchmarks/site.py. Each writes its JSON under benchmarks/results/.
+Static site: benchmarks/site.py. DataStore: benchmarks/datastore_bench.py (1,000,000-row
+CSV: load vs PostgreSQL COPY, worker peak RSS, datastore_search vs package_show p95) on
+the same database and its DataStore `openlima_bench_datastore`.
+Each writes its JSON under benchmarks/results/.
 Extra arguments go to the search benchmark (e.g. `--sizes 10000 --repeat 20`).
 """
 from __future__ import annotations
@@ -13,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from openlima_stack import config
+from openlima_stack import config, datastore
 from openlima_stack.services import Services, ensure_database, with_database, with_redis_db
 
 HERE = Path(__file__).resolve().parent
@@ -24,12 +27,16 @@ def main(argv: list[str]) -> int:
     with Services(config.state_dir()) as services:
         database_url = with_database(services.postgres.url, "openlima_bench")
         ensure_database(database_url)
+        write_url, read_url = datastore.derived_urls(database_url)
+        datastore.ensure_datastore(database_url, write_url, read_url)
         env = dict(os.environ, CKAN_SQLALCHEMY_URL=database_url,
-                   CKAN_REDIS_URL=with_redis_db(services.redis.url, BENCH_REDIS_DB))
+                   CKAN_REDIS_URL=with_redis_db(services.redis.url, BENCH_REDIS_DB),
+                   CKAN_DATASTORE_WRITE_URL=write_url, CKAN_DATASTORE_READ_URL=read_url)
         status = 0
         for script, args in ((HERE / "search_bench.py", argv),
                              (HERE / "limahonesta_bench.py", []),
-                             (HERE / "site.py", [])):
+                             (HERE / "site.py", []),
+                             (HERE / "datastore_bench.py", [])):
             print(f"==> {script.name}", flush=True)
             status |= subprocess.run([sys.executable, str(script), *args], env=env).returncode
         return status

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Entrypoint of the Open Lima image (web and worker containers).
-#   web (default): render the ini, wait for PostgreSQL, `ckan db upgrade` (core + plugin
-#                  migrations), optional first sysadmin and demo, then exec gunicorn.
+#   web (default): render the ini, wait for PostgreSQL, prepare the DataStore database,
+#                  `ckan db upgrade` (core + plugin migrations), optional first sysadmin
+#                  and demo (its tabular files queued for the worker), then exec gunicorn.
 #   anything else: render the ini and exec it (the worker runs `ckan jobs worker`, the
 #                  scheduler `ckan openlima scheduler`).
 # Variables: see deploy/openlima.env.example.
@@ -41,6 +42,9 @@ ensure_sysadmin() {
 
 if [ "$#" -eq 0 ] || [ "$1" = "web" ]; then
     wait_for_database
+    # The DataStore's database, read-only role and permissions (idempotent), from
+    # CKAN_DATASTORE_WRITE_URL / CKAN_DATASTORE_READ_URL; see stack/openlima_stack/datastore.py
+    python -m openlima_stack.datastore
     ckan -c "$CKAN_INI" db upgrade
     ensure_sysadmin
     if [ "${OPENLIMA_LOAD_DEMO:-false}" = "true" ]; then
@@ -49,6 +53,7 @@ if [ "$#" -eq 0 ] || [ "$1" = "web" ]; then
         ckan -c "$CKAN_INI" openlima demo load --if-empty
         ckan -c "$CKAN_INI" openlima plan load "$OPENLIMA_APP_DIR/config/plan/plan-2022.yaml"
         ckan -c "$CKAN_INI" limaactiva demo load
+        ckan -c "$CKAN_INI" openlima datastore load-all --no-wait
     fi
     exec gunicorn \
         --chdir "$OPENLIMA_APP_DIR/deploy" \

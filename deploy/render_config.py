@@ -27,7 +27,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 # Variables the stack cannot start without (CKAN reads them itself; we check them early).
-REQUIRED = ("CKAN_SQLALCHEMY_URL", "CKAN_REDIS_URL", "CKAN_SITE_URL")
+REQUIRED = ("CKAN_SQLALCHEMY_URL", "CKAN_REDIS_URL", "CKAN_SITE_URL",
+            "CKAN_DATASTORE_WRITE_URL", "CKAN_DATASTORE_READ_URL")
 
 # ini option -> environment variable; generated and persisted when the variable is empty.
 SECRETS = {
@@ -110,6 +111,15 @@ def check_required(env: dict[str, str]) -> None:
         )
     if urlparse(env["CKAN_SQLALCHEMY_URL"]).scheme not in ("postgresql", "postgres"):
         raise ConfigError("CKAN_SQLALCHEMY_URL debe ser una URL postgresql://")
+    for name in ("CKAN_DATASTORE_WRITE_URL", "CKAN_DATASTORE_READ_URL"):
+        if urlparse(env[name]).scheme not in ("postgresql", "postgres"):
+            raise ConfigError(f"{name} debe ser una URL postgresql://")
+    if urlparse(env["CKAN_DATASTORE_WRITE_URL"]).path != urlparse(
+        env["CKAN_DATASTORE_READ_URL"]
+    ).path:
+        raise ConfigError(
+            "CKAN_DATASTORE_WRITE_URL y CKAN_DATASTORE_READ_URL deben nombrar la misma base"
+        )
     if urlparse(env["CKAN_REDIS_URL"]).scheme not in ("redis", "rediss"):
         raise ConfigError("CKAN_REDIS_URL debe ser una URL redis://")
     site = urlparse(env["CKAN_SITE_URL"])

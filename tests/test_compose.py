@@ -321,7 +321,8 @@ def test_entrypoint_migrates_then_serves_ckan_wsgi_app():
     render = ENTRYPOINT.index("render_config.py")
     upgrade = ENTRYPOINT.index('ckan -c "$CKAN_INI" db upgrade')
     serve = ENTRYPOINT.index("\n    exec gunicorn")
-    assert render < upgrade < serve
+    datastore = ENTRYPOINT.index("python -m openlima_stack.datastore")
+    assert render < datastore < upgrade < serve
     assert (
         "wsgi:application" in ENTRYPOINT
         and '--chdir "$OPENLIMA_APP_DIR/deploy"' in ENTRYPOINT
@@ -349,6 +350,8 @@ def render(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
         "CKAN_SQLALCHEMY_URL": "postgresql://ckan:clave@db:5432/ckan",
         "CKAN_REDIS_URL": "redis://redis:6379/0",
         "CKAN_SITE_URL": "https://datos.openlima.example/",
+        "CKAN_DATASTORE_WRITE_URL": "postgresql://ckan:clave@db:5432/openlima_datastore",
+        "CKAN_DATASTORE_READ_URL": "postgresql://lector:otra@db:5432/openlima_datastore",
     }
     base.update(env)
     return subprocess.run(
@@ -378,6 +381,8 @@ def test_renderer_refuses_missing_or_malformed_urls(tmp_path):
     assert not (tmp_path / "ckan.ini").exists()
     result = render(tmp_path, CKAN_SQLALCHEMY_URL="mysql://db/ckan")
     assert result.returncode == 2 and "CKAN_SQLALCHEMY_URL" in result.stderr
+    result = render(tmp_path, CKAN_DATASTORE_READ_URL="postgresql://lector@db/otra_base")
+    assert result.returncode == 2 and "misma base" in result.stderr
 
 
 def test_renderer_writes_secrets_plugins_and_paths(tmp_path):
@@ -439,6 +444,8 @@ def test_wsgi_builds_ckan_from_a_rendered_ini(tmp_path):
             tmp_path,
             CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"],
             CKAN_REDIS_URL=config["ckan.redis.url"],
+            CKAN_DATASTORE_WRITE_URL=config["ckan.datastore.write_url"],
+            CKAN_DATASTORE_READ_URL=config["ckan.datastore.read_url"],
             CKAN_STORAGE_PATH=str(tmp_path / "storage"),
         ).returncode
         == 0
@@ -457,6 +464,8 @@ def test_wsgi_builds_ckan_from_a_rendered_ini(tmp_path):
         CKAN_INI=str(tmp_path / "ckan.ini"),
         CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"],
         CKAN_REDIS_URL=config["ckan.redis.url"],
+        CKAN_DATASTORE_WRITE_URL=config["ckan.datastore.write_url"],
+        CKAN_DATASTORE_READ_URL=config["ckan.datastore.read_url"],
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],
@@ -510,7 +519,9 @@ def test_make_prod_environment_is_the_env_file_with_local_addresses(tmp_path):
              "OPENLIMA_NGINX_CACHE_DIR", "CKAN___CKANEXT__OPENLIMA__SITE_BUILD_DIR",
              "CKAN___CKANEXT__OPENLIMA__SITE_BUILD_SOURCE", "CKAN_SYSADMIN_NAME",
              "CKAN_SYSADMIN_EMAIL", "CKAN_SYSADMIN_PASSWORD", "OPENLIMA_LOAD_DEMO",
-             "GUNICORN_WORKERS", "CKAN___CKANEXT__OPENLIMA__SCHEDULE", "CKAN_SITE_ID"}
+             "GUNICORN_WORKERS", "CKAN___CKANEXT__OPENLIMA__SCHEDULE", "CKAN_SITE_ID",
+             "CKAN_DATASTORE_WRITE_URL", "CKAN_DATASTORE_READ_URL",
+             "CKAN___CKANEXT__XLOADER__SITE_URL"}
     changed = {name for name in example if env[name] != example[name]}
     assert changed <= local, changed - local
     assert env["CKAN_SQLALCHEMY_URL"].endswith("/openlima_prod")
@@ -519,6 +530,9 @@ def test_make_prod_environment_is_the_env_file_with_local_addresses(tmp_path):
     assert env["GUNICORN_WORKERS"] == "2" and "UNRELATED" not in env
     assert env["OPENLIMA_CKAN_UPSTREAM"] == env["GUNICORN_BIND"] == "127.0.0.1:18082"
     assert env["CKAN_SITE_URL"] == "http://127.0.0.1:18081"
+    assert env["CKAN_DATASTORE_WRITE_URL"].endswith("/openlima_prod_datastore")
+    assert "openlima_prod_datastore_reader@" in env["CKAN_DATASTORE_READ_URL"]
+    assert env["CKAN___CKANEXT__XLOADER__SITE_URL"] == "http://127.0.0.1:18082/"
 
 
 def test_make_prod_renders_nginx_conf_as_the_nginx_image_does():

@@ -94,6 +94,28 @@ def _is_spatial_key(key: str) -> bool:
     return any(part in key for part in _DISTRICT_KEYS)
 
 
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    return text[:200] + "…" if len(text) > 200 else text
+
+
+def _preview(preview: Any) -> dict[str, Any] | None:
+    """The first-rows table of a resource loaded into the DataStore, ready to print."""
+    if not isinstance(preview, dict) or not preview.get("fields"):
+        return None
+    return {
+        "columns": [{"name": f.get("label") or f["id"], "id": f["id"],
+                     "description": f.get("description") or ""}
+                    for f in preview["fields"]],
+        "rows": [[_cell(value) for value in row] for row in preview.get("records") or []],
+        "total": preview.get("total"),
+    }
+
+
 def format_date(value: Any) -> str:
     """ISO date or datetime → dd/mm/yyyy, as Spanish pages show dates.
 
@@ -229,6 +251,7 @@ class DatasetView:
                 "size": res.get("size"),
                 "modified": res.get("last_modified") or res.get("metadata_modified") or "",
                 "mimetype": res.get("mimetype") or res.get("media_type") or "",
+                "preview": _preview(res.get("datastore_preview")),
             })
         return resources
 

@@ -24,6 +24,8 @@ OPTIONAL_ACTIONS = (
 )
 
 Progress = Callable[[str, int, int], None]
+# Rows of each loaded resource shown on its dataset's page
+PREVIEW_ROWS = 10
 
 
 class CkanError(Exception):
@@ -116,6 +118,7 @@ class CkanSource:
             progress("datasets", min(start, total), total)
             if not page:
                 break
+        self.fetch_previews(catalogue.datasets, progress)
         catalogue.organizations = self.action(
             "organization_list", all_fields=True, include_extras=True, limit=1000
         ) or []
@@ -132,6 +135,34 @@ class CkanSource:
             catalogue.dcat = self.fetch_dcat()
             progress("dcat", 1, 1)
         return catalogue
+
+    def fetch_previews(self, datasets: list[dict[str, Any]],
+                       progress: Progress = _silent) -> None:
+        """First rows, columns (with their data dictionary descriptions) and row count of
+        every resource loaded into CKAN's DataStore, as ``resource["datastore_preview"]``
+        (part of the dataset's fingerprint, so a reload re-renders its page)."""
+        loaded = [resource for dataset in datasets for resource in dataset.get("resources") or []
+                  if resource.get("datastore_active")]
+        for done, resource in enumerate(loaded, 1):
+            try:
+                result = self.action("datastore_search", optional=True,
+                                     resource_id=resource["id"], limit=PREVIEW_ROWS,
+                                     include_total=True)
+            except CkanError as error:
+                self.warnings.append(f"datastore_search {resource['id']}: {error}")
+                result = None
+            if result:
+                fields = [{"id": f["id"], "type": f.get("type", ""),
+                           "label": (f.get("info") or {}).get("label") or "",
+                           "description": (f.get("info") or {}).get("notes") or ""}
+                          for f in result.get("fields", []) if f.get("id") != "_id"]
+                resource["datastore_preview"] = {
+                    "fields": fields,
+                    "records": [[record.get(f["id"]) for f in fields]
+                                for record in result.get("records", [])],
+                    "total": result.get("total"),
+                }
+            progress("previews", done, len(loaded))
 
     def fetch_dcat(self) -> dict[str, str]:
         """Copies of CKAN's DCAT catalogue, every page, as served by ckanext-dcat."""

@@ -39,6 +39,12 @@ def scheduler_command(ini: Path) -> list[str]:
     return [ckan_executable(), "-c", str(ini), "openlima", "scheduler"]
 
 
+def datastore_load_command(ini: Path) -> list[str]:
+    """Views for existing resources, then every tabular resource not yet in the DataStore
+    queued for the worker, with the progress printed until they are loaded."""
+    return [ckan_executable(), "-c", str(ini), "openlima", "datastore", "load-all"]
+
+
 def web_command(ini: Path, port: int, host: str = "127.0.0.1") -> list[str]:
     """CKAN's development server; ``OPENLIMA_RELOAD=1`` turns its reloader on."""
     command = [ckan_executable(), "-c", str(ini), "run", "-H", host, "-p", str(port)]

@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import Optional
 
-from . import ckan_tasks, config
+from . import ckan_tasks, config, datastore
 from .processes import ProcessGroup
 from .services import (
     LOCALHOST,
@@ -87,6 +87,26 @@ def test_urls(postgres_url: str, redis_url: str, environ=os.environ) -> tuple[st
     return test_db_url, test_redis_url
 
 
+def prepare_datastore(database_url: str, state: Path, quiet: bool = False,
+                      environ=os.environ) -> tuple[str, str]:
+    """The DataStore of ``database_url``: its database, read-only role and permissions
+    (see openlima_stack/datastore.py). Returns (write URL, read URL)."""
+    password = config.load_or_create_secrets(state)["DATASTORE_READER_PASSWORD"]
+    if database_url != environ.get("CKAN_SQLALCHEMY_URL"):
+        # a database of ours (dev or test): its DataStore is derived from it, whatever
+        # CKAN_DATASTORE_* say (they describe the development portal's)
+        urls = datastore.derived_urls(database_url, password)
+    else:
+        urls = datastore.urls_for(database_url, environ, password)
+    created = datastore.ensure_datastore(database_url, *urls)
+    if not quiet:
+        say(f"    DataStore: base '{database_name(urls[0])}', solo lectura como "
+            f"'{datastore.user_of(urls[1])}'")
+    for what in created:
+        say(f"    creado: {what}")
+    return urls
+
+
 def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 180.0) -> bool:
     # no proxy: an http_proxy in the environment must not intercept 127.0.0.1
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -136,10 +156,12 @@ def command_run(args: argparse.Namespace) -> int:
         database_url = dev_database_url(services.postgres.url)
         if ensure_database(database_url):
             say(f"    base de datos '{database_name(database_url)}' creada")
+        datastore_urls = prepare_datastore(database_url, state)
 
         steps("Configuración: .openlima/development.ini")
         ini = config.write_development_ini(
             state, database_url=database_url, redis_url=services.redis.url, port=port,
+            datastore_urls=datastore_urls,
         )
         plugins = config.enabled_plugins(ini)
         if os.environ.get("CKAN_SOLR_URL"):
@@ -171,6 +193,13 @@ def command_run(args: argparse.Namespace) -> int:
         if wait_for_http(f"http://{LOCALHOST}:{port}/api/3/action/status_show", web.popen):
             site_url = os.environ.get("CKAN_SITE_URL") or f"http://{LOCALHOST}:{port}"
             print(banner(site_url, password, state / "admin-password"), flush=True)
+            if config.DATASTORE_PLUGIN in plugins:
+                # While the portal serves: queue the tabular files that are not loaded yet
+                # and print the progress as the worker loads them.
+                say("DataStore: cargando los archivos tabulares (la vista previa de cada uno "
+                    "aparece al terminar su carga)")
+                group.start("carga", ckan_tasks.datastore_load_command(ini),
+                            prefix="    [datastore] ", oneshot=True)
         ended = group.wait_any()
         assert ended is not None
         name, code = ended
@@ -278,8 +307,11 @@ def command_test(args: argparse.Namespace) -> int:
         database_url, redis_url = test_urls(services.postgres.url, services.redis.url)
         if ensure_database(database_url):
             say(f"Base de datos de pruebas '{database_name(database_url)}' creada")
-        say(f"Pruebas con {redact(database_url)} y {redis_url}")
-        env = dict(os.environ, CKAN_SQLALCHEMY_URL=database_url, CKAN_REDIS_URL=redis_url)
+        write_url, read_url = prepare_datastore(database_url, state, quiet=True)
+        say(f"Pruebas con {redact(database_url)} (DataStore {database_name(write_url)}) "
+            f"y {redis_url}")
+        env = dict(os.environ, CKAN_SQLALCHEMY_URL=database_url, CKAN_REDIS_URL=redis_url,
+                   CKAN_DATASTORE_WRITE_URL=write_url, CKAN_DATASTORE_READ_URL=read_url)
         pytest_args = list(args.pytest_args) or ["tests/"]
         if not any(arg.startswith("--import-mode") for arg in pytest_args):
             # Test folders are not packages and share basenames (tests/site/test_browser.py,

@@ -18,6 +18,7 @@ from typing import Mapping, Optional
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = ROOT / "config"
 SEARCH_PLUGIN = "openlima_search"
+DATASTORE_PLUGIN = "openlima_datastore"
 # name in secrets.json -> how to generate it. token_urlsafe/token_hex have no '%', which
 # ini interpolation would read as a reference.
 SECRET_GENERATORS = {
@@ -25,6 +26,8 @@ SECRET_GENERATORS = {
     "JWT_SECRET": lambda: secrets.token_urlsafe(32),
     "LIMAHONESTA_PEPPER": lambda: secrets.token_urlsafe(48),
     "LIMAACTIVA_DNI_HMAC_KEY": lambda: secrets.token_hex(32),
+    # the DataStore's read-only role (only needed where PostgreSQL asks for passwords)
+    "DATASTORE_READER_PASSWORD": lambda: secrets.token_hex(24),
 }
 # plugin -> (ini option, secret) for the secrets only one plugin reads
 PLUGIN_SECRETS = {
@@ -143,7 +146,8 @@ def render_ini(base_ini: Path, settings: Mapping[str, str], header: str) -> str:
 
 def development_settings(*, secrets_: Mapping[str, str], database_url: str, redis_url: str,
                          port: int, storage_path: Path,
-                         environ: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+                         environ: Optional[Mapping[str, str]] = None,
+                         datastore_urls: Optional[tuple[str, str]] = None) -> dict[str, str]:
     environ = os.environ if environ is None else environ
     site_url = environ.get("CKAN_SITE_URL") or f"http://127.0.0.1:{port}"
     settings = {
@@ -159,6 +163,8 @@ def development_settings(*, secrets_: Mapping[str, str], database_url: str, redi
         "ckanext.openlima.site_build_dir": str(ROOT / "site" / "dist"),
         "ckanext.openlima.site_build_source": f"http://127.0.0.1:{port}",
     }
+    if datastore_urls is not None:
+        settings["ckan.datastore.write_url"], settings["ckan.datastore.read_url"] = datastore_urls
     dev_ini = CONFIG_DIR / "development.ini"
     plugins = enabled_plugins(dev_ini, environ)
     for plugin, (option, name) in PLUGIN_SECRETS.items():
@@ -170,7 +176,8 @@ def development_settings(*, secrets_: Mapping[str, str], database_url: str, redi
 
 
 def write_development_ini(directory: Path, *, database_url: str, redis_url: str, port: int,
-                          environ: Optional[Mapping[str, str]] = None) -> Path:
+                          environ: Optional[Mapping[str, str]] = None,
+                          datastore_urls: Optional[tuple[str, str]] = None) -> Path:
     """Write ``<state>/development.ini`` for ``make run`` and return its path."""
     directory = Path(directory)
     storage = directory / "storage"
@@ -178,6 +185,7 @@ def write_development_ini(directory: Path, *, database_url: str, redis_url: str,
     settings = development_settings(
         secrets_=load_or_create_secrets(directory), database_url=database_url,
         redis_url=redis_url, port=port, storage_path=storage, environ=environ,
+        datastore_urls=datastore_urls,
     )
     path = directory / "development.ini"
     write_private(path, render_ini(

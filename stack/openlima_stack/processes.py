@@ -7,7 +7,8 @@ theirs the same way::
     group = ProcessGroup()
     group.start("tareas", [ckan, "-c", ini, "jobs", "worker"], prefix="[tareas] ")
     group.start("web", [ckan, "-c", ini, "run", ...])
-    name, code = group.wait_any()      # returns when any of them ends
+    group.start("carga", [...], oneshot=True)   # ends by itself; not waited for
+    name, code = group.wait_any()      # returns when any long-running one ends
     group.stop_all()                   # newest first; Ctrl-C, then SIGTERM, then SIGKILL
 
 Each child runs in its own session (process group): Ctrl-C in the terminal reaches only
@@ -32,6 +33,8 @@ class ManagedProcess:
     name: str
     popen: subprocess.Popen
     relay: Optional[threading.Thread] = field(default=None, repr=False)
+    # a task that ends by itself (e.g. loading the demo's rows); wait_any ignores it
+    oneshot: bool = False
 
     @property
     def pid(self) -> int:
@@ -72,8 +75,8 @@ class ProcessGroup:
         self.processes: list[ManagedProcess] = []
 
     def start(self, name: str, command: Sequence[str], *, prefix: Optional[str] = None,
-              env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None
-              ) -> ManagedProcess:
+              env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
+              oneshot: bool = False) -> ManagedProcess:
         if any(process.name == name for process in self.processes):
             raise ValueError(f"ya hay un proceso llamado {name!r}")
         options: dict = dict(start_new_session=True, cwd=cwd,
@@ -82,7 +85,7 @@ class ProcessGroup:
             options.update(stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            bufsize=1, errors="replace")
         popen = subprocess.Popen(list(command), **options)
-        managed = ManagedProcess(name, popen)
+        managed = ManagedProcess(name, popen, oneshot=oneshot)
         if prefix is not None:
             assert popen.stdout is not None
             managed.relay = threading.Thread(
@@ -101,10 +104,13 @@ class ProcessGroup:
 
     def wait_any(self, poll_interval: float = 0.2,
                  timeout: Optional[float] = None) -> Optional[tuple[str, int]]:
-        """(name, exit code) of the first child that ends; None after ``timeout``."""
+        """(name, exit code) of the first long-running child that ends (one-shot tasks
+        are not waited for); None after ``timeout``."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             for process in self.processes:
+                if process.oneshot:
+                    continue
                 code = process.popen.poll()
                 if code is not None:
                     return process.name, code

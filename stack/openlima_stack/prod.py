@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
-from . import config
+from . import config, datastore
 from .services import (
     LOCALHOST,
     StackError,
@@ -107,9 +107,17 @@ def production_environment(*, postgres_url: str, redis_url: str, ports: Ports, s
     if not environ.get("CKAN_SITE_ID"):
         # `make run` may share this Redis: its own queue and scheduler names, not make run's
         env["CKAN_SITE_ID"] = env.get("CKAN_SITE_ID", "openlima") + "_prod"
+    if environ.get("CKAN_DATASTORE_WRITE_URL") and environ.get("CKAN_DATASTORE_READ_URL"):
+        datastore_urls = (environ["CKAN_DATASTORE_WRITE_URL"],
+                          environ["CKAN_DATASTORE_READ_URL"])
+    else:
+        datastore_urls = datastore.derived_urls(database_url)
     env.update({
         # service names of compose -> this machine
         "CKAN_SQLALCHEMY_URL": database_url,
+        "CKAN_DATASTORE_WRITE_URL": datastore_urls[0],
+        "CKAN_DATASTORE_READ_URL": datastore_urls[1],
+        "CKAN___CKANEXT__XLOADER__SITE_URL": app_url + "/",
         "CKAN_REDIS_URL": redis_url,
         "CKAN_SITE_URL": ckan_url,
         "GUNICORN_BIND": f"{LOCALHOST}:{ports.app}",

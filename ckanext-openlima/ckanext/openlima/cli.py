@@ -48,6 +48,12 @@ def _attach_plan_commands() -> None:
     openlima.add_command(plan)
 
 
+def _attach_datastore_commands() -> None:
+    from ckanext.openlima.datastore.cli import datastore
+
+    openlima.add_command(datastore)
+
+
 _attach_plan_commands()
 
 
@@ -60,3 +66,4 @@ def _attach_operations_commands() -> None:
 
 
 _attach_operations_commands()
+_attach_datastore_commands()

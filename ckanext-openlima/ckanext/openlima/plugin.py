@@ -5,11 +5,17 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.openlima.harvest.harvester import OpenLimaHarvester
+# The loader is a hard prerequisite of openlima_datastore (listed with it in ckan.plugins).
+from ckanext.xloader.interfaces import IXloader
+
+from ckanext.openlima.datastore import actions as datastore_actions
 from ckanext.openlima.plan import helpers as plan_helpers
 from ckanext.openlima.plan import views as plan_views
 from ckanext.openlima.plan.logic import action as plan_action
 from ckanext.openlima.plan.logic import auth as plan_auth
 from ckanext.openlima.search import action as search_action
+
+XLOADER_DEFAULT_JOBS_DB = "sqlite:////tmp/xloader_jobs.db"
 
 
 @tk.blanket.cli
@@ -153,3 +159,95 @@ class OpenLimaHarvestPlugin(OpenLimaHarvester):
         from ckanext.openlima.harvest import auth
 
         return {name: getattr(auth, name) for name in auth.__all__}
+@tk.blanket.actions(datastore_actions)
+@tk.blanket.config_declarations("datastore/config_declaration.yaml")
+class OpenLimaDatastorePlugin(p.SingletonPlugin):
+    """The DataStore around CKAN's ``datastore`` and ckanext-xloader (both listed after
+    this plugin in ``ckan.plugins``): see ``ckanext/openlima/datastore/``."""
+
+    p.implements(p.IConfigurer)
+    p.implements(p.IConfigurable)
+    p.implements(p.ITemplateHelpers)
+    p.implements(IXloader, inherit=True)
+    p.implements(p.IMiddleware, inherit=True)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IResourceController, inherit=True)
+
+    def make_middleware(self, app, config):
+        if hasattr(app, "view_functions"):
+            from ckanext.openlima.datastore.dump import wrap_dump_endpoint
+
+            wrap_dump_endpoint(app)
+        return app
+
+    def update_config(self, config):
+        # xloader keeps its job log in a database of its own, by default a SQLite file in
+        # /tmp shared by every portal on the machine: ours goes to CKAN's database.
+        if config.get("ckanext.xloader.jobs_db.uri") in (None, "", XLOADER_DEFAULT_JOBS_DB):
+            config["ckanext.xloader.jobs_db.uri"] = config.get("sqlalchemy.url")
+
+    def configure(self, config):
+        from ckanext.openlima.datastore import xloader_seam
+
+        xloader_seam.install()
+
+    def get_helpers(self):
+        from ckanext.openlima.datastore import status
+
+        return {"openlima_datastore_status": status.load_status}
+
+    # IPackageController: a data officer's form may describe columns of loaded tables
+    def after_dataset_update(self, context, pkg_dict):
+        from ckanext.openlima.datastore import dictionary
+
+        if (not context.get(dictionary.SYNC_FLAG)
+                and any(r.get("datastore_active") for r in pkg_dict.get("resources") or [])):
+            dictionary.enqueue_sync(pkg_dict["id"])
+
+    # IResourceController: xloader reloads a resource when its URL changes; a new file
+    # uploaded under the same name keeps the URL, so it is queued here.
+    def after_resource_update(self, context, resource):
+        from ckanext.openlima.datastore import loading
+
+        loading.submit_if_new_upload(resource)
+
+    # IXloader
+    def after_upload(self, context, resource_dict, dataset_dict):
+        import logging
+
+        from ckanext.openlima.datastore import dictionary
+
+        # The rows are in: a dictionary that cannot be synced now must not turn the
+        # load into a failure (xloader reports this hook's errors as the load's).
+        try:
+            dictionary.sync_dataset(dataset_dict["id"])
+        except (tk.ValidationError, tk.ObjectNotFound, tk.NotAuthorized) as error:
+            logging.getLogger(__name__).warning(
+                "Data dictionary of %s not synced: %s", dataset_dict.get("name"), error)
+
+    def datastore_before_update(self, resource_id, existing_fields, new_headers):
+        from ckanext.openlima.datastore import xloader_seam
+
+        if xloader_seam.text_columns_only():
+            for header in new_headers:
+                header["type"] = "text"
+
+
+class OpenLimaPdfViewPlugin(p.SingletonPlugin):
+    """``openlima_pdf_view``: a PDF shown by the reader's own browser (its built-in
+    viewer), with a download link for browsers that have none. No script, no third party."""
+
+    p.implements(p.IResourceView, inherit=True)
+
+    def info(self):
+        return {"name": "openlima_pdf_view", "title": tk._("Documento PDF"),
+                "icon": "file-pdf", "default_title": tk._("Documento PDF"),
+                "iframed": False, "always_available": False}
+
+    def can_view(self, data_dict):
+        resource = data_dict["resource"]
+        return ((resource.get("format") or "").lower() == "pdf"
+                or (resource.get("mimetype") or "") == "application/pdf")
+
+    def view_template(self, context, data_dict):
+        return "openlima/pdf_view.html"

@@ -16,10 +16,11 @@ PERFECT = {
     "spatial_ubigeo": ["150101"], "temporal_coverage": [{"start": "2024-01-01", "end": "2024-12-31"}],
     "license_id": "cc-by", "frequency": EU + "frequency/MONTHLY",
     "contact": [{"name": "Datos", "email": "datos@munlima.gob.pe"}],
-    "data_dictionary": [{"column": "codigo", "type": "texto"}],
+    "data_dictionary": [{"column": "codigo", "type": "texto",
+                         "description": "Código del paradero"}],
     "issued": "2024-01-01", "modified": "2026-11-10",
     "resources": [{"id": "r1", "name": "CSV", "url": "http://example.org/a.csv", "format": "CSV",
-                   "mimetype": "text/csv", "size": 10}],
+                   "mimetype": "text/csv", "size": 10, "datastore_active": True}],
 }
 LINKS_OK = {"r1": {"ok": True, "status_code": 200}}
 
@@ -68,6 +69,9 @@ FAILING = [
     ("open_licence", _set("license_id", "other-closed"), "no es abierta"),
     ("contact", _set("contact", [{"name": "Datos", "email": "sin-arroba"}]), "correo electrónico válido"),
     ("data_dictionary", _set("data_dictionary", []), "diccionario de datos"),
+    ("data_dictionary", _set("data_dictionary", [{"column": "codigo", "type": "texto"}]),
+     "falta describir: codigo"),
+    ("datastore_loaded", _res("datastore_active", False), "sin vista de datos"),
     ("required_metadata", _set("notes", ""), "descripción"),
     ("size", _res("size", None), "tamaño"),
     ("dates", lambda d: (d.pop("modified"), d.pop("issued")), "fecha de publicación"),

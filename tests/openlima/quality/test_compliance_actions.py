@@ -107,7 +107,10 @@ def test_links_check_inline_passes_when_every_link_answers(valid_dataset, local_
                                  id=dataset["id"], background=False)
     assert [r["ok"] for r in result["results"]] == [True]
     compliance = helpers.call_action("openlima_compliance_show", id=dataset["id"])
-    assert compliance["score"] == 100 and compliance["compliant"] is True
+    # everything passes but the DataStore check: no worker loads the CSV in this test
+    failed = [c["id"] for c in compliance["checks"] if not c["passed"]]
+    assert failed == ["datastore_loaded"]
+    assert compliance["score"] == 95 and compliance["compliant"] is True
 
 
 def test_link_checker_refuses_private_addresses(valid_dataset, local_server):

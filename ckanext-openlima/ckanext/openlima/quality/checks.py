@@ -215,14 +215,33 @@ def evaluate(dataset: dict, link_checks: dict[str, Any], today: datetime.date | 
     checks.append(_check("contact", "reusability", 5, reachable, _("Punto de contacto"),
                          _("Contacto: {email}.").format(email=reachable[0]["email"]) if reachable
                          else _("Indique un contacto con nombre y correo electrónico válido.")))
-    if dictionary:
-        dictionary_text = _("Describe {n} columna(s).").format(n=len(dictionary))
-    elif not tabular:
+    # The dictionary is the DataStore's, copied into the dataset after every load
+    # (ckanext/openlima/datastore/dictionary.py): every column needs its meaning.
+    undescribed = [c["column"] for c in dictionary if not str(c.get("description") or "").strip()]
+    if not tabular:
         dictionary_text = _("No aplica: no hay datos tabulares.")
+    elif dictionary and not undescribed:
+        dictionary_text = _("Describe {n} columna(s).").format(n=len(dictionary))
+    elif dictionary:
+        dictionary_text = _("Falta describir: {columns}.").format(columns=", ".join(undescribed[:10]))
     else:
         dictionary_text = _("Los datos tabulares necesitan un diccionario de datos (columnas, tipos y significado).")
-    checks.append(_check("data_dictionary", "reusability", 10, dictionary or not tabular,
+    checks.append(_check("data_dictionary", "reusability", 5,
+                         (dictionary and not undescribed) or not tabular,
                          _("Diccionario de datos"), dictionary_text, applicable=tabular))
+    tabular_resources = [r for r, f in zip(resources, formats) if f and f["tabular"] == "true"]
+    not_loaded = [r.get("name") or r["id"] for r in tabular_resources
+                  if not r.get("datastore_active")]
+    if not tabular:
+        loaded_text = _("No aplica: no hay datos tabulares.")
+    elif not_loaded:
+        loaded_text = _("Sin vista de datos (no se cargaron): {names}.").format(
+            names=", ".join(not_loaded[:10]))
+    else:
+        loaded_text = _("Sus datos tabulares se pueden consultar en la vista de datos y la API.")
+    checks.append(_check("datastore_loaded", "accessibility", 5, not not_loaded,
+                         _("Datos consultables (vista de datos y API)"), loaded_text,
+                         applicable=tabular))
     required = (("title", _("título")), ("notes", _("descripción")), ("owner_org", _("oficina")),
                 ("frequency", _("frecuencia")), ("license_id", _("licencia")))
     missing = [label for key, label in required if not dataset.get(key)]

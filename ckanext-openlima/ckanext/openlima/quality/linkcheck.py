@@ -24,7 +24,8 @@ from openlima_common import clock
 from ckanext.openlima import netguard
 from ckanext.openlima.quality.model import LinkCheck
 
-__all__ = ["check_url", "check_dataset_links", "enqueue_dataset_check", "link_check_job"]
+__all__ = ["check_url", "check_dataset_links", "enqueue_dataset_check", "link_check_job",
+           "refusal_reason"]
 
 log = logging.getLogger(__name__)
 USER_AGENT = "OpenLima-LinkChecker/1.0 (+https://www.munlima.gob.pe)"
@@ -37,6 +38,10 @@ def _refused(url: str) -> str | None:
     return netguard.refusal(
         url, allow_private=tk.asbool(tk.config.get("ckanext.openlima.linkcheck_allow_private_addresses")),
         allowed_hosts=tk.aslist(tk.config.get("ckanext.openlima.linkcheck_allowed_hosts")))
+
+
+# The same rule for every fetcher of the portal (link checker, DataStore loader).
+refusal_reason = _refused
 
 
 def _request(method: str, url: str, timeout: int) -> tuple[requests.Response | None, str | None]:
@@ -123,7 +128,14 @@ def link_check_job(dataset_id: str) -> None:
 def enqueue_dataset_check(dataset_id: str) -> None:
     """Queue the link check; a queue that is down must not stop a data officer's save."""
     try:
+        # One waiting check per dataset: creating a dataset with five resources saves it
+        # six times, and six identical checks would hold up every other job (loads).
+        from ckan.lib.jobs import get_queue
+
+        job_id = f"openlima-linkcheck-{dataset_id}"
+        if job_id in get_queue().get_job_ids():
+            return
         tk.enqueue_job(link_check_job, [dataset_id], title=f"openlima link check {dataset_id}",
-                       rq_kwargs={"timeout": 600})
+                       rq_kwargs={"timeout": 600, "job_id": job_id})
     except Exception:  # noqa: BLE001
         log.warning("Link check of %s not queued", dataset_id, exc_info=True)
