@@ -9,7 +9,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation  # not in the toolkit
 
-from .middleware import LimaHonestaMiddleware
+from .middleware import LimaHonestaMiddleware, bind_to_matched_route
 
 
 @tk.blanket.actions
@@ -27,11 +27,14 @@ class LimaHonestaPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def make_middleware(self, app: Any, config: Any) -> Any:
         # Wrap Flask's own wsgi_app (not the outer stack) so that the environ is
-        # scrubbed for every caller, including CKAN's test client.
+        # scrubbed for every caller, including CKAN's test client. The protections
+        # follow the route Flask matches (middleware.py), so the hook that reads
+        # Flask's endpoint goes first of all before_request functions.
         flask_app = app
         while not isinstance(flask_app, flask.Flask) and hasattr(flask_app, "app"):
             flask_app = flask_app.app
         if isinstance(flask_app, flask.Flask):
-            flask_app.wsgi_app = LimaHonestaMiddleware(flask_app.wsgi_app)
+            flask_app.wsgi_app = LimaHonestaMiddleware(flask_app.wsgi_app, flask_app)
+            flask_app.before_request_funcs.setdefault(None, []).insert(0, bind_to_matched_route)
             return app
         return LimaHonestaMiddleware(app)
