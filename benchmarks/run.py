@@ -2,7 +2,9 @@
 
 Search: benchmarks/search_bench.py on its own database `openlima_bench` (wiped each run).
 Lima Honesta: benchmarks/limahonesta_bench.py (submissions/s, code-check latency at the
-configured Argon2id cost, offline guessing cost), same database afterwards.
+configured Argon2id cost, offline guessing cost), same database afterwards; then
+benchmarks/limahonesta_attack_bench.py (gunicorn, 4 sync workers: home page and right-code
+p95 with and without 20 concurrent wrong-code clients).
 Static site: benchmarks/site.py. DataStore: benchmarks/datastore_bench.py (1,000,000-row
 CSV: load vs PostgreSQL COPY, worker peak RSS, datastore_search vs package_show p95) on
 the same database and its DataStore `openlima_bench_datastore`.
@@ -35,6 +37,7 @@ def main(argv: list[str]) -> int:
         status = 0
         for script, args in ((HERE / "search_bench.py", argv),
                              (HERE / "limahonesta_bench.py", []),
+                             (HERE / "limahonesta_attack_bench.py", []),
                              (HERE / "site.py", []),
                              (HERE / "datastore_bench.py", [])):
             print(f"==> {script.name}", flush=True)

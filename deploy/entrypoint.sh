@@ -55,12 +55,18 @@ if [ "$#" -eq 0 ] || [ "$1" = "web" ]; then
         ckan -c "$CKAN_INI" limaactiva demo load
         ckan -c "$CKAN_INI" openlima datastore load-all --no-wait
     fi
+    # Lima Honesta: the Integrity Unit's organisation and key pair (idempotent), so that
+    # reports received before anybody enrols are readable by the unit's first reviewer.
+    ckan -c "$CKAN_INI" limahonesta setup \
+        || echo "openlima: Lima Honesta sin preparar (¿falta el pepper?): ckan limahonesta setup" >&2
+    # The access log leaves out Lima Honesta's reporter routes (deploy/gunicorn_logging.py).
     exec gunicorn \
         --chdir "$OPENLIMA_APP_DIR/deploy" \
         --bind "${GUNICORN_BIND:-0.0.0.0:5000}" \
         --workers "${GUNICORN_WORKERS:-4}" \
         --timeout "${GUNICORN_TIMEOUT:-120}" \
         --forwarded-allow-ips "*" \
+        --logger-class gunicorn_logging.LimaHonestaLogger \
         --access-logfile - \
         wsgi:application
 fi

@@ -250,6 +250,11 @@ SEED_CONTENT = [
      ["openlima", "plan", "load", str(ROOT / "config" / "plan" / "plan-2022.yaml")]),
     ("limaactiva", "los espacios de participación de demostración",
      "SELECT count(*) FROM limaactiva_space", ["limaactiva", "demo", "load"]),
+    # Lima Honesta: the Integrity Unit's organisation (admin as member, to enrol at
+    # /integridad) and its key pair, so reports sent before anybody enrols are readable
+    ("limahonesta", "la Unidad de Integridad de Lima Honesta (organización y llave)",
+     "SELECT count(*) FROM limahonesta_unit",
+     ["limahonesta", "setup", "--member", ADMIN_NAME]),
 ]
 
 

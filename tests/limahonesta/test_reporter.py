@@ -136,14 +136,23 @@ def test_no_ip_user_agent_or_time_of_day_is_kept(app, all_logs):
         for r in (page, response, followed):
             assert trace not in r.body
             assert trace not in str(r.headers)
-    # dates only: no time of day is stored for anything a reporter did
+    # dates only: no time of day is stored for anything a reporter did; reporter events
+    # are kept apart from the timestamped staff log (its ids and row order would place
+    # them between staff events of known time, #12)
+    rows = model.Session.execute(sa.text(
+        "select action from limahonesta_reporter_event")).all()
+    assert {"case_created", "reporter_opened_case"} <= {r[0] for r in rows}
+    assert model.Session.execute(sa.text(
+        "select count(*) from limahonesta_audit where action in "
+        "('case_created', 'reporter_opened_case')")).scalar() == 0
     rows = model.Session.execute(sa.text(
         "select occurred_at from limahonesta_audit where actor_id is null")).all()
-    assert rows and all(r[0].hour == r[0].minute == r[0].second == 0 for r in rows)
+    assert all(r[0].hour == r[0].minute == r[0].second == 0 for r in rows)
     column_types = model.Session.execute(sa.text(
         "select table_name, column_name, data_type from information_schema.columns "
         "where table_name in ('limahonesta_case', 'limahonesta_message', "
-        "'limahonesta_status_change', 'limahonesta_attachment') "
+        "'limahonesta_status_change', 'limahonesta_attachment', "
+        "'limahonesta_reporter_event') "
         "and data_type like 'timestamp%'")).all()
     assert column_types == []
 

@@ -23,10 +23,11 @@ STAFF_ACTIONS = ("limahonesta_case_list", "limahonesta_case_show",
 
 
 def audit_actions(case_id=None):
-    query = "select action from limahonesta_audit"
-    if case_id:
-        query += " where case_id = :c"
-    return [r[0] for r in model.Session.execute(sa.text(query + " order by id"), {"c": case_id})]
+    """Staff, system and reporter events (these are kept apart, see test_audit_order)."""
+    where = " where case_id = :c" if case_id else ""
+    query = (f"select action from limahonesta_audit{where} union all "
+             f"select action from limahonesta_reporter_event{where}")
+    return [r[0] for r in model.Session.execute(sa.text(query), {"c": case_id})]
 
 
 def test_outsiders_get_403_on_pages_and_actions(app, make_reviewer, integrity_org):
@@ -319,3 +320,33 @@ def test_new_reviewers_get_no_case_until_another_reviewer_approves(app, make_rev
     listing = mallory.app.get("/integridad/")
     assert after in listing.body and before not in listing.body  # no retroactive keys
     assert "reviewer_approved" in audit_actions()
+
+
+def test_audit_order_places_no_reporter_event_between_staff_events(app, make_reviewer):
+    """Reporter events carry their date only; neither ids, nor the order of rows in the
+    database, nor the audit page may place them between staff events of known time."""
+    reviewer = make_reviewer()
+    _r, number, code = submit_report(app)
+    case_id = case_id_by_number(number)
+    reviewer.app.get(f"/integridad/caso/{case_id}")
+    open_case(app, code)
+    reviewer.app.get(f"/integridad/caso/{case_id}")
+    open_case(app, code)
+    reviewer.app.get(f"/integridad/caso/{case_id}")
+    types = dict(model.Session.execute(sa.text(
+        "select table_name || '.' || column_name, data_type from information_schema.columns "
+        "where table_name in ('limahonesta_audit', 'limahonesta_reporter_event') "
+        "and column_name in ('id', 'occurred_at', 'occurred_on')")).all())
+    assert types == {"limahonesta_audit.id": "text", "limahonesta_audit.occurred_at":
+                     "timestamp without time zone", "limahonesta_reporter_event.id": "text",
+                     "limahonesta_reporter_event.occurred_on": "date"}
+    assert model.Session.execute(sa.text(
+        "select count(*) from pg_sequences where sequencename like 'limahonesta%'")).scalar() == 0
+    page = reviewer.app.get("/integridad/auditoria", query_string={"case_id": case_id})
+    rows = [[cell.get_text(strip=True) for cell in tr.find_all("td")]
+            for tr in BeautifulSoup(page.body, "html.parser").select("tbody tr")]
+    reporter_rows = [i for i, row in enumerate(rows) if row[1] == "denunciante"]
+    assert len(reporter_rows) == 3  # filed, opened twice
+    assert all(len(rows[i][0]) == 10 for i in reporter_rows)  # AAAA-MM-DD, no time
+    # all of today's reporter events come together after today's staff events
+    assert reporter_rows == list(range(len(rows) - 3, len(rows)))

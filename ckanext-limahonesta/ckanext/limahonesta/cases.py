@@ -18,10 +18,11 @@ from nacl.public import PrivateKey
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from . import crypto, throttle, uploads
+from . import crypto, kdf_slots, throttle, unit, uploads
 from .logic.validators import N_
-from .model import (Attachment, AuditEvent, Case, CaseKey, Identity, IdentityRequest,
-                    Message, Reviewer, StatusChange, audit, today)
+from .model import (Attachment, AuditEvent, Case, CaseExclusion, CaseKey, Identity,
+                    IdentityRequest, Message, ReporterEvent, Reviewer, StatusChange, audit,
+                    reporter_event, today)
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +132,10 @@ def _bind_code(case: Case, case_key: PrivateKey) -> str:
 
 
 def create_case(report: dict[str, Any], identity: Optional[dict[str, Any]],
-                files: list[tuple[str, bytes, str]], channel: str,
+                files: list[tuple[str, bytes, str, Optional[str]]], channel: str,
                 operator_id: Optional[str]) -> dict[str, Any]:
     """Store a new case. ``files`` are already checked: (safe name, bytes, media type)."""
+    unit_public_key = unit.ensure_unit().public_key
     case_key = crypto.new_keypair()
     public = bytes(case_key.public_key)
     case = Case(
@@ -152,6 +154,8 @@ def create_case(report: dict[str, Any], identity: Optional[dict[str, Any]],
             case.case_number = number
             break
     code = _bind_code(case, case_key)
+    # the Integrity Unit can always read it, even if nobody has enrolled yet (unit.py)
+    case.unit_wrapped_key = crypto.seal(unit_public_key, bytes(case_key))
     model.Session.add(case)
     for reviewer_id, reviewer_public in _reviewer_public_keys():
         model.Session.add(CaseKey(case_id=case.id, reviewer_id=reviewer_id,
@@ -167,22 +171,27 @@ def create_case(report: dict[str, Any], identity: Optional[dict[str, Any]],
     model.Session.add(Message(
         case_id=case.id, position=0, author_role="sistema", internal=False,
         created_on=today(), body=crypto.seal_json(public, ACKNOWLEDGEMENT)))
-    for name, data, media_type in files:
-        _add_attachment(case, "denunciante", name, data, media_type)
-    audit("case_created" if operator_id is None else "case_filed_by_operator",
-          actor_id=operator_id, case_id=case.id, detail=channel)
+    for name, data, media_type, warning in files:
+        _add_attachment(case, "denunciante", name, data, media_type, warning)
+    if operator_id is None:
+        reporter_event("case_created", case.id)
+    else:
+        audit("case_filed_by_operator", actor_id=operator_id, case_id=case.id, detail=channel)
     model.Session.commit()
     notify_staff()
     return {"id": case.id, "case_number": case.case_number, "tracking_code": code,
             "code_change_required": case.code_change_required}
 
 
-def _add_attachment(case: Case, origin: str, name: str, data: bytes, media_type: str) -> None:
+def _add_attachment(case: Case, origin: str, name: str, data: bytes, media_type: str,
+                    warning: Optional[str] = None) -> None:
     storage_name = uploads.store(case.public_key, data)
+    meta = {"name": name, "media_type": media_type, "size": len(data)}
+    if warning:  # "abrir solo en visor seguro: ..." (uploads.check), for reviewers only
+        meta["warning"] = warning
     model.Session.add(Attachment(
         case_id=case.id, origin=origin, created_on=today(), storage_name=storage_name,
-        meta=crypto.seal_json(case.public_key, {"name": name, "media_type": media_type,
-                                                "size": len(data)})))
+        meta=crypto.seal_json(case.public_key, meta)))
 
 
 # --------------------------------------------------------------------------- reporter access
@@ -191,9 +200,16 @@ def _add_attachment(case: Case, origin: str, name: str, data: bytes, media_type:
 def open_by_code(raw_code: Any, client_tag: Optional[bytes]) -> Optional[tuple[Case, PrivateKey]]:
     """Find and unlock a case by its tracking code, or ``None`` (never says why).
 
-    Slowed while guessing goes on; a miss costs the same Argon2id work as a hit.
+    Raises ``throttle.Throttled`` (before any Argon2id work) while this client must
+    wait after its own failed checks; a miss costs the same Argon2id work as a hit.
     """
-    throttle.wait(client_tag)
+    throttle.check(client_tag)
+    suspect = bool(client_tag) and throttle.failures(client_tag) > 0
+    with kdf_slots.for_suspect_client(suspect):
+        return _open_by_code(raw_code, client_tag)
+
+
+def _open_by_code(raw_code: Any, client_tag: Optional[bytes]) -> Optional[tuple[Case, PrivateKey]]:
     digits = crypto.normalise_tracking_code(raw_code)
     params_in_use = [p for (p,) in model.Session.query(Case.code_kdf).distinct().all()] or [
         crypto.current_kdf_params()]
@@ -219,7 +235,13 @@ def open_by_code(raw_code: Any, client_tag: Optional[bytes]) -> Optional[tuple[C
     except crypto.DecryptionError:
         throttle.record_failure(client_tag)
         return None
-    return found, crypto.private_key(raw)
+    key = crypto.private_key(raw)
+    if found.unit_wrapped_key is None:
+        # a case stored before the unit key existed, perhaps one nobody else can open:
+        # the reporter's visit gives the Integrity Unit its copy (unit.py)
+        unit.seal_to_unit(found, key)
+        model.Session.commit()
+    return found, key
 
 
 def case_for_session(case_id: str, raw_key: bytes) -> Optional[tuple[Case, PrivateKey]]:
@@ -236,7 +258,7 @@ def change_code(case: Case, case_key: PrivateKey) -> str:
     """Replace the code (operator-filed cases at first use): the operator never knows it."""
     code = _bind_code(case, case_key)
     case.code_change_required = False
-    audit("reporter_code_changed", case_id=case.id)
+    reporter_event("reporter_code_changed", case.id)
     model.Session.commit()
     return code
 
@@ -289,20 +311,20 @@ def reporter_view(case: Case, key: PrivateKey) -> dict[str, Any]:
     }
 
 
-def reporter_message(case: Case, body: str, files: list[tuple[str, bytes, str]]) -> None:
+def reporter_message(case: Case, body: str, files: list[tuple[str, bytes, str, Optional[str]]]) -> None:
     model.Session.add(Message(
         case_id=case.id, position=_next_position(Message, case.id), author_role="denunciante",
         internal=False, created_on=today(), body=crypto.seal_json(case.public_key, body)))
-    for name, data, media_type in files:
-        _add_attachment(case, "denunciante", name, data, media_type)
-    audit("reporter_message", case_id=case.id)
+    for name, data, media_type, warning in files:
+        _add_attachment(case, "denunciante", name, data, media_type, warning)
+    reporter_event("reporter_message", case.id)
     model.Session.commit()
     notify_staff()
 
 
 def rate(case: Case, rating: int) -> None:
     case.rating = rating
-    audit("reporter_rating", case_id=case.id)
+    reporter_event("reporter_rating", case.id)
     model.Session.commit()
 
 
@@ -392,13 +414,13 @@ def change_status(case: Case, actor_id: str, status: str, reason: str,
 
 
 def staff_message(case: Case, actor_id: str, body: str, internal: bool,
-                  files: list[tuple[str, bytes, str]]) -> None:
+                  files: list[tuple[str, bytes, str, Optional[str]]]) -> None:
     model.Session.add(Message(
         case_id=case.id, position=_next_position(Message, case.id), author_role="unidad",
         author_id=actor_id, internal=internal, created_on=today(),
         body=crypto.seal_json(case.public_key, body)))
-    for name, data, media_type in files:
-        _add_attachment(case, "unidad", name, data, media_type)
+    for name, data, media_type, warning in files:
+        _add_attachment(case, "unidad", name, data, media_type, warning)
     if not internal:
         if case.acknowledged_on is None:
             case.acknowledged_on = today()
@@ -413,7 +435,7 @@ def delete_case(case_id: str, actor_id: Optional[str], reason: str) -> None:
     """Delete every row and file of a case; the audit log keeps only the id."""
     for row in model.Session.query(Attachment).filter(Attachment.case_id == case_id):
         uploads.delete(row.storage_name)
-    for table in (Attachment, Message, StatusChange, CaseKey, IdentityRequest):
+    for table in (Attachment, Message, StatusChange, CaseKey, CaseExclusion, IdentityRequest):
         model.Session.query(table).filter(table.case_id == case_id).delete()
     model.Session.query(Identity).filter(Identity.case_id == case_id).delete()
     model.Session.query(Case).filter(Case.id == case_id).delete()
@@ -437,12 +459,26 @@ def purge_expired(on: Optional[datetime.date] = None) -> list[str]:
 
 
 def audit_list(case_id: Optional[str], limit: int = 200) -> list[dict[str, Any]]:
-    query = model.Session.query(AuditEvent)
+    """Staff and system events (with their time) and reporter events (their date only),
+    newest day first. Within a day, staff events by time, then that day's reporter events
+    in random order: nothing places a reporter event more precisely than its date."""
+    staff_rows = model.Session.query(AuditEvent)
+    reporter_rows = model.Session.query(ReporterEvent)
     if case_id:
-        query = query.filter(AuditEvent.case_id == case_id)
-    return [{"at": row.occurred_at.isoformat(timespec="seconds"), "actor_id": row.actor_id,
-             "action": row.action, "case_id": row.case_id, "detail": row.detail}
-            for row in query.order_by(AuditEvent.id.desc()).limit(limit)]
+        staff_rows = staff_rows.filter(AuditEvent.case_id == case_id)
+        reporter_rows = reporter_rows.filter(ReporterEvent.case_id == case_id)
+    items = [((row.occurred_at.date(), 1, row.occurred_at.time().isoformat(), ""),
+              {"at": row.occurred_at.isoformat(timespec="seconds"), "actor_id": row.actor_id,
+               "action": row.action, "case_id": row.case_id, "detail": row.detail,
+               "reporter": False})
+             for row in staff_rows.order_by(AuditEvent.occurred_at.desc()).limit(limit)]
+    items += [((row.occurred_on, 0, "", row.id),
+               {"at": row.occurred_on.isoformat(), "actor_id": None, "action": row.action,
+                "case_id": row.case_id, "detail": None, "reporter": True})
+              for row in reporter_rows.order_by(ReporterEvent.occurred_on.desc(),
+                                                ReporterEvent.id).limit(limit)]
+    items.sort(key=lambda item: item[0], reverse=True)
+    return [item for _key, item in items[:limit]]
 
 
 # --------------------------------------------------------------------------- notifications

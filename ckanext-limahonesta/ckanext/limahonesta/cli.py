@@ -1,5 +1,5 @@
-"""``ckan limahonesta ...``: pepper generation, retention purge, deadline reminders,
-statistics publication."""
+"""``ckan limahonesta ...``: set-up of the Integrity Unit, pepper generation, retention
+purge, deadline reminders, statistics publication."""
 from __future__ import annotations
 
 import secrets
@@ -12,6 +12,38 @@ __all__ = ["limahonesta"]
 @click.group(short_help="Lima Honesta (denuncias) commands")
 def limahonesta():
     pass
+
+
+@limahonesta.command()
+@click.option("--member", "members", multiple=True, metavar="USUARIO",
+              help="Usuario de CKAN que será administrador de la organización de la Unidad "
+                   "(puede repetirse).")
+def setup(members: tuple[str, ...]):
+    """Prepare the Integrity Unit: its organisation and its key pair (idempotent).
+
+    Run it once at installation (``make run`` and the production entrypoint do): reports
+    received before anybody enrols are then sealed to the unit and reach its first
+    reviewer.
+    """
+    import ckan.plugins.toolkit as tk
+    from . import crypto, publication, unit
+    if not crypto.is_configured():
+        raise click.ClickException("Falta ckanext.limahonesta.pepper: Lima Honesta no puede "
+                                   "guardar denuncias sin él (ckan limahonesta generate-pepper)")
+    context = publication.site_context()
+    organization = publication.integrity_organization(context)
+    for member in members:
+        tk.get_action("organization_member_create")(dict(context), {
+            "id": organization["id"], "username": member, "role": "admin"})
+    row = unit.ensure_unit()
+    import ckan.model as model
+    from .model import UnitKey
+    holders = model.Session.query(UnitKey).count()
+    custody = ("en custodia inicial hasta la primera inscripción" if row.bootstrap_wrapped_key
+               else f"en poder de {holders} persona(s) revisora(s)")
+    click.echo(f"Unidad de Integridad lista: organización {organization['name']}"
+               f"{' (miembros: ' + ', '.join(members) + ')' if members else ''}; "
+               f"llave de la Unidad {custody}")
 
 
 @limahonesta.command("generate-pepper")

@@ -94,12 +94,16 @@ def current_kdf_params() -> str:
 
 
 def _argon2id(secret: bytes, salt: bytes, params: str) -> bytes:
+    """Argon2id inside one of the host's bounded slots (``kdf_slots``; may raise
+    ``kdf_slots.Busy``, which callers answer with 503)."""
+    from .kdf_slots import slot
     name, ops, mem_mib = params.split("$")
     if name != "argon2id":
         raise ValueError("unknown KDF")
-    return nacl.pwhash.argon2id.kdf(
-        32, secret, salt, opslimit=int(ops), memlimit=int(mem_mib) << 20
-    )
+    with slot():
+        return nacl.pwhash.argon2id.kdf(
+            32, secret, salt, opslimit=int(ops), memlimit=int(mem_mib) << 20
+        )
 
 
 def slow_keyed_hash(label: str, secret: bytes, salt: bytes, params: str) -> bytes:

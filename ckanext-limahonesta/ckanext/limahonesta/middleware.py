@@ -175,9 +175,16 @@ def protect(environ: dict[str, Any], zone: Optional[str]) -> None:
 
 
 def bind_to_matched_route() -> None:
-    """Flask ``before_request`` (first of all): the endpoint Flask really matched decides."""
+    """Flask ``before_request`` (first of all): the endpoint Flask really matched decides.
+
+    For our routes the request body is also capped while it streams, before anything
+    (CSRF checks, CKAN) reads it (``uploads.limit_request``).
+    """
     from flask import request
     protect(request.environ, zone_of_endpoint(request.endpoint, request.view_args))
+    if request.environ.get(ENVIRON_ZONE) is not None:
+        from .uploads import limit_request
+        limit_request(request)
 
 
 class LimaHonestaMiddleware:

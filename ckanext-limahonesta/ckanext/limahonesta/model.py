@@ -63,6 +63,8 @@ class Case(tk.BaseModel):
     reporter_wrapped_key: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
     # the report itself (JSON sealed to public_key)
     content: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    # the case private key sealed to the Integrity Unit's public key (unit.py)
+    unit_wrapped_key: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
 
 
 class CaseKey(tk.BaseModel):
@@ -156,10 +158,11 @@ class IdentityRequest(tk.BaseModel):
 
 
 class AuditEvent(tk.BaseModel):
-    """Every staff read, decryption and change. Ids only, never content; kept after deletion."""
+    """Every staff read, decryption and change, and system events. Ids only, never
+    content; kept after deletion. Random ids: row order says nothing."""
     __tablename__ = "limahonesta_audit"
 
-    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True, default=_uuid)
     occurred_at: Mapped[datetime.datetime] = mapped_column(sa.DateTime, nullable=False, default=now)
     actor_id: Mapped[str | None] = mapped_column(sa.UnicodeText)
     action: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)
@@ -167,11 +170,55 @@ class AuditEvent(tk.BaseModel):
     detail: Mapped[str | None] = mapped_column(sa.UnicodeText)
 
 
+class ReporterEvent(tk.BaseModel):
+    """What a reporter did (filed, opened, wrote, rated, changed the code): the date only,
+    kept apart from the timestamped staff log so that neither ids nor the order of rows
+    place it between staff events of known time."""
+    __tablename__ = "limahonesta_reporter_event"
+
+    id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True, default=_uuid)
+    occurred_on: Mapped[datetime.date] = mapped_column(sa.Date, nullable=False, default=today)
+    action: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)
+    case_id: Mapped[str | None] = mapped_column(sa.UnicodeText, index=True)
+
+
+class Unit(tk.BaseModel):
+    """The Integrity Unit's key pair (one row). See ``unit.py``."""
+    __tablename__ = "limahonesta_unit"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    # the private key under a pepper subkey, only until the first reviewer holds it
+    bootstrap_wrapped_key: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    created_on: Mapped[datetime.date] = mapped_column(sa.Date, nullable=False, default=today)
+
+
+class UnitKey(tk.BaseModel):
+    """The unit private key sealed to one approved reviewer."""
+    __tablename__ = "limahonesta_unit_key"
+
+    reviewer_id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True)
+    sealed_key: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+
+
+class CaseExclusion(tk.BaseModel):
+    """A reviewer excluded from a case (conflict of interest): never given its key again."""
+    __tablename__ = "limahonesta_case_exclusion"
+
+    case_id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True)
+    reviewer_id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True)
+
+
 def audit(action: str, actor_id: str | None = None, case_id: str | None = None,
           detail: str | None = None) -> None:
-    # Reporter events carry the date only (midnight), never a time of day.
+    """A staff event (with its time) or a system event (``actor_id`` None: date only)."""
     at = now()
     if actor_id is None:
         at = at.replace(hour=0, minute=0, second=0, microsecond=0)
     model.Session.add(AuditEvent(occurred_at=at, actor_id=actor_id, action=action,
-                                      case_id=case_id, detail=detail))
+                                 case_id=case_id, detail=detail))
+
+
+def reporter_event(action: str, case_id: str) -> None:
+    """Something a reporter did: its date only, apart from the staff log."""
+    model.Session.add(ReporterEvent(occurred_on=today(), action=action, case_id=case_id))

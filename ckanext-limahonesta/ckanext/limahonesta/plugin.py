@@ -9,7 +9,9 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation  # not in the toolkit
 
+from . import redis_timeouts
 from .middleware import LimaHonestaMiddleware, bind_to_matched_route
+from .refusals import api_status
 
 
 @tk.blanket.actions
@@ -24,6 +26,7 @@ class LimaHonestaPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
+        redis_timeouts.apply(config)
 
     def make_middleware(self, app: Any, config: Any) -> Any:
         # Wrap Flask's own wsgi_app (not the outer stack) so that the environ is
@@ -36,5 +39,6 @@ class LimaHonestaPlugin(p.SingletonPlugin, DefaultTranslation):
         if isinstance(flask_app, flask.Flask):
             flask_app.wsgi_app = LimaHonestaMiddleware(flask_app.wsgi_app, flask_app)
             flask_app.before_request_funcs.setdefault(None, []).insert(0, bind_to_matched_route)
+            flask_app.after_request(api_status)
             return app
         return LimaHonestaMiddleware(app)

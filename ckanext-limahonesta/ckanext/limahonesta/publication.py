@@ -22,7 +22,8 @@ from werkzeug.datastructures import FileStorage
 import ckan.plugins.toolkit as tk
 from openlima_common import clock
 
-__all__ = ["CSV_HEADER", "statistics_csv", "dataset_name", "publish"]
+__all__ = ["CSV_HEADER", "statistics_csv", "dataset_name", "integrity_organization", "publish",
+           "site_context"]
 
 CSV_HEADER = ("mes", "canal", "recibidas", "atendidas")
 SNAPSHOT_FILENAME = "denuncias-lima-honesta-estadisticas-mensuales.csv"
@@ -46,12 +47,12 @@ def dataset_name() -> str:
     return tk.config.get("ckanext.limahonesta.statistics_dataset")
 
 
-def _site_context() -> dict[str, Any]:
+def site_context() -> dict[str, Any]:
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     return {"ignore_auth": True, "user": site_user}
 
 
-def _organization(context: dict[str, Any]) -> dict[str, Any]:
+def integrity_organization(context: dict[str, Any]) -> dict[str, Any]:
     """The Integrity Unit organisation, created (empty, no members) if missing."""
     name = tk.config.get("ckanext.limahonesta.integrity_org")
     try:
@@ -110,11 +111,11 @@ def _upload(text: str) -> FileStorage:
 
 def publish() -> dict[str, Any]:
     """Create or update the statistics dataset; returns the dataset as ``package_show``."""
-    context = _site_context()
+    context = site_context()
     stats = tk.get_action("limahonesta_statistics")(dict(context), {})
     text = statistics_csv(stats)
     today = clock.today()
-    organization = _organization(context)
+    organization = integrity_organization(context)
     dataset = _dataset_dict(organization["id"], stats, today)
     live_url = (tk.config.get("ckan.site_url") or "").rstrip("/") + "/denuncias/estadisticas.csv"
     snapshot = {

@@ -12,11 +12,12 @@ import secrets
 from typing import Any, Optional
 
 from nacl.public import PrivateKey
+from redis import RedisError
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from . import crypto, vault
+from . import crypto, unit, vault
 from .model import Case, CaseKey, Reviewer, audit, now as model_now
 
 
@@ -90,6 +91,11 @@ def enrol(user_id: str, passphrase: str, totp_secret: bytes, totp_step: int) -> 
     model.Session.add(reviewer)
     audit("reviewer_enrolled", actor_id=user_id, detail=reviewer.approved_by)
     model.Session.commit()
+    if reviewer.approved_by == "bootstrap":
+        # the unit key waited under the pepper for this moment: every report received
+        # so far becomes readable by this reviewer, and the pepper copy is destroyed
+        unit.hand_over_bootstrap(reviewer)
+        model.Session.commit()
     return {"recovery_key": crypto.group(crypto.b32(recovery_key), 4),
             "recovery_codes": recovery_codes}
 
@@ -162,6 +168,7 @@ def login(user_id: str, second_factor: str, passphrase: str = "",
     token = vault.open_session({"user_id": user_id, "key": bytes(key).hex()})
     audit("reviewer_login", actor_id=user_id)
     model.Session.commit()
+    unit.on_login(user_id, key)  # unit copies of old cases; orphan cases back to the unit
     return token
 
 
@@ -190,7 +197,11 @@ def reviewer_key(context: dict[str, Any]) -> Optional[PrivateKey]:
     key = context.get("limahonesta_reviewer_key")
     if key is not None and context.get("limahonesta_reviewer_id") == user_id:
         return key
-    key = current_session(user_id)
+    try:
+        key = current_session(user_id)
+    except (RedisError, OSError):
+        from .refusals import unavailable
+        raise unavailable("sesion")
     if key is not None:
         context["limahonesta_reviewer_key"] = key
         context["limahonesta_reviewer_id"] = user_id

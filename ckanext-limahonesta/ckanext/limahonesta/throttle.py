@@ -1,21 +1,30 @@
-"""Slowing down tracking-code guessing without storing who guessed.
+"""Refusing tracking-code guessing without holding a worker and without storing who guessed.
+
+Nothing here sleeps. A client that must wait is **refused** at once (``Throttled``: the
+page answers 429 with ``Retry-After`` and keeps what was typed), so a guessing campaign
+costs the server a dictionary lookup per refused request, no Argon2id and no worker held.
 
 Two counters of failed code checks over a sliding ten-minute window:
 
+* **Per client**: in this process's memory only, keyed by an HMAC of the address with a
+  key that exists only here and changes at restart, so even a memory dump maps to no
+  address. After ``guess_free_failures`` failures a client may try again only
+  ``backoff`` seconds after its last failure (quadratic growth, capped at
+  ``guess_delay_max_ms``). It is deliberately not shared: every process would need the
+  same key, stored somewhere they all read (Redis, the config), and then a Redis dump
+  plus 2^32 HMACs maps each stored tag back to its IPv4 address. Behind a reverse proxy
+  that hides client addresses (``client_limits_at_proxy``) this counter is off and the
+  proxy's ``limit_req`` does the per-client work: otherwise every reporter would share the
+  proxy's address and one guesser would lock everybody out.
 * **Global** (no client data at all): shared by every web process through CKAN's Redis,
   as a sorted set of failure timestamps with random members, pruned and counted in one
-  MULTI/EXEC and expiring on its own when guessing stops. It slows down every check
-  (including the right code) while a guessing campaign runs, whichever worker the
-  attacker reaches; the right code still works, only later, like GlobaLeaks' login delay.
-  The alert is de-duplicated in Redis too (one a minute for the whole site). Each
-  process also keeps its own copy of the count: if Redis cannot be reached it goes on
-  with that (and logs it once), so a Redis hiccup never turns a code check into an error;
-  the count used is the larger of the two, so a failure is never forgotten on recovery.
-* **Per client**: stays in this process's memory, keyed by an HMAC of the address with a
-  key that exists only here and changes at restart, so even a memory dump maps to no
-  address. It is deliberately not shared: every process would need the same key, stored
-  somewhere they all read (Redis, the config), and then a Redis dump plus 2^32 HMACs
-  maps each stored tag back to its IPv4 address.
+  MULTI/EXEC and expiring on its own when guessing stops. It raises the alert (one a
+  minute for the whole site) and is shown to the Integrity Unit; it **never delays or
+  refuses anybody**: other people's failures must not slow down a right code (with a
+  global delay, four wrong codes at once took every gunicorn worker). Each process also
+  keeps its own copy of the count: if Redis cannot be reached it goes on with that (and
+  logs it once); the count used is the larger of the two, so a failure is never
+  forgotten on recovery.
 """
 from __future__ import annotations
 
@@ -23,6 +32,7 @@ import bisect
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 import threading
 import time
@@ -59,7 +69,24 @@ _redis_down = False
 _redis_retry_at = 0.0
 
 
-def client_tag(address: str | None) -> bytes:
+class Throttled(Exception):
+    """This client must wait ``retry_after`` whole seconds before another code check."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def _clock() -> float:
+    """``time.time()``; tests replace it to move time without sleeping."""
+    return time.time()
+
+
+def client_tag(address: str | None) -> bytes | None:
+    """The in-memory pseudonym of a client, or ``None`` when a proxy hides clients
+    (``ckanext.limahonesta.client_limits_at_proxy``: the proxy limits per client)."""
+    if tk.config.get("ckanext.limahonesta.client_limits_at_proxy"):
+        return None
     return hmac.new(_process_key, (address or "").encode(), hashlib.sha256).digest()[:12]
 
 
@@ -81,7 +108,7 @@ def _shared(operation: Callable[[Redis], Any]) -> Any:
         if newly_down:
             log.warning("limahonesta: Redis no responde (%s); el contador global de códigos "
                         "erróneos sigue solo en la memoria de cada proceso hasta que vuelva",
-                        error)
+                        type(error).__name__)
         return None
     if _redis_down:
         with _lock:
@@ -111,7 +138,7 @@ def _claim_alert(redis: Redis, now: float) -> bool:
 
 
 def _now(now: Optional[float]) -> float:
-    return time.time() if now is None else now
+    return _clock() if now is None else now
 
 
 def _count_since(timestamps: list[float], cutoff: float) -> int:
@@ -135,39 +162,48 @@ def _global_count(now: float) -> int:
     return max(local, shared or 0)
 
 
-def _client_count(tag: bytes | None, now: float) -> int:
-    if not tag:
-        return 0
-    with _lock:
-        return _count_since(_client_failures.get(tag, []), now - WINDOW_SECONDS)
-
-
 def failures(tag: bytes | None = None, *, now: Optional[float] = None) -> int:
     """Failures in the window: site-wide without ``tag``, else of that client here.
 
     ``now`` (a ``time.time()`` value) exists for tests; callers leave it out.
     """
     moment = _now(now)
-    return _global_count(moment) if tag is None else _client_count(tag, moment)
+    if tag is None:
+        return _global_count(moment)
+    with _lock:
+        return _count_since(_client_failures.get(tag, []), moment - WINDOW_SECONDS)
 
 
-def delay_seconds(tag: bytes | None, *, now: Optional[float] = None) -> float:
-    """Quadratic growth after the free failures, capped (GlobaLeaks: up to 42 s)."""
-    free = tk.config.get("ckanext.limahonesta.guess_free_failures")
-    cap = tk.config.get("ckanext.limahonesta.guess_delay_max_ms") / 1000.0
-    moment = _now(now)
-    worst = max(_global_count(moment) // 4, _client_count(tag, moment))
-    over = worst - free
+def backoff_seconds(failed: int) -> float:
+    """How long after its last failure a client with ``failed`` failures must wait."""
+    over = failed - tk.config.get("ckanext.limahonesta.guess_free_failures")
     if over < 0:
         return 0.0
+    cap = tk.config.get("ckanext.limahonesta.guess_delay_max_ms") / 1000.0
     return min(cap, 0.25 * (over + 1) ** 2)
 
 
-def wait(tag: bytes | None) -> float:
-    seconds = delay_seconds(tag)
+def retry_after(tag: bytes | None, *, now: Optional[float] = None) -> float:
+    """Seconds this client must still wait before a code check (0: go ahead).
+
+    Only the client's own failures count: without ``tag`` the answer is always 0.
+    """
+    if not tag:
+        return 0.0
+    moment = _now(now)
+    with _lock:
+        timestamps = _client_failures.get(tag, [])
+        recent = timestamps[bisect.bisect_left(timestamps, moment - WINDOW_SECONDS):]
+    if not recent:
+        return 0.0
+    return max(0.0, recent[-1] + backoff_seconds(len(recent)) - moment)
+
+
+def check(tag: bytes | None) -> None:
+    """Raise ``Throttled`` if this client must wait; never sleeps."""
+    seconds = retry_after(tag)
     if seconds > 0:
-        time.sleep(seconds + secrets.randbelow(250) / 1000.0 * min(1.0, seconds))
-    return seconds
+        raise Throttled(max(1, math.ceil(seconds)))
 
 
 def _alert_due(now: float) -> bool:
@@ -203,12 +239,17 @@ def record_failure(tag: bytes | None, *, now: Optional[float] = None) -> None:
 
 
 def snapshot() -> dict[str, float]:
-    return {"failures_last_10_min": failures(), "current_delay_seconds": delay_seconds(None)}
+    """For the Integrity Unit: the site-wide failures, and the wait a client without
+    failures of its own gets now — always 0, since others' failures delay nobody."""
+    return {"failures_last_10_min": failures(), "current_delay_seconds": retry_after(None)}
 
 
 def reset() -> None:
-    """Forget every counter, here and in Redis (tests and benchmarks)."""
+    """Forget every counter, here and in Redis (tests and benchmarks), and the
+    per-client intake state of the proof of work."""
     global _alerted_at, _redis_down, _redis_retry_at
+    from . import pow as proof_of_work
+    proof_of_work.reset_clients()
     with _lock:
         _global_failures.clear()
         _client_failures.clear()

@@ -51,6 +51,11 @@ def _ttl() -> int:
     return max(60, tk.config.get("ckanext.limahonesta.session_timeout_seconds"))
 
 
+def ping() -> None:
+    """Raise ``RedisError`` if sessions cannot be stored right now."""
+    connect_to_redis().ping()
+
+
 def open_session(payload: dict[str, Any]) -> str:
     """Store ``payload`` and return the token the browser must present."""
     token = secrets.token_bytes(32)

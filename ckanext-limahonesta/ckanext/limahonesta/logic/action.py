@@ -14,12 +14,16 @@ import statistics
 from typing import Any, Optional
 
 import sqlalchemy as sa
+from redis import RedisError
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from .. import cases, crypto, pow as proof_of_work, staff, uploads
-from ..model import CHANNELS, OUTCOMES, STATUSES, Case, CaseKey, Identity, IdentityRequest, Reviewer, audit, now
+from .. import (cases, crypto, kdf_slots, pow as proof_of_work, refusals, staff, throttle, unit,
+               uploads)
+from ..middleware import ENVIRON_TAG
+from ..model import (CHANNELS, OUTCOMES, STATUSES, Case, CaseExclusion, CaseKey, Identity,
+                     IdentityRequest, Reviewer, audit, now, reporter_event)
 from . import validators
 
 log = logging.getLogger(__name__)
@@ -43,7 +47,8 @@ def _not_configured() -> tk.ValidationError:
         "Lima Honesta no está configurada en este servidor. Intente más tarde.")]})
 
 
-def _files(context: dict[str, Any], errors: dict[str, list[str]]) -> list[tuple[str, bytes, str]]:
+def _files(context: dict[str, Any],
+           errors: dict[str, list[str]]) -> list[tuple[str, bytes, str, Optional[str]]]:
     """Files come only from our own views (context), already read with a size cap."""
     raw = context.get("limahonesta_files") or []
     if raw:
@@ -60,11 +65,11 @@ def _files(context: dict[str, Any], errors: dict[str, list[str]]) -> list[tuple[
     checked = []
     for filename, data in raw:
         try:
-            name, media_type = uploads.check(filename, data)
+            name, media_type, warning = uploads.check(filename, data)
         except uploads.UploadError as exc:
             errors.setdefault("evidencias", []).append(str(exc))
             continue
-        checked.append((name, data, media_type))
+        checked.append((name, data, media_type, warning))
     return checked
 
 
@@ -118,23 +123,51 @@ def limahonesta_report_create(context: dict[str, Any], data_dict: dict[str, Any]
     files = _files(context, errors)
     if errors:
         raise tk.ValidationError(errors)
+    challenge = data_dict.get("pow_challenge")
     if channel == "web":
-        problem = proof_of_work.check(data_dict.get("pow_challenge"), data_dict.get("pow_counter"))
-        if problem:
-            raise tk.ValidationError({"verificacion": [problem]})
-        if proof_of_work.submissions_meter_exceeded():
-            raise tk.ValidationError({"verificacion": [tk._(
-                "Estamos recibiendo demasiadas denuncias en este momento. "
-                "Intente nuevamente en una hora.")]})
-    result = cases.create_case(report, identity, files, channel, operator_id)
+        try:
+            problem = proof_of_work.check(challenge, data_dict.get("pow_counter"),
+                                          client_tag=_client_tag(context))
+            if problem:
+                raise tk.ValidationError({"verificacion": [problem]})
+            if proof_of_work.submissions_meter_exceeded():
+                raise tk.ValidationError({"verificacion": [tk._(
+                    "Estamos recibiendo demasiadas denuncias en este momento. "
+                    "Intente nuevamente en una hora.")]})
+        except (RedisError, OSError):
+            log.error("limahonesta: Redis no responde; denuncia no recibida (503)")
+            raise refusals.unavailable("verificacion")
+    try:
+        result = cases.create_case(report, identity, files, channel, operator_id)
+    except kdf_slots.Busy:
+        model.Session.rollback()
+        if channel == "web":
+            proof_of_work.release(challenge)  # nothing was stored: the same form may retry
+        raise refusals.busy("verificacion")
     return {"case_number": result["case_number"], "tracking_code": result["tracking_code"],
             "code_change_required": result["code_change_required"]}
+
+
+def _client_tag(context: dict[str, Any]) -> Optional[bytes]:
+    """The per-client tag our middleware left in the request (web pages and API alike)."""
+    tag = context.get("limahonesta_client_tag")
+    if tag is None:
+        try:
+            tag = tk.request.environ.get(ENVIRON_TAG)
+        except RuntimeError:  # outside a request (CLI, tests calling actions)
+            tag = None
+    return tag
 
 
 def _open(context: dict[str, Any], data_dict: dict[str, Any]):
     if not crypto.is_configured():
         raise _not_configured()
-    opened = cases.open_by_code(data_dict.get("codigo"), context.get("limahonesta_client_tag"))
+    try:
+        opened = cases.open_by_code(data_dict.get("codigo"), _client_tag(context))
+    except throttle.Throttled as wait:
+        raise refusals.throttled("codigo", wait.retry_after)
+    except kdf_slots.Busy:
+        raise refusals.busy("codigo")
     if opened is None:
         # Same answer for a malformed, unknown or wrong code.
         raise tk.ValidationError({"codigo": [tk._(
@@ -154,7 +187,7 @@ def limahonesta_report_show_by_code(context: dict[str, Any], data_dict: dict[str
     new_code = None
     if case.code_change_required:
         new_code = cases.change_code(case, key)
-    audit("reporter_opened_case", case_id=case.id)
+    reporter_event("reporter_opened_case", case.id)
     model.Session.commit()
     view = cases.reporter_view(case, key)
     if new_code:
@@ -325,6 +358,9 @@ def _case(context: dict[str, Any], data_dict: dict[str, Any]):
         audit("case_access_denied", actor_id=user_id, case_id=case.id)
         model.Session.commit()
         raise tk.NotAuthorized(tk._("No tiene acceso a este caso."))
+    if case.unit_wrapped_key is None:  # stored before the unit key existed
+        unit.seal_to_unit(case, case_key)
+        model.Session.commit()
     return user_id, case, case_key
 
 
@@ -465,6 +501,9 @@ def limahonesta_case_access_grant(context: dict[str, Any], data_dict: dict[str, 
     if model.Session.get(CaseKey, (case.id, reviewer.user_id)) is None:
         model.Session.add(CaseKey(case_id=case.id, reviewer_id=reviewer.user_id,
                                   sealed_key=crypto.seal(reviewer.public_key, bytes(case_key))))
+    model.Session.query(CaseExclusion).filter(CaseExclusion.case_id == case.id,
+                                              CaseExclusion.reviewer_id == reviewer.user_id
+                                              ).delete()
     audit("case_access_granted", actor_id=user_id, case_id=case.id, detail=reviewer.user_id)
     model.Session.commit()
     return {"success": True}
@@ -488,6 +527,9 @@ def limahonesta_case_access_revoke(context: dict[str, Any], data_dict: dict[str,
             "No se puede excluir a la última persona con acceso: el caso quedaría ilegible.")]})
     model.Session.query(CaseKey).filter(CaseKey.case_id == case.id,
                                         CaseKey.reviewer_id == user.id).delete()
+    if model.Session.get(CaseExclusion, (case.id, user.id)) is None:
+        # remembered, so that restoring an orphan case never gives it back (unit.py)
+        model.Session.add(CaseExclusion(case_id=case.id, reviewer_id=user.id))
     if case.assigned_to == user.id:
         case.assigned_to = None
     audit("case_access_revoked", actor_id=user_id, case_id=case.id, detail=user.id)
@@ -615,6 +657,9 @@ def limahonesta_reviewer_approve(context: dict[str, Any], data_dict: dict[str, A
     if not target.approved_by:
         target.approved_by = user_id
         target.approved_at = now()
+        unit_key = unit.unit_key_of(user_id, _key)
+        if unit_key is not None:  # the new reviewer can restore orphan cases too
+            unit.give_to(target, unit_key)
         audit("reviewer_approved", actor_id=user_id, detail=target.user_id)
         model.Session.commit()
     return {"user_id": target.user_id, "approved_by": target.approved_by}

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, make_response as flask_make_response, redirect as flask_redirect
+from redis import RedisError
 
 import ckan.plugins.toolkit as tk
 from openlima_common import clock
 
-from .. import crypto, pow as proof_of_work, uploads, vault
+from .. import crypto, pow as proof_of_work, refusals, uploads, vault
 from ..logic.validators import DISTRICTS
 from . import errors
 
@@ -40,19 +41,13 @@ def _guard():
             csrf._exempt_views.discard(name)
     if tk.request.headers.get("Authorization"):
         return tk.abort(403, tk._("Estas páginas no aceptan tokens de API."))
-    if (tk.request.content_length or 0) > max_request_bytes():
+    if (tk.request.content_length or 0) > uploads.max_request_bytes():
         return tk.abort(413, tk._("El envío supera el tamaño máximo permitido."))
     if tk.request.method == "POST":
         # CKAN 2.12 skips CSRF checks for anonymous users (and then exempts the view
         # for everybody); our forms are checked here, always, without exemptions.
         csrf.protect()
     return None
-
-
-def max_request_bytes() -> int:
-    """Refuse oversized bodies before anything reads them (files + 1 MiB of form)."""
-    per_file = tk.config.get("ckanext.limahonesta.max_file_size_mb") * 1024 * 1024
-    return tk.config.get("ckanext.limahonesta.max_files") * per_file + 1024 * 1024
 
 
 def _context() -> dict[str, Any]:
@@ -103,6 +98,12 @@ def new():
         challenge = {"challenge": data.get("pow_challenge") or "",
                      "difficulty": tk.config.get("ckanext.limahonesta.pow_difficulty"),
                      "wait_seconds": tk.config.get("ckanext.limahonesta.pow_nojs_wait_seconds")}
+        if isinstance(exc, refusals.Refused):
+            # not the reporter's fault: the same form, challenge included, can be resent
+            data.pop("identidad_documento", None)
+            return refusals.with_status(_render(
+                "limahonesta/reporter/new.html", data=data, errors=exc.error_dict,
+                challenge=challenge), exc)
         if ("verificacion" in exc.error_dict
                 and proof_of_work.wait_message() not in exc.error_dict["verificacion"]):
             # spent, forged or expired: a new challenge, and the old answer must go
@@ -123,21 +124,42 @@ def _case_page(view: dict[str, Any], status: int = 200):
 def follow():
     if tk.request.method == "GET":
         return _render("limahonesta/reporter/follow.html", errors={})
-    _logout()
+    code = tk.request.form.get("codigo")
+    try:
+        _logout()
+        vault.ping()  # no session can be opened without Redis: say so before any work
+    except (RedisError, OSError):
+        return _refused_follow(code, refusals.unavailable("codigo"))
     context = _context()
     try:
-        view = tk.get_action("limahonesta_report_show_by_code")(
-            context, {"codigo": tk.request.form.get("codigo")})
+        view = tk.get_action("limahonesta_report_show_by_code")(context, {"codigo": code})
+    except refusals.Refused as exc:
+        return _refused_follow(code, exc)
     except tk.ValidationError as exc:
         return _render("limahonesta/reporter/follow.html", errors=exc.error_dict), 400
-    token = vault.open_session({
-        "case_id": context["limahonesta_case_id"],
-        "key": bytes(context["limahonesta_case_key"]).hex()})
+    try:
+        token = vault.open_session({
+            "case_id": context["limahonesta_case_id"],
+            "key": bytes(context["limahonesta_case_key"]).hex()})
+    except (RedisError, OSError):
+        # Redis went away after the check: the page (and a replaced code, if any) must
+        # still reach the reporter; only the follow-up session is missing.
+        return _render("limahonesta/reporter/case.html", case=view, errors={},
+                       no_session=True), 200
     body, status = _case_page(view)
     return vault.set_cookie(flask_make_response(body, status), vault.REPORTER_COOKIE, token)
 
 
+def _refused_follow(code: Any, refusal: refusals.Refused):
+    """The tracking form again with the typed code, under 429 or 503 and Retry-After."""
+    typed = code if isinstance(code, str) and len(code) <= 80 else ""
+    return refusals.with_status(_render("limahonesta/reporter/follow.html",
+                                        errors=refusal.error_dict, codigo=typed), refusal)
+
+
 def _session_context():
+    """The reporter's session, or ``None``; raises ``RedisError`` when Redis is down
+    (answered 503 by the blueprint's handler)."""
     payload = vault.read_session(vault.token_from_request(vault.REPORTER_COOKIE))
     if not payload:
         return None
@@ -167,7 +189,12 @@ def case():
 
 @reporter.route("/caso/mensaje", methods=["POST"])
 def message():
-    context = _session_context()
+    try:
+        context = _session_context()
+    except (RedisError, OSError):
+        # the message cannot be sent now; give the reporter back what they wrote
+        return errors.unavailable_page("limahonesta_reporter.follow",
+                                       kept=tk.request.form.get("mensaje"))
     if context is None:
         return _expired()
     context["limahonesta_files"] = uploads.read_uploads(tk.request.files.getlist("evidencias"))

@@ -38,8 +38,7 @@ def _guard():
         # CKAN 2.12 skips CSRF checks for anonymous users (and then exempts the view
         # for everybody); our forms are checked here, always, without exemptions.
         csrf.protect()
-    from .reporter import max_request_bytes
-    if (tk.request.content_length or 0) > max_request_bytes():
+    if (tk.request.content_length or 0) > uploads.max_request_bytes():
         return tk.abort(413, tk._("El envío supera el tamaño máximo permitido."))
     if not staff.is_member(tk.current_user.id):
         return tk.abort(403, tk._("Solo la Unidad de Integridad Institucional tiene acceso."))

@@ -1,7 +1,10 @@
 """Actions of the catalogue: compliance with the MML guidelines and usage metrics."""
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+from redis import RedisError
 
 import ckan.plugins.toolkit as tk
 from openlima_common import clock
@@ -10,6 +13,8 @@ from ckanext.openlima.logic import schema
 from ckanext.openlima.metrics import usage
 from ckanext.openlima.operations.logic import openlima_schedule_show  # periodic jobs page
 from ckanext.openlima.quality import linkcheck, summary
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "openlima_compliance_show",
@@ -171,7 +176,13 @@ def openlima_metrics_show(context, data_dict):
     """
     data = _validate(data_dict, schema.metrics_show(), context)
     tk.check_access("openlima_metrics_show", context, data)
-    usage.flush()
+    try:
+        usage.flush()
+    except (RedisError, OSError) as error:
+        # Redis down or hung: the totals already in PostgreSQL, without today's latest
+        # counts (they stay in Redis for the next flush), rather than an error page
+        log.warning("openlima: Redis no responde (%s); métricas sin los últimos conteos",
+                    type(error).__name__)
     public = _public_context()
     if data.get("id"):
         dataset = tk.get_action("package_show")(dict(public), {"id": data["id"]})
