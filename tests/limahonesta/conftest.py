@@ -178,10 +178,18 @@ def submit_report(app, status=200, files=None, **overrides):
     return response, case_number.get_text(strip=True), number
 
 
-def open_case(app, code, status=200):
-    page = app.get("/denuncias/seguimiento")
+def open_case(app, code, status=200, environ=None):
+    """Open a case by its code; ``environ`` (e.g. ``{"REMOTE_ADDR": ...}``) sets the client."""
+    page = app.get("/denuncias/seguimiento", environ_overrides=environ)
     return app.post("/denuncias/seguimiento", data={"_csrf_token": csrf(page.body),
-                                                     "codigo": code}, status=status)
+                                                     "codigo": code},
+                    environ_overrides=environ, status=status)
+
+
+def client(number: int) -> dict:
+    """A distinct client address: one client's own failures get it refused (429) after
+    ``guess_free_failures``, so tests about the answers themselves spread their guesses."""
+    return {"REMOTE_ADDR": f"192.0.2.{number}"}
 
 
 # --------------------------------------------------------------------------- staff

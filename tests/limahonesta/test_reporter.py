@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 import ckan.model as model
 from ckan.lib.redis import connect_to_redis
 
-from .conftest import (all_table_bytes, csrf, db_dump_text, form_value, open_case,
+from .conftest import (all_table_bytes, client, csrf, db_dump_text, form_value, open_case,
                        solve_pow, submit_report, text_of)
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "honesta_db", "clean_redis")
@@ -160,9 +160,10 @@ def test_no_ip_user_agent_or_time_of_day_is_kept(app, all_logs):
 def test_wrong_code_malformed_code_and_case_number_get_the_same_answer(app):
     _r, case_number, code = submit_report(app)
     answers = []
-    for guess in ("0000 0000 0000 0000 0000 0000 0000", "12345", case_number,
-                  code.replace(" ", "")[:-1] + ("1" if code[-1] != "1" else "2"), ""):
-        page = open_case(app, guess, status=400)
+    guesses = ("0000 0000 0000 0000 0000 0000 0000", "12345", case_number,
+               code.replace(" ", "")[:-1] + ("1" if code[-1] != "1" else "2"), "")
+    for number, guess in enumerate(guesses, start=1):
+        page = open_case(app, guess, status=400, environ=client(number))
         assert NOT_FOUND in page.body or "obligatorio" in page.body or guess == ""
         assert case_number not in page.body
         assert "pidió dinero" not in page.body
@@ -170,7 +171,7 @@ def test_wrong_code_malformed_code_and_case_number_get_the_same_answer(app):
     assert len(set(answers[:4])) == 1
     # the API says the same, and the case number alone opens nothing there either
     api = app.post("/api/3/action/limahonesta_report_show_by_code",
-                   json={"codigo": case_number}, status=409)
+                   json={"codigo": case_number}, environ_overrides=client(99), status=409)
     assert NOT_FOUND in api.json["error"]["codigo"][0]
     assert "pidió dinero" not in api.body and "pidi\\u00f3 dinero" not in api.body
     assert app.get("/denuncias/caso", status=403)
@@ -182,8 +183,8 @@ def test_wrong_code_malformed_code_and_case_number_get_the_same_answer(app):
 def test_code_guessing_is_slowed_and_alerted_but_the_right_code_still_works(app, all_logs):
     caplog = all_logs
     _r, case_number, code = submit_report(app)
-    for i in range(10):
-        open_case(app, f"{i:028d}", status=400)
+    for i in range(10):  # ten clients: the alert counts the whole site's failures
+        open_case(app, f"{i:028d}", status=400, environ=client(10 + i))
     alerts = [r for r in caplog.records if "ALERTA" in r.getMessage()]
     assert len(alerts) == 1  # one alert per minute, not one per guess
     message = alerts[0].getMessage()

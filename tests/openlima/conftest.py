@@ -132,7 +132,7 @@ def second_portal(tmp_path_factory):
     import ckan.plugins.toolkit as tk
     from openlima_stack import config as stack_config
     from openlima_stack import services
-    from openlima_stack.cli import wait_for_http
+    from openlima_stack.cli import prepare_datastore, wait_for_http
     from openlima_stack.processes import stop_process_group
 
     main_url = os.environ.get("CKAN_SQLALCHEMY_URL") or tk.config["sqlalchemy.url"]
@@ -149,9 +149,12 @@ def second_portal(tmp_path_factory):
     port = services.free_port(20000 + os.getpid() % 20000)
     site_url = f"http://127.0.0.1:{port}"
     redis_url = os.environ.get("CKAN_REDIS_URL") or tk.config["ckan.redis.url"]
+    # its own DataStore too: base.ini's plugins include it, and CKAN_DATASTORE_* are ours
+    datastore_urls = prepare_datastore(database_url, state, quiet=True, environ={})
     settings = stack_config.development_settings(
         secrets_=stack_config.load_or_create_secrets(state), database_url=database_url,
-        redis_url=redis_url, port=port, storage_path=state / "storage", environ={})
+        redis_url=redis_url, port=port, storage_path=state / "storage", environ={},
+        datastore_urls=datastore_urls)
     settings.update({"ckan.site_id": "openlima_segundo", "ckan.site_title": "Portal distrital",
                      "ckanext.openlima.linkcheck_allow_private_addresses": "true"})
     ini = state / "second.ini"
