@@ -26,6 +26,7 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 import ckan.plugins.toolkit as tk
+from openlima_stack import datastore as stack_datastore
 from openlima_stack.services import database_name, ensure_database, with_database
 
 REPO = Path(__file__).resolve().parents[3]
@@ -68,10 +69,17 @@ def ini_file(path: Path, settings: dict) -> Path:
     return path
 
 
+def stack_environ(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a CKAN command on ``database_url``: its own DataStore too (the
+    one in CKAN_DATASTORE_* is the test portal's, never empty)."""
+    write_url, read_url = stack_datastore.derived_urls(database_url, "lectura-de-prueba")
+    return dict(os.environ, CKAN_SQLALCHEMY_URL=database_url,
+                CKAN_DATASTORE_WRITE_URL=write_url, CKAN_DATASTORE_READ_URL=read_url,
+                CKAN_REDIS_URL=tk.config["ckan.redis.url"], **extra)
+
+
 def run(ini: Path, database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, CKAN_SQLALCHEMY_URL=database_url,
-               CKAN_REDIS_URL=tk.config["ckan.redis.url"],
-               OPENLIMA_BACKUP_PASSPHRASE=PASSPHRASE_BACKUP)
+    env = stack_environ(database_url, OPENLIMA_BACKUP_PASSPHRASE=PASSPHRASE_BACKUP)
     env.pop("OPENLIMA_SECRETS_DIR", None)
     return subprocess.run([CKAN, "-c", str(ini), *args], env=env, capture_output=True,
                           text=True, timeout=600, cwd=REPO)
@@ -227,17 +235,20 @@ def test_backup_then_restore_into_an_empty_stack(clean_db, clean_index, honesta,
     import psycopg2
     maintenance = psycopg2.connect(with_database(target_url, "postgres"))
     maintenance.autocommit = True
+    target_datastore = stack_datastore.derived_urls(target_url, "lectura-de-prueba")
     with maintenance.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{database_name(target_url)}" WITH (FORCE)')
+        for url in (target_url, target_datastore[0]):
+            cursor.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
     ensure_database(target_url)
+    stack_datastore.ensure_datastore(target_url, *target_datastore)
     # --- the new, empty stack: its own (different) secrets and empty folders
     fresh = dict(honesta, **{
         "ckanext.limahonesta.pepper": secrets.token_urlsafe(48),
         "ckanext.limaactiva.dni_hmac_key": secrets.token_hex(32),
         "ckan.storage_path": str(tmp_path / "nueva" / "storage")})
     target_ini = ini_file(tmp_path / "target.ini", fresh)
-    env_wrong = dict(os.environ, CKAN_SQLALCHEMY_URL=target_url,
-                     OPENLIMA_BACKUP_PASSPHRASE="otra frase que no es la correcta")
+    env_wrong = stack_environ(target_url,
+                              OPENLIMA_BACKUP_PASSPHRASE="otra frase que no es la correcta")
     wrong = subprocess.run([CKAN, "-c", str(target_ini), "openlima", "restore", str(archive),
                             "--secrets-dir", str(tmp_path / "nueva" / "secrets")],
                            env=env_wrong, capture_output=True, text=True, timeout=600)
@@ -266,16 +277,16 @@ def test_backup_then_restore_into_an_empty_stack(clean_db, clean_index, honesta,
         probe_input = {"code": code, "proposal": proposal["id"], "reviewer": reviewer["name"],
                        "totp_secret": totp_secret, "passphrase": REVIEWER_PASSPHRASE,
                        "case_id": case_id, "text": REPORT_TEXT}
-        env = dict(os.environ, CKAN_INI=str(restarted), CKAN_SQLALCHEMY_URL=target_url,
-                   CKAN_REDIS_URL=tk.config["ckan.redis.url"],
-                   PROBE_INPUT=json.dumps(probe_input))
+        env = stack_environ(target_url, CKAN_INI=str(restarted),
+                            PROBE_INPUT=json.dumps(probe_input))
         probe = subprocess.run([sys.executable, "-c", PROBE], env=env, cwd=REPO,
                                capture_output=True, text=True, timeout=600)
         assert probe.returncode == 0, probe.stderr[-3000:]
         seen = json.loads(re.search(r"^PROBE (.*)$", probe.stdout, re.M).group(1))
     finally:
         with maintenance.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{database_name(target_url)}" WITH (FORCE)')
+            for url in (target_url, target_datastore[0]):
+                cursor.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
         maintenance.close()
 
     assert seen["datasets"] == ["mercados-de-abastos", "parques-zonales"]

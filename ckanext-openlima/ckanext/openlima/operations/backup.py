@@ -205,13 +205,20 @@ def _run(command: list[str], what: str) -> None:
         raise BackupError(f"Falló {what} (detalles en el registro del servidor).")
 
 
-def _database_is_empty(url: str) -> bool:
+# What CKAN's ``datastore set-permissions`` creates, which every start of the stack runs:
+# a new portal's DataStore holds it before any data, and the archive holds its own copy
+# (restored over it with --clean).
+DATASTORE_SETUP_TABLES = ("_table_stats",)
+
+
+def _database_is_empty(url: str, setup_tables: tuple[str, ...] = ()) -> bool:
     import psycopg2
 
     connection = psycopg2.connect(url, connect_timeout=10)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+            cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+                           "AND NOT tablename = ANY(%s)", (list(setup_tables),))
             return cursor.fetchone()[0] == 0
     finally:
         connection.close()
@@ -327,7 +334,7 @@ def restore_backup(path: Path, passphrase: str, secrets_dir: Optional[Path]) -> 
     """Bring an archive back into this (empty) portal: databases, files and secrets."""
     databases, folders = _databases(), _folders()
     for name, url in databases.items():
-        if not _database_is_empty(url):
+        if not _database_is_empty(url, DATASTORE_SETUP_TABLES if name == "datastore" else ()):
             raise BackupError(
                 f"La base de datos '{name}' de este portal no está vacía: restaure en una "
                 "instalación nueva (base de datos recién creada, sin `ckan db upgrade`).")
@@ -339,8 +346,10 @@ def restore_backup(path: Path, passphrase: str, secrets_dir: Optional[Path]) -> 
         for name in manifest["databases"]:
             if name not in databases:
                 raise BackupError(f"La copia tiene la base '{name}' y este portal no la usa.")
+            replace_setup = ["--clean", "--if-exists"] if name == "datastore" else []
             _run([postgres_tool("pg_restore", databases[name]), "--no-owner",
-                  "--no-privileges", "--exit-on-error", f"--dbname={databases[name]}",
+                  "--no-privileges", "--exit-on-error", *replace_setup,
+                  f"--dbname={databases[name]}",
                   str(scratch_path / "databases" / f"{name}.dump")],
                  f"pg_restore de la base '{name}'")
         for name in manifest["folders"]:
