@@ -60,7 +60,7 @@ setup(
             "openlima = ckanext.openlima.plugin:OpenLimaPlugin",
             "openlima_search = ckanext.openlima.plugin:OpenLimaSearchPlugin",
             "openlima_plan = ckanext.openlima.plugin:OpenLimaPlanPlugin",
-            "openlima_harvest = ckanext.openlima.plugin:OpenLimaHarvestPlugin",
+            "openlima_harvest = ckanext.openlima.harvest.plugin:OpenLimaHarvestPlugin",
             "openlima_datastore = ckanext.openlima.plugin:OpenLimaDatastorePlugin",
             "openlima_pdf_view = ckanext.openlima.plugin:OpenLimaPdfViewPlugin",
             "limahonesta = ckanext.limahonesta.plugin:LimaHonestaPlugin",

@@ -1,10 +1,11 @@
 """Plugins of ckanext-openlima: the catalogue core, the PostgreSQL search engine, the
-commitments dashboard and harvesting."""
+commitments dashboard and the DataStore. Harvesting's plugin is in ``harvest/plugin.py``:
+importing it maps ckanext-harvest's tables onto CKAN's packages, which a portal without
+the ``harvest`` plugin (CKAN's own search tests) must not get."""
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.openlima.harvest.harvester import OpenLimaHarvester
 # The loader is a hard prerequisite of openlima_datastore (listed with it in ckan.plugins).
 from ckanext.xloader.interfaces import IXloader
 
@@ -128,37 +129,6 @@ class OpenLimaPlanPlugin(p.SingletonPlugin):
         tk.add_template_directory(config, "templates")
 
 
-class OpenLimaHarvestPlugin(OpenLimaHarvester):
-    """Harvesting district portals and DCAT files (source type ``openlima_dcat``), with
-    ckanext-harvest's ``harvest`` plugin: sources of offices, jobs on CKAN's jobs worker,
-    datasets under the MML schema (``ckanext/openlima/harvest/``). The dataset page's
-    provenance comes from the ``openlima`` plugin's helpers."""
-
-    p.implements(p.IActions)
-    p.implements(p.IAuthFunctions)
-    p.implements(p.ITranslation)
-
-    # ITranslation: Spanish for ckanext-harvest's own pages (it ships no Spanish catalogue)
-    def i18n_directory(self):
-        import os
-
-        return os.path.join(os.path.dirname(__file__), "harvest", "i18n")
-
-    def i18n_locales(self):
-        return ["es"]
-
-    def i18n_domain(self):
-        return "ckanext-harvest"
-
-    def get_actions(self):
-        from ckanext.openlima.harvest import action
-
-        return {name: getattr(action, name) for name in action.__all__}
-
-    def get_auth_functions(self):
-        from ckanext.openlima.harvest import auth
-
-        return {name: getattr(auth, name) for name in auth.__all__}
 @tk.blanket.actions(datastore_actions)
 @tk.blanket.config_declarations("datastore/config_declaration.yaml")
 class OpenLimaDatastorePlugin(p.SingletonPlugin):
