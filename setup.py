@@ -70,7 +70,6 @@ setup(
             "openlima_dcat_ap_3 = ckanext.openlima.dcat.profile:OpenLimaDCATAP3Profile",
         ],
         "console_scripts": [
-            "openlima = openlima_site.devstack.cli:main",
             "openlima-site = openlima_site.cli:main",
             "openlima-stack = openlima_stack.cli:main",
         ],

@@ -317,6 +317,9 @@ def command_test(args: argparse.Namespace) -> int:
             # Test folders are not packages and share basenames (tests/site/test_browser.py,
             # tests/limaactiva/test_browser.py, ...): the default "prepend" mode refuses that.
             pytest_args.insert(0, "--import-mode=importlib")
+        if not any(arg.startswith("--durations") for arg in pytest_args):
+            # where the suite's time goes, printed at the end of every run (CI included)
+            pytest_args.insert(0, "--durations=25")
         command = [sys.executable, "-m", "pytest", f"--ckan-ini={config.CONFIG_DIR / 'test.ini'}",
                    *pytest_args]
         say("pytest " + " ".join(command[3:]))
