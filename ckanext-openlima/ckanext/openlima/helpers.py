@@ -24,6 +24,7 @@ __all__ = [
     "openlima_districts",
     "openlima_latest_datasets",
     "openlima_nav_links",
+    "openlima_portal_sections",
     "openlima_portal_rule",
 ]
 
@@ -117,14 +118,53 @@ def openlima_latest_datasets(limit: int = 5) -> list[dict[str, Any]]:
         return []
 
 
-def openlima_nav_links() -> list[tuple[str, str, str]]:
-    """Main-menu entries (endpoint, label, endpoint prefix that marks them active) of
-    Open Lima's own pages registered in this portal."""
+def openlima_portal_sections() -> list[dict[str, Any]]:
+    """The parts of Open Lima a visitor can reach, in the order the main menu, the footer
+    and the home page show them: ``endpoint``, ``label`` (menu), ``title`` and ``summary``
+    (what it is for, home page), ``prefixes`` (endpoints that mark the entry active).
+    Parts whose plugin is not enabled in this portal are left out."""
     from flask import current_app
 
-    wanted = [("openlima_plan.index", tk._("Compromisos"), "openlima_plan."),
+    sections = [
+        {"endpoint": "dataset.search", "label": tk._("Datos"),
+         "title": tk._("Catálogo de datos abiertos"),
+         "summary": tk._("Busque y descargue los datos que publican las gerencias de la MML, "
+                         "con licencia abierta."),
+         "prefixes": ("dataset.", "resource.", "organization.", "group.", "openlima.")},
+        {"endpoint": "openlima_plan.index", "label": tk._("Compromisos"),
+         "title": tk._("Compromisos de gobierno abierto"),
+         "summary": tk._("Siga el avance de los compromisos del Plan de Acción de Gobierno "
+                         "Abierto: hitos, evidencias y fechas."),
+         "prefixes": ("openlima_plan.",)},
+        {"endpoint": "limaactiva.index", "label": tk._("Participa"),
+         "title": tk._("Lima Activa"),
+         "summary": tk._("Proponga, comente y priorice en los espacios de participación "
+                         "ciudadana de la MML."),
+         "prefixes": ("limaactiva.",)},
+        {"endpoint": "limaactiva_services.directory", "label": tk._("Servicios"),
+         "title": tk._("Directorio de servicios"),
+         "summary": tk._("Encuentre los servicios y trámites municipales: dónde, cuándo y "
+                         "por qué canal."),
+         "prefixes": ("limaactiva_services.",)},
+        {"endpoint": "limahonesta_reporter.index", "label": tk._("Denuncias"),
+         "title": tk._("Lima Honesta"),
+         "summary": tk._("Denuncie un acto de corrupción de forma anónima y siga su caso con "
+                         "un código."),
+         "prefixes": ("limahonesta_reporter.",)},
+    ]
+    return [section for section in sections if section["endpoint"] in current_app.view_functions]
+
+
+def openlima_nav_links() -> list[tuple[str, str, str]]:
+    """Links to the catalogue's own pages that the main menu leaves to the footer
+    (endpoint, label, endpoint prefix)."""
+    from flask import current_app
+
+    wanted = [("organization.index", tk._("Oficinas"), "organization."),
+              ("group.index", tk._("Grupos"), "group."),
               ("openlima.compliance_index", tk._("Cumplimiento"), "openlima.compliance"),
-              ("openlima.metrics_index", tk._("Métricas"), "openlima.metrics")]
+              ("openlima.metrics_index", tk._("Métricas"), "openlima.metrics"),
+              ("home.about", tk._("Acerca de Open Lima"), "home.about")]
     return [entry for entry in wanted if entry[0] in current_app.view_functions]
 
 

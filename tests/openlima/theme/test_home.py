@@ -83,3 +83,45 @@ def test_compliance_explanations_in_english_too(app, valid_dataset):
     assert "Findability" in english and "Waiting for the link checker." in english
     spanish = app.get(f"/dataset/{dataset['name']}/cumplimiento").get_data(as_text=True)
     assert "Encontrabilidad" in spanish and "Pendiente de verificación" in spanish
+
+
+PORTAL_PARTS = {"/dataset/": "Catálogo de datos abiertos", "/compromisos/": "Compromisos de gobierno abierto",
+                "/participa/": "Lima Activa", "/servicios/": "Directorio de servicios",
+                "/denuncias/": "Lima Honesta"}
+
+
+def _main_menu(page: str) -> str:
+    start = page.index('id="main-navigation-toggle"')
+    return page[start:page.index("</ul>", start)]
+
+
+def _footer(page: str) -> str:
+    return page[page.index('<footer class="site-footer"'):]
+
+
+def test_one_portal_menu_footer_and_home_lead_to_every_part(app):
+    home = app.get("/", status=200).get_data(as_text=True)
+    parts = home[home.index('id="openlima-parts-title"'):home.index('id="openlima-figures-title"')]
+    for path, title in PORTAL_PARTS.items():
+        assert f'<a href="{path}">{title}</a>' in parts, path
+    # what each part is for, in one sentence each
+    assert "Denuncie un acto de corrupción de forma anónima" in parts
+    assert "priorice en los espacios de participación" in parts
+
+    # every page built on CKAN's layout carries the same menu and footer, Lima Activa's too
+    for path in ("/", "/dataset/", "/participa/", "/servicios/", "/about"):
+        page = app.get(path, status=200).get_data(as_text=True)
+        menu, footer = _main_menu(page), _footer(page)
+        for target in PORTAL_PARTS:
+            assert f'href="{target}"' in menu, (path, target)
+            assert f'href="{target}"' in footer, (path, target)
+        for target in ("/organization/", "/cumplimiento", "/metricas", "/about"):
+            assert f'href="{target}"' in footer, (path, target)
+    services = app.get("/servicios/").get_data(as_text=True)
+    assert '<li class="active"><a href="/servicios/" aria-current="page">Servicios</a>' in services
+
+    english = app.get("/en/", status=200).get_data(as_text=True)
+    menu = _main_menu(english)
+    for label in ("Data", "Commitments", "Take part", "Services", "Reports"):
+        assert f">{label}</a>" in menu, label
+    assert "Report an act of corruption anonymously" in english
