@@ -1,9 +1,12 @@
 """Template helpers of the Open Lima catalogue (choices for the MML schema, labels)."""
 from __future__ import annotations
 
-from typing import Any
+import datetime
+import re
+from typing import Any, Optional
 
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 from ckanext.openlima.harvest.helpers import openlima_harvest_provenance
 from ckanext.openlima.logic import vocabularies
@@ -26,6 +29,8 @@ __all__ = [
     "openlima_nav_links",
     "openlima_portal_sections",
     "openlima_portal_rule",
+    "openlima_render_date",
+    "render_datetime",
 ]
 
 
@@ -181,3 +186,68 @@ def openlima_portal_rule(key: str) -> dict[str, Any]:
             "explanation": tk._(
                 "El plan de acción no lo establece y la MML aún no lo ha fijado: es un valor "
                 "del portal, no una norma ni una política de la MML.")}
+
+
+# A date typed as a date that came back as a naive midnight ("2025-04-10T00:00:00"), as
+# DCAT dates without time do through some harvesters and API clients.
+_NAIVE_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})T00:00(?::00(?:\.0+)?)?$")
+
+
+def _calendar_day(value: Any, midnight_is_date: bool = False) -> Optional[datetime.date]:
+    """The calendar day of a date-only value (``datetime.date``, ``YYYY-MM-DD``); ``None``
+    for instants and anything else."""
+    if isinstance(value, datetime.datetime):
+        if midnight_is_date and value.tzinfo is None and value.time() == datetime.time(0):
+            return value.date()
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if midnight_is_date:
+        match = _NAIVE_MIDNIGHT.match(text)
+        if match:
+            text = match.group(1)
+    try:
+        moment = clock.to_lima(text)
+    except (TypeError, ValueError):
+        return None
+    if isinstance(moment, datetime.date) and not isinstance(moment, datetime.datetime):
+        return moment
+    return None
+
+
+def _format_day(day: datetime.date, date_format: Optional[str] = None) -> str:
+    if date_format:
+        return day.strftime(date_format)
+    from flask_babel import format_date
+
+    # a date, not a datetime: flask_babel does not move it to the display time zone
+    return format_date(day, "long")
+
+
+@tk.chained_helper
+def render_datetime(next_helper, datetime_: Any, date_format: Optional[str] = None,
+                    with_hours: bool = False, with_seconds: bool = False) -> str:
+    """CKAN's ``render_datetime``, except that a date-only value (``2025-04-10``, a
+    ``datetime.date``) is shown as that day: CKAN reads it as midnight UTC and moves it
+    to ``ckan.display_timezone``, the day before in Lima. Instants are CKAN's."""
+    day = _calendar_day(datetime_)
+    if day is None:
+        return next_helper(datetime_, date_format=date_format, with_hours=with_hours,
+                           with_seconds=with_seconds)
+    return _format_day(day, date_format)
+
+
+def openlima_render_date(value: Any) -> str:
+    """A DCAT date field (``issued``, ``modified``, a period's start and end): a date is
+    shown as that day, a naive midnight too (a date that lost its type on the way); a
+    real instant as its day in Lima."""
+    day = _calendar_day(value, midnight_is_date=True)
+    if day is None:
+        try:
+            day = clock.local_date(value)
+        except (TypeError, ValueError):
+            return ""
+    return _format_day(day) if day else ""
