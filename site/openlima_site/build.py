@@ -513,6 +513,7 @@ def build_site(
                     cloning = None
                 report.seconds["standby"] = round(time.perf_counter() - clock, 3)
 
+            clock = time.perf_counter()
             moved = _swap(out, new_dir)
         except BaseException as error:
             if writer is not None:
@@ -549,6 +550,8 @@ def build_site(
             slots[standby.name[-1]] = dict(slots[target_name])
             _save_state(state_path,
                         {"version": STATE_VERSION, "live": target_name, "slots": slots})
+
+        report.seconds["swap"] = round(time.perf_counter() - clock, 3)
 
         # Leftovers: a plain directory the link replaced, builds of the old layout,
         # interrupted indexing, bundles no build directory uses any more.

@@ -162,8 +162,22 @@ def test_search_across_several_index_bundles(page, built_site, tmp_path, serve_f
     # Bundles by a stable hash of the name: the two "poblacion" datasets land apart.
     assert sorted(p.name for p in out.glob("pagefind-*")) == ["pagefind-0", "pagefind-1"]
     site = serve_folder(out)
+    # The first answer comes from pagefind-0 alone: what a visitor downloads before the
+    # first result does not grow with the number of bundles (100,000 datasets: 100).
+    page.add_init_script("""new MutationObserver((changes, observer) => {
+        if (!document.querySelector('#resultados li')) return;
+        window.firstResultAt = performance.timeOrigin + performance.now();
+        observer.disconnect();
+    }).observe(document, {childList: true, subtree: true});""")
+    requests = []
+    page.on("request", lambda request: requests.append(request))
     page.goto(site.url + "/buscar/?q=poblacion")
     page.wait_for_function("document.querySelectorAll('#resultados li').length === 2")
+    first_result_at = page.evaluate("window.firstResultAt")
+    before = {r.url.split("/")[3] for r in requests if r.timing["startTime"] < first_result_at}
+    after = {r.url.split("/")[3] for r in requests if r.timing["startTime"] > first_result_at}
+    assert "pagefind-0" in before and "pagefind-1" not in before and "pagefind-1" in after
+    assert "encontrados" in page.locator("#estado").inner_text()  # then the complete answer
     assert sorted(result_titles(page)) == sorted(
         [built_site["accented"]["title"], built_site["transport"]["title"]])
     page.select_option("#f-distrito", "Miraflores")

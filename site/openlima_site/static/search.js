@@ -1,24 +1,34 @@
 // Client-side search over the Pagefind index (Spanish stemming, accent folding).
 const form = document.getElementById("buscador");
 const base = form.dataset.base || "/";
-// The index comes in bundles (a few thousand datasets each), merged here in the browser.
+// The index comes in bundles (about 1,000 datasets each), merged here in the browser.
+// The first search answers from the first bundle alone, then merges the others and
+// searches again: what a visitor downloads before the first result does not grow with
+// the catalogue (each bundle's page list and index chunks would).
 const bundles = (form.dataset.bundles || "").split(" ").filter(Boolean);
 const status = document.getElementById("estado");
 const list = document.getElementById("resultados");
 let pagefind = null;
+let merging = null;
+let latestRun = 0;
 
 async function engine() {
   if (!pagefind) {
     if (bundles.length === 0) throw new Error("sin índice");
     const loaded = await import(base + bundles[0] + "/pagefind.js");
     await loaded.options({ baseUrl: base });
-    for (const bundle of bundles.slice(1)) {
-      await loaded.mergeIndex(base + bundle + "/", { baseUrl: base });
-    }
     await loaded.init();
     pagefind = loaded;
   }
   return pagefind;
+}
+
+function mergeOthers(pf) {
+  if (!merging) {
+    merging = Promise.all(
+      bundles.slice(1).map((bundle) => pf.mergeIndex(base + bundle + "/", { baseUrl: base })));
+  }
+  return merging;
 }
 
 function chosenFilters() {
@@ -67,22 +77,46 @@ async function run() {
   for (const [key, value] of Object.entries(filters)) params.set(key, value);
   history.replaceState(null, "", params.toString() ? "?" + params : location.pathname);
   if (!query && Object.keys(filters).length === 0) {
+    latestRun++;
     status.textContent = "";
     list.replaceChildren();
     return;
   }
   status.textContent = "Buscando…";
+  const ticket = ++latestRun;
   let pf;
   try {
     pf = await engine();
+    if (merging) await merging;  // a search runs over one bundle or all of them, never half
   } catch (error) {
     status.textContent = "La búsqueda no está disponible en este momento.";
     return;
   }
+  const partial = !merging && bundles.length > 1;
+  await show(pf, query, filters, ticket, partial);
+  if (partial) {
+    try {
+      await mergeOthers(pf);
+    } catch (error) {
+      status.textContent = "La búsqueda no está disponible en este momento.";
+      return;
+    }
+    if (ticket === latestRun) await show(pf, query, filters, ticket, false);
+  }
+}
+
+async function show(pf, query, filters, ticket, partial) {
   const search = await pf.search(query || null, { filters });
   const shown = await Promise.all(search.results.slice(0, 50).map((r) => r.data()));
+  if (ticket !== latestRun) return;  // a newer search has started
   list.replaceChildren(...shown.map(resultItem));
   const n = search.results.length;
+  if (partial) {
+    status.textContent = n === 0
+      ? "Buscando en todo el catálogo…"
+      : "Primeros resultados; buscando en el resto del catálogo…";
+    return;
+  }
   status.textContent = n === 0
     ? "No se encontraron conjuntos de datos."
     : `${n} conjunto${n === 1 ? "" : "s"} de datos encontrado${n === 1 ? "" : "s"}` +
