@@ -28,8 +28,8 @@ class TestPages:
         assert "Approved commitments" in english and "Drafts that did not pass validation" in english
         assert "Open government value" in english and "Remove filters" not in english
         assert "Transparency" in english  # a filter choice, from the vocabulary
-        assert "Delayed" in english  # a commitment status label
-        assert "Avance general del plan" not in english and "Con retraso" not in english
+        assert "No progress recorded" in english  # a commitment status label
+        assert "Avance general del plan" not in english and "Sin avance registrado" not in english
         # the plan's own content is data, shown as written
         assert "Primer Plan de Acción de Gobierno Abierto Lima 2022" in english
 

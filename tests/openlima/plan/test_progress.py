@@ -114,9 +114,33 @@ def test_plan_progress_is_the_mean_of_approved_commitments(load_plan, make_small
     assert plan["approved_count"] == 2 and plan["draft_count"] == 1
 
 
-def test_2022_plan_untouched_is_all_delayed_and_zero(plan_2022):
+def test_2022_plan_untouched_is_past_due_with_no_progress_recorded(plan_2022):
     approved = [c for c in plan_2022["commitments"] if c["stage"] == "approved"]
     assert all(c["progress"] == 0.0 for c in approved)
-    assert all(c["status"] == "delayed" for c in approved)
+    # past due by the rule, but nobody has recorded anything: not "con retraso"
+    assert all(c["status"] == "no_progress_recorded" for c in approved)
+    assert {c["status_label"] for c in approved} == {"Sin avance registrado"}
     assert plan_2022["progress"] == 0.0
-    assert plan_2022["delayed_milestones"] == 21
+    assert plan_2022["delayed_milestones"] == 21 and plan_2022["unreported_milestones"] == 21
+    milestones = [m for c in approved for m in c["milestones"]]
+    assert not any(m["progress_recorded"] for m in milestones)
+    assert plan_2022["last_update"] == max(m["last_update"] for m in milestones)
+
+
+def test_recorded_zero_is_late_and_nothing_recorded_is_unknown(load_plan, make_small_plan):
+    commitments = _load_cases(load_plan, make_small_plan, {
+        # somebody recorded "en curso, 0 %": late, with recorded progress
+        "registrado": [_m("A", 0, status="in_progress", planned_end=PAST)],
+        # nothing recorded about it: not known whether work was done
+        "sin-registro": [_m("A", 0, status="not_started", planned_end=PAST)],
+        # one recorded milestone is enough for the commitment to be late
+        "mezcla": [_m("A", 0, status="not_started", planned_end=PAST), _m("B", 20, planned_end=PAST)],
+    })
+    assert commitments["registrado"]["status"] == "delayed"
+    assert commitments["registrado"]["unreported_milestones"] == 0
+    assert commitments["sin-registro"]["status"] == "no_progress_recorded"
+    assert commitments["sin-registro"]["unreported_milestones"] == 1
+    assert commitments["sin-registro"]["milestones"][0]["delayed"] is True  # the data rule stays
+    assert commitments["mezcla"]["status"] == "delayed"
+    assert commitments["mezcla"]["unreported_milestones"] == 1
+    assert commitments["mezcla"]["delayed_milestones"] == 2

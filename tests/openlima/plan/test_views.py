@@ -28,7 +28,10 @@ def test_dashboard_shows_progress_cards_drafts_and_filters(app, plan_2022):
     assert 'role="progressbar"' in page and "0\u00a0%" in page
     for title in ("OPEN LIMA", "Lima Honesta", "Lima activa", "Lima Digital", "Tracker de denuncias"):
         assert title in page
-    assert "Con retraso" in page
+    # nothing recorded yet: past-due milestones read "sin avance registrado", not "con retraso"
+    assert "Sin avance registrado" in page and "Con retraso" not in page
+    assert "21 hitos vencidos sin avance registrado" in page and "0 hitos con retraso" in page
+    assert "última actualización: " in page
     assert "Borradores que no pasaron la validación" in page
 
     # filters (same database: these pages only read)
@@ -58,7 +61,10 @@ def test_commitment_page_timeline_spanish_dates_and_history(app, sysadmin, plan_
     assert "Línea de tiempo" in page and "<svg" in page
     assert "15/10/2022" in page and "18/10/2022" in page and "20/10/2022" in page
     assert "2022-10-15" not in page
+    # one milestone recorded: the commitment is late; the others still say what is not known
     assert "Con retraso" in page
+    assert page.count("Sin avance registrado</span>") == len(
+        next(c for c in plan_2022["commitments"] if c["name"] == "open-lima")["milestones"]) - 1
     assert "Historial de cambios" in page and "Comunicado difundido por redes" in page
     assert "Estado: No iniciado → Completado" in page
     assert "16.10" in page and "Cultura de silos" in page

@@ -72,6 +72,12 @@ def milestone_dictize(
         on,
     )
     data["status_label"] = status_labels.get(milestone.status, {}).get("label", milestone.status)
+    data["progress_recorded"] = prog.progress_recorded(
+        {"status": milestone.status, "progress": milestone.progress,
+         "actual_start": milestone.actual_start, "actual_end": milestone.actual_end,
+         "evidence": milestone.evidence})
+    # the day of the milestone's last change (an update, or the plan's load), in Lima
+    data["last_update"] = jsonable(clock.local_date(milestone.modified)) if milestone.modified else None
     data["kind_label"] = vocab.label(vocab.MILESTONE_KINDS, milestone.kind)
     return data
 
@@ -153,7 +159,8 @@ def commitment_dictize(
     data["milestones"] = [milestone_dictize(m, on, status_labels) for m in milestones]
     plain = [
         {"progress": m.progress, "weight": m.weight, "status": m.status,
-         "planned_end": m.planned_end}
+         "planned_end": m.planned_end, "actual_start": m.actual_start,
+         "actual_end": m.actual_end, "evidence": m.evidence}
         for m in milestones
     ]
     data["progress"] = prog.commitment_progress(plain)
@@ -167,6 +174,11 @@ def commitment_dictize(
         else vocab.label(vocab.COMMITMENT_STATUSES, status)
     )
     data["delayed_milestones"] = sum(1 for m in data["milestones"] if m["delayed"])
+    # late by the rule, but with nothing recorded: "sin avance registrado", not "con retraso"
+    data["unreported_milestones"] = sum(
+        1 for m in data["milestones"] if m["delayed"] and not m["progress_recorded"])
+    data["last_update"] = max((m["last_update"] for m in data["milestones"] if m["last_update"]),
+                              default=None)
     data["suggested_completion"] = prog.suggested_completion(data["progress"])
     data["stage_label"] = vocab.label(vocab.COMMITMENT_STAGES, commitment.stage)
     data["ogp_value_labels"] = [vocab.label(vocab.OGP_VALUES, key) for key in commitment.ogp_values or []]
@@ -222,6 +234,9 @@ def plan_dictize(plan: pm.ActionPlan, commitments: list[dict[str, Any]]) -> dict
     data["approved_count"] = len(approved)
     data["draft_count"] = len(commitments) - len(approved)
     data["delayed_milestones"] = sum(c["delayed_milestones"] for c in approved)
+    data["unreported_milestones"] = sum(c["unreported_milestones"] for c in approved)
+    data["last_update"] = max((c["last_update"] for c in approved if c["last_update"]),
+                              default=None)
     data["milestone_count"] = sum(len(c["milestones"]) for c in approved)
     data["completed_milestones"] = sum(
         1 for c in approved for m in c["milestones"] if m["progress"] >= 100

@@ -152,7 +152,8 @@ def openlima_plan_timeline(milestones: list[dict[str, Any]], left: int = 150, ri
             "y": 30 + index * 34,
             "planned": bar(m.get("planned_start"), m.get("planned_end")),
             "actual": bar(m.get("actual_start"), m.get("actual_end")),
-            "delayed": m.get("delayed", False),
+            "delayed": m.get("delayed", False) and m.get("progress_recorded", True),
+            "unreported": m.get("delayed", False) and not m.get("progress_recorded", True),
         })
     ticks, month = [], first
     while month <= last:

@@ -6,6 +6,12 @@
   milestones the progress is unknown (``None``), never zero.
 * A milestone is delayed when today is past its planned end and its progress is below
   100 % (cancelled milestones are never delayed).
+* A milestone has **no recorded progress** while nobody has recorded anything about it:
+  still ``not_started``, 0 %, no actual dates, no evidence. Past its planned end it is
+  late by the rule above, but the dashboard says "sin avance registrado", not "con
+  retraso": nobody has said yet whether work was done. A commitment whose counted
+  milestones are all like that, one of them past due, has the status
+  ``no_progress_recorded`` instead of ``delayed``.
 * The OGP completion label is only *suggested* from the progress (0 → not started,
   1–49 → limited, 50–99 → substantial, 100 → complete: our own heuristic, not OGP's);
   official labels live in assessments.
@@ -21,6 +27,7 @@ from openlima_common import clock
 __all__ = [
     "commitment_progress",
     "is_delayed",
+    "progress_recorded",
     "commitment_status",
     "suggested_completion",
     "mean_progress",
@@ -72,16 +79,30 @@ def is_delayed(milestone: Mapping[str, Any], on: Optional[datetime.date] = None)
     return on > planned_end and (milestone.get("progress") or 0) < 100
 
 
+def progress_recorded(milestone: Mapping[str, Any]) -> bool:
+    """Whether anything was recorded about the milestone's progress (see above)."""
+    return not (
+        milestone.get("status") in (None, "", "not_started")
+        and not milestone.get("progress")
+        and not milestone.get("actual_start")
+        and not milestone.get("actual_end")
+        and not milestone.get("evidence")
+    )
+
+
 def commitment_status(
     milestones: Iterable[Mapping[str, Any]], on: Optional[datetime.date] = None
 ) -> str:
-    """``not_started`` | ``in_progress`` | ``delayed`` | ``completed`` | ``no_milestones``."""
+    """``not_started`` | ``in_progress`` | ``delayed`` | ``no_progress_recorded`` |
+    ``completed`` | ``no_milestones``."""
     counted = _counted(milestones)
     if not counted:
         return "no_milestones"
     if all((m.get("progress") or 0) >= 100 for m in counted):
         return "completed"
     if any(is_delayed(m, on) for m in counted):
+        if not any(progress_recorded(m) for m in counted):
+            return "no_progress_recorded"
         return "delayed"
     if all((m.get("progress") or 0) == 0 and m.get("status") == "not_started" for m in counted):
         return "not_started"

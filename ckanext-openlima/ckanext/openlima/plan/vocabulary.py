@@ -57,6 +57,7 @@ COMMITMENT_STATUSES = {
     "not_started": N_("No iniciado"),
     "in_progress": N_("En curso"),
     "delayed": N_("Con retraso"),
+    "no_progress_recorded": N_("Sin avance registrado"),
     "completed": N_("Completado"),
     "no_milestones": N_("Sin hitos"),
 }
