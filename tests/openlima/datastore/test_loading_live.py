@@ -174,6 +174,47 @@ def test_row_api_filters_spanish_q_sort_fields_paging_and_total(loaded):
     assert body["result"]["total"] == 2
 
 
+def test_a_loaded_table_keeps_its_indexes_statistics_and_full_text_trigger(loaded):
+    """The loader's last steps stay done: rows added later through the API are found by
+    ``q``; ``q``, filters and sort have indexes; the planner has statistics."""
+    import sqlalchemy as sa
+
+    import ckan.plugins.toolkit as tk
+
+    portal, resources, _states, _internal = loaded
+    resource = portal.upload(
+        resources["espanol"]["package_id"], "Licencias", "licencias.csv",
+        "distrito;tramite;monto\nBreña;licencia de funcionamiento;12,5\n"
+        "Ate;obra menor;7\n".encode(), "CSV")
+    assert portal.wait_for_loads([resource["id"]]) == {resource["id"]: "complete"}
+    status, body = _search(portal, resource_id=resource["id"], q="funcionamiento")
+    assert [r["distrito"] for r in body["result"]["records"]] == ["Breña"]
+    status, body = portal.action("datastore_upsert", resource_id=resource["id"],
+                                 method="insert", force=True, records=[
+                                     {"distrito": "Rímac", "tramite": "anuncio publicitario",
+                                      "monto": 3}])
+    assert status == 200, body
+    status, body = _search(portal, resource_id=resource["id"], q="publicitario")
+    assert [r["distrito"] for r in body["result"]["records"]] == ["Rímac"]
+
+    engine = sa.create_engine(tk.config["ckan.datastore.write_url"])
+    try:
+        with engine.connect() as connection:
+            definitions = connection.execute(
+                sa.text("SELECT indexdef FROM pg_indexes WHERE tablename = :table"),
+                {"table": resource["id"]}).scalars().all()
+            statistics = connection.execute(
+                sa.text("SELECT attname FROM pg_stats WHERE tablename = :table"),
+                {"table": resource["id"]}).scalars().all()
+    finally:
+        engine.dispose()
+    assert any("USING gin (_full_text)" in definition for definition in definitions), (
+        definitions)
+    for column in ("distrito", "tramite", "monto"):
+        assert any(f"USING btree ({column})" in definition for definition in definitions)
+    assert {"distrito", "tramite", "monto"} <= set(statistics)
+
+
 @pytest.mark.parametrize("key, reason", [
     ("vacio", "no se pudo leer como una tabla"),
     ("png", "no se pudo leer como una tabla"),

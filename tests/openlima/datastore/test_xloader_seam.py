@@ -74,6 +74,18 @@ def test_the_patched_names_exist_in_xloader_and_are_ours():
     # xloader must still call them through these module attributes
     assert "get_response(download_url" in inspect.getsource(jobs._download_resource_data)
     assert "utils.get_xloader_user_apitoken()" in inspect.getsource(action.xloader_submit)
+    # the load's steps (one table rewrite, committed indexes and statistics)
+    seam = "ckanext.openlima.datastore.xloader_seam"
+    for name in ("_populate_fulltext", "split_copy_by_size", "create_column_indexes",
+                 "calculate_record_count"):
+        assert getattr(loader, name).__module__ == seam, name
+    # xloader's own load_csv (kept by the seam) calls them through the module
+    load_csv_source = inspect.getsource(loader.load_csv.__globals__["_original_load_csv"])
+    assert "_populate_fulltext(conn, resource_id" in load_csv_source
+    assert "split_copy_by_size(csv_filepath, engine" in load_csv_source
+    jobs_source = inspect.getsource(jobs.xloader_data_into_datastore_)
+    assert "loader.create_column_indexes(" in jobs_source
+    assert "loader.calculate_record_count(" in jobs_source
 
 
 def test_a_private_address_is_refused_before_any_request(servers):

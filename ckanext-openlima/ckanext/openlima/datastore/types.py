@@ -25,7 +25,7 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 
-__all__ = ["convert_columns", "guess_type", "CODE_COLUMN"]
+__all__ = ["convert_columns", "guess_type", "full_text_expression", "CODE_COLUMN"]
 
 log = logging.getLogger(__name__)
 
@@ -123,14 +123,29 @@ def _using(column: str, target: str, profile: dict[str, int]) -> Optional[str]:
     return f"({value})::{target}"
 
 
+def full_text_expression(fields: list[dict[str, Any]]) -> str:
+    """The row's ``_full_text``, as ckanext-xloader computes it after its ``COPY``: every
+    column but the ``_`` ones, as loaded (text), in the database's default text search
+    configuration (``openlima_es``: Spanish, accents folded)."""
+    columns = [f["id"] for f in fields if not f["id"].startswith("_")]
+    if not columns:
+        return "NULL::tsvector"
+    joined = " || ' ' || ".join(f"coalesce({_quote(c)}::text, '')" for c in columns)
+    return f"to_tsvector({joined})"
+
+
 def convert_columns(engine, resource_id: str, fields: list[dict[str, Any]],
-                    logger: Optional[logging.Logger] = None) -> list[dict[str, Any]]:
+                    logger: Optional[logging.Logger] = None,
+                    full_text: bool = False) -> list[dict[str, Any]]:
     """Give each text column of the freshly loaded table its type (guessed, or the data
     dictionary's ``type_override``); returns ``fields`` with the types now in the table.
+    With ``full_text``, the same statement also fills ``_full_text`` for every row.
 
     A sample of rows rules out most text columns; one scan profiles the others; one
-    ``ALTER TABLE`` converts them all (one rewrite of the table). If that fails (a value the profile let through, e.g. 31/02/2025), each
-    column is tried on its own and the ones that fail stay text."""
+    ``ALTER TABLE`` converts them all and computes the full text (one rewrite of the
+    table; the ``USING`` expressions all read the row as loaded). If that fails (a value
+    the profile let through, e.g. 31/02/2025), each column is tried on its own and the
+    ones that fail stay text (the full text then gets a rewrite of its own)."""
     logger = logger or log
     text_columns = [f["id"] for f in fields if f.get("type", "text") == "text"]
     overridden = {f["id"] for f in fields if (f.get("info") or {}).get("type_override")}
@@ -151,19 +166,26 @@ def convert_columns(engine, resource_id: str, fields: list[dict[str, Any]],
         if expression is not None:
             targets[column] = (target, expression)
 
-    def alter(columns: list[str]) -> None:
-        clauses = ", ".join(
-            f"ALTER COLUMN {_quote(c)} TYPE {targets[c][0]} USING {targets[c][1]}"
-            for c in columns)
+    full_text_clause = (f"ALTER COLUMN \"_full_text\" TYPE tsvector "
+                        f"USING {full_text_expression(fields)}")
+
+    def alter(columns: list[str], with_full_text: bool = False) -> None:
+        clauses = [f"ALTER COLUMN {_quote(c)} TYPE {targets[c][0]} USING {targets[c][1]}"
+                   for c in columns]
+        if with_full_text:
+            clauses.append(full_text_clause)
         with engine.begin() as connection:
-            connection.execute(sa.text(f"ALTER TABLE {_quote(resource_id)} {clauses}"))
+            connection.execute(
+                sa.text(f"ALTER TABLE {_quote(resource_id)} {', '.join(clauses)}"))
 
     converted_columns: set[str] = set()
-    if targets:
+    if targets or full_text:
         try:
-            alter(list(targets))
+            alter(list(targets), with_full_text=full_text)
             converted_columns = set(targets)
         except sa.exc.DBAPIError:
+            if full_text:  # first, while every column still reads as loaded
+                alter([], with_full_text=True)
             for column in targets:
                 try:
                     alter([column])

@@ -1,4 +1,4 @@
-"""The two places where Open Lima changes how ckanext-xloader 2.6.0 works (nothing else
+"""The places where Open Lima changes how ckanext-xloader 2.6.0 works (nothing else
 touches its internals; ``tests/openlima/datastore/test_xloader_seam.py`` fails if an
 upgrade moves them):
 
@@ -11,7 +11,18 @@ upgrade moves them):
   column gets its type (``datastore/types.py``: Spanish decimal commas, ``dd/mm/aaaa``,
   the data dictionary's overrides). While it runs, the table is always created with text
   columns (``text_columns_only()``, read by the plugin's ``datastore_before_update``), so
-  an override never makes ``COPY`` fail on ``1,5`` or ``03/01/2025``.
+  an override never makes ``COPY`` fail on ``1,5`` or ``03/01/2025``. xloader's
+  ``_populate_fulltext`` (an ``UPDATE`` of every row, a second copy of the table) waits
+  meanwhile: the full text is computed in the same ``ALTER TABLE`` as the types, so the
+  table is rewritten once.
+* ``ckanext.xloader.loader.split_copy_by_size``: xloader copies the file line by line
+  (in Python) into 1 GB chunk files before each ``COPY``; a file under the chunk size
+  goes to ``COPY`` as it is.
+* ``ckanext.xloader.loader.create_column_indexes`` and ``calculate_record_count``:
+  xloader's run on connections that are never committed (SQLAlchemy 2 rolls them back):
+  loaded tables had no index, no statistics and the full-text trigger off (rows added
+  later were not found by ``q``). Ours (``datastore/indexes.py``) commit, and add a
+  B-tree index per column and ``VACUUM (ANALYZE)``.
 * ``ckanext.xloader.plugin.xloaderPlugin.notify``: xloader queues a load from inside
   CKAN's ``before_commit`` when a resource's URL changes; queuing reads the dataset, and
   the search engine's savepoints fire ``before_commit`` again (SQLAlchemy does for
@@ -31,6 +42,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -39,7 +51,8 @@ import ckan.plugins.toolkit as tk
 
 __all__ = ["install", "site_user_api_token", "guarded_get_response", "PrivateAddressError",
            "delete_datastore_resource_as_site_user",
-           "load_csv_with_types", "text_columns_only"]
+           "load_csv_with_types", "text_columns_only", "create_column_indexes",
+           "calculate_record_count"]
 
 log = logging.getLogger(__name__)
 TOKEN_NAME = "openlima-xloader"
@@ -132,6 +145,8 @@ def guarded_get_response(url: str, headers: dict):
 
 _LOADING_CSV = contextvars.ContextVar("openlima_loading_csv", default=False)
 _original_load_csv = None
+_original_populate_fulltext = None
+_original_split_copy_by_size = None
 
 
 def text_columns_only() -> bool:
@@ -177,7 +192,50 @@ def load_csv_with_types(csv_filepath, resource_id, mimetype="text/csv",
                                     allow_type_guessing=allow_type_guessing, logger=logger)
     finally:
         _LOADING_CSV.reset(token)
-    return types.convert_columns(get_write_engine(), resource_id, fields, logger)
+    return types.convert_columns(get_write_engine(), resource_id, fields, logger,
+                                 full_text=True)
+
+
+def _populate_fulltext_unless_loading(connection, resource_id, fields, logger):
+    """xloader's full-text ``UPDATE``, except inside our CSV load (``convert_columns``
+    computes it in its rewrite)."""
+    if text_columns_only():
+        return None
+    return _original_populate_fulltext(connection, resource_id, fields=fields, logger=logger)
+
+
+def _copy_whole_file_when_small(input_file, engine, logger, resource_id, headers,
+                                delimiter=",", max_size=1024**3, encoding="utf-8"):
+    """xloader's chunked copy, straight to ``COPY`` for a file under one chunk."""
+    from ckanext.xloader import loader
+
+    if os.path.getsize(input_file) <= max_size:
+        logger.info("Copying the whole file (%s bytes) in one COPY",
+                    os.path.getsize(input_file))
+        return loader.copy_file(input_file, engine, logger, resource_id, headers, delimiter)
+    return _original_split_copy_by_size(input_file, engine, logger, resource_id, headers,
+                                        delimiter, max_size, encoding)
+
+
+def create_column_indexes(fields, resource_id, logger):
+    """xloader's ``create_column_indexes``, committed (see the module docstring)."""
+    from ckanext.datastore.backend.postgres import get_write_engine
+
+    from ckanext.openlima.datastore import indexes
+
+    logger.info("Creating column indexes (a speed optimization for queries)...")
+    indexes.create_indexes(get_write_engine(), resource_id, fields, logger)
+    logger.info("...column indexes created.")
+
+
+def calculate_record_count(resource_id, logger):
+    """xloader's ``calculate_record_count`` (``ANALYZE``), committed, with ``VACUUM``."""
+    from ckanext.datastore.backend.postgres import get_write_engine
+
+    from ckanext.openlima.datastore import indexes
+
+    logger.info("Calculating record count (running VACUUM ANALYZE on the table)")
+    indexes.vacuum_analyze(get_write_engine(), resource_id, logger)
 
 
 _IN_NOTIFY = contextvars.ContextVar("openlima_xloader_notify", default=False)
@@ -209,7 +267,7 @@ def delete_datastore_resource_as_site_user(resource_id: str) -> None:
 
 
 def install() -> None:
-    global _original_load_csv
+    global _original_load_csv, _original_populate_fulltext, _original_split_copy_by_size
     from ckanext.xloader import jobs, loader, utils
     from ckanext.xloader.plugin import xloaderPlugin
 
@@ -222,3 +280,11 @@ def install() -> None:
     if _original_load_csv is None:
         _original_load_csv = loader.load_csv
         loader.load_csv = load_csv_with_types
+    if _original_populate_fulltext is None:
+        _original_populate_fulltext = loader._populate_fulltext
+        loader._populate_fulltext = _populate_fulltext_unless_loading
+    if _original_split_copy_by_size is None:
+        _original_split_copy_by_size = loader.split_copy_by_size
+        loader.split_copy_by_size = _copy_whole_file_when_small
+    loader.create_column_indexes = create_column_indexes
+    loader.calculate_record_count = calculate_record_count
