@@ -208,3 +208,38 @@ def test_space_proposal_and_directory_pass_axe(
     )
     context.close()
     assert errors == []
+
+
+def test_follow_a_proposal_read_the_notice_and_unfollow_in_the_browser(
+    browser, server, space, proposal, sysadmin, axe_violations
+):
+    """Follow from the proposal page, get told of the official answer on the dashboard,
+    unfollow from there (plain forms; JavaScript on only for axe, which finds nothing
+    serious)."""
+    neighbour = factories.User(password=PASSWORD)
+    context, page = login(browser, server, neighbour, javascript=True)
+    page.goto(f"{server}/participa/propuesta/{proposal['id']}")
+    assert "vence el" in page.content()
+    page.get_by_role("button", name="Seguir esta propuesta").click()
+    page.wait_for_load_state()
+    assert "Dejar de seguir esta propuesta" in page.content()
+    assert "Personas que siguen: 1" in page.content()
+    assert axe_violations(page, within="[role=main]") == []
+    model.Session.remove()
+    call_action(
+        "limaactiva_proposal_answer",
+        {"user": sysadmin["name"]},
+        id=proposal["id"],
+        state="under_evaluation",
+        answer_text="La oficina la evalúa con el área de movilidad.",
+    )
+    page.goto(f"{server}/dashboard/participa")
+    content = page.content()
+    assert "Participación (1)" in content
+    assert f"La propuesta «{proposal['title']}» recibió una respuesta oficial" in content
+    # CKAN's dashboard pages have no role=main (its header's own account link is CKAN's)
+    assert axe_violations(page, within="article.module") == []
+    page.get_by_role("button", name="Dejar de seguir").click()
+    page.wait_for_load_state()
+    assert "No sigue ninguna propuesta ni espacio." in page.content()
+    context.close()

@@ -31,6 +31,19 @@ def snapshot():
     click.echo(f"{len(written)} cortes registrados.")
 
 
+@limaactiva.command("announce-phases")
+def announce_phases():
+    """Tell the followers of every space whose current phase changed (run hourly)."""
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    result = tk.get_action("limaactiva_phase_announce")(
+        {"user": site_user["name"]}, {}
+    )
+    click.echo(
+        f"{result['spaces']} espacios con fase nueva, {result['notices']} avisos, "
+        f"{result['emailed']} correos."
+    )
+
+
 @limaactiva.command("publish")
 def publish():
     """Create or refresh the CKAN dataset of the participation exports."""

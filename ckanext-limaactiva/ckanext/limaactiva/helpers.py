@@ -15,6 +15,9 @@ __all__ = [
     "limaactiva_districts",
     "limaactiva_history_chart",
     "limaactiva_flag_reasons",
+    "limaactiva_notification_text",
+    "limaactiva_follow_state",
+    "limaactiva_unread_notices",
 ]
 
 _LABELS = {
@@ -78,3 +81,51 @@ def limaactiva_flag_reasons() -> list[tuple[str, str]]:
     from ckanext.limaactiva.logic.moderation import REASONS
 
     return [(key, tk._(label)) for key, label in REASONS.items()]
+
+
+def _field(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+def limaactiva_notification_text(notice: Any) -> str:
+    """One line saying what happened, in the request's language (a dict from
+    ``limaactiva_notification_list`` or a notification row)."""
+    kind, reason = _field(notice, "kind"), _field(notice, "reason")
+    title, detail = _field(notice, "title"), _field(notice, "detail")
+    if kind == "phase":
+        return tk._("El espacio «{title}» pasó a la fase: {phase}").format(
+            title=title, phase=limaactiva_label("phase", detail)
+        )
+    state = limaactiva_label("state", detail)
+    if kind == "answer" and reason == "author":
+        text = tk._("Su propuesta «{title}» recibió una respuesta oficial (estado: {state})")
+    elif kind == "answer":
+        text = tk._("La propuesta «{title}» recibió una respuesta oficial (estado: {state})")
+    elif reason == "author":
+        text = tk._("Su propuesta «{title}» cambió de estado: {state}")
+    else:
+        text = tk._("La propuesta «{title}» cambió de estado: {state}")
+    return text.format(title=title, state=state)
+
+
+def limaactiva_follow_state(object_type: str, object_id: str) -> dict:
+    """``{following, followers}`` for the caller (for the follow buttons)."""
+    user = tk.current_user.name if tk.current_user.is_authenticated else ""
+    try:
+        return tk.get_action("limaactiva_follow_show")(
+            {"user": user}, {"object_type": object_type, "object_id": object_id}
+        )
+    except (tk.ObjectNotFound, tk.ValidationError, tk.NotAuthorized):
+        return {"following": False, "followers": 0}
+
+
+def limaactiva_unread_notices() -> int:
+    """How many Lima Activa notices the logged-in person has not read (0 otherwise)."""
+    if not tk.current_user.is_authenticated:
+        return 0
+    try:
+        return tk.get_action("limaactiva_notification_list")(
+            {"user": tk.current_user.name}, {}
+        )["unread"]
+    except tk.NotAuthorized:
+        return 0

@@ -11,10 +11,11 @@ from flask import Blueprint, make_response, redirect
 
 from ckanext.limaactiva.logic.validators import PHASE_KEYS as PHASE_TITLES
 
-__all__ = ["participa", "servicios"]
+__all__ = ["participa", "servicios", "dashboard"]
 
 participa = Blueprint("limaactiva", __name__, url_prefix="/participa")
 servicios = Blueprint("limaactiva_services", __name__, url_prefix="/servicios")
+dashboard = Blueprint("limaactiva_dashboard", __name__, url_prefix="/dashboard")
 
 
 def _context() -> dict:
@@ -452,6 +453,7 @@ def _render_management(
             "spaces": spaces,
             "services": services,
             "open_sessions": sessions,
+            "pending": _action("limaactiva_pending_answer_list", {}),
             "phase_rows": range(PHASE_ROWS),
             "organisation_rows": range(ORGANISATION_ROWS),
             "errors": errors or [],
@@ -903,4 +905,82 @@ def directory():
     return tk.render(
         "limaactiva/services.html",
         {"services": services, "q": q, "channel": channel, "errors": errors},
+    )
+
+
+# --------------------------------------------------------------------------- following
+
+
+def _followed_page(object_type: str, object_id: str):
+    if object_type == "space":
+        try:
+            space_dict = _action("limaactiva_space_show", {"id": object_id})
+        except (tk.ObjectNotFound, tk.ValidationError):
+            return None
+        return tk.url_for("limaactiva.space", name=space_dict["name"])
+    return tk.url_for("limaactiva.proposal", proposal_id=object_id)
+
+
+@participa.route("/seguir", methods=["POST"])
+def follow():
+    if not tk.current_user.is_authenticated:
+        return tk.abort(403, tk._("Debe iniciar sesión."))
+    form = _form()
+    data = {"object_type": form.get("object_type"), "object_id": form.get("object_id")}
+    unfollow = bool(form.get("unfollow"))
+    try:
+        _action("limaactiva_unfollow" if unfollow else "limaactiva_follow", data)
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("No encontrado."))
+    except tk.ValidationError as error:
+        return tk.abort(400, " ".join(_error_summary(error)))
+    tk.h.flash_success(
+        tk._("Dejó de seguirlo.")
+        if unfollow
+        else tk._("Ahora lo sigue: recibirá avisos en su panel y por correo.")
+    )
+    if form.get("next") == "dashboard":
+        return _redirect("limaactiva_dashboard.notifications")
+    target = _followed_page(data["object_type"], data["object_id"])
+    return redirect(target) if target else _redirect("limaactiva.index")
+
+
+@participa.route("/dejar-de-seguir/<token>", methods=["GET", "POST"])
+def unfollow_link(token: str):
+    """The one-click link of a notice e-mail: GET asks, POST stops following (a mail
+    scanner that opens links changes nothing)."""
+    if tk.request.method == "POST":
+        try:
+            result = _action("limaactiva_unfollow_by_token", {"token": token})
+        except tk.ValidationError as error:
+            return tk.render(
+                "limaactiva/unfollow.html",
+                {"token": token, "done": False, "errors": _error_summary(error)},
+            ), 400
+        return tk.render(
+            "limaactiva/unfollow.html",
+            {"token": token, "done": True, "title": result["title"], "errors": []},
+        )
+    return tk.render(
+        "limaactiva/unfollow.html", {"token": token, "done": False, "errors": []}
+    )
+
+
+@dashboard.route("/participa", methods=["GET", "POST"])
+def notifications():
+    if not tk.current_user.is_authenticated:
+        return _redirect("user.login")
+    if tk.request.method == "POST":
+        _action("limaactiva_notification_mark_read", {})
+        tk.h.flash_success(tk._("Avisos marcados como leídos."))
+        return _redirect("limaactiva_dashboard.notifications")
+    user_dict = tk.get_action("user_show")(_context(), {"id": tk.current_user.id})
+    return tk.render(
+        "limaactiva/dashboard.html",
+        {
+            "user_dict": user_dict,
+            "is_myself": True,
+            "notices": _action("limaactiva_notification_list", {}),
+            "follows": _action("limaactiva_follow_list", {}),
+        },
     )

@@ -26,6 +26,17 @@ from ckanext.limaactiva.logic.moderation import (
     limaactiva_flag_list,
     limaactiva_flag_resolve,
 )
+from ckanext.limaactiva.logic import notify
+from ckanext.limaactiva.logic.notify import (
+    limaactiva_follow,
+    limaactiva_follow_list,
+    limaactiva_follow_show,
+    limaactiva_notification_list,
+    limaactiva_notification_mark_read,
+    limaactiva_phase_announce,
+    limaactiva_unfollow,
+    limaactiva_unfollow_by_token,
+)
 from ckanext.limaactiva.logic.validators import PHASE_KEYS
 from ckanext.limaactiva.model import (
     Comment,
@@ -87,6 +98,15 @@ __all__ = [
     "limaactiva_contributor_list",
     "limaactiva_session_register",
     "limaactiva_session_unregister",
+    "limaactiva_follow",
+    "limaactiva_unfollow",
+    "limaactiva_follow_show",
+    "limaactiva_follow_list",
+    "limaactiva_unfollow_by_token",
+    "limaactiva_notification_list",
+    "limaactiva_notification_mark_read",
+    "limaactiva_phase_announce",
+    "limaactiva_pending_answer_list",
 ]
 
 
@@ -185,6 +205,9 @@ def _space_dict(space: Space) -> dict:
         "responsible_office": space.responsible_office,
         "civic_education": space.civic_education,
         "commitment_ref": space.commitment_ref,
+        "answer_deadline_days": deadline_days(space),
+        "answer_deadline_days_own": space.answer_deadline_days,
+        "proposals_overdue": _overdue_count(space.id),
         "phases": [_phase_dict(p) for p in space.phases],
         "current_phase": phase.phase_key if phase else None,
         **rules.switches(space),
@@ -260,6 +283,7 @@ def _proposal_dict(proposal: Proposal, with_score: bool = True) -> dict:
             else None
         ),
         "answer_office": proposal.answer_office,
+        **_deadline(proposal),
         "commitment_milestone_ref": proposal.commitment_milestone_ref,
         "hidden": proposal.hidden,
         "created": rules.iso(proposal.created),
@@ -269,6 +293,50 @@ def _proposal_dict(proposal: Proposal, with_score: bool = True) -> dict:
         score.pop("proposal_id")
         result.update(score)
     return result
+
+
+def deadline_days(space: Space | None) -> int:
+    """Days the office has to answer a proposal of ``space``: its own setting, else
+    ``ckanext.limaactiva.answer_deadline_days`` (a portal rule, not a legal term)."""
+    if space is not None and space.answer_deadline_days:
+        return int(space.answer_deadline_days)
+    return int(tk.config.get("ckanext.limaactiva.answer_deadline_days"))
+
+
+def _deadline(proposal: Proposal) -> dict:
+    """The answer deadline of a proposal, counted in Lima days from the day it was made."""
+    space = model.Session.get(Space, proposal.space_id)
+    days = deadline_days(space)
+    made = clock.local_date(proposal.created) if proposal.created else rules.today()
+    due = made + datetime.timedelta(days=days)
+    return {
+        "answer_deadline_days": days,
+        "answer_due_date": due.isoformat(),
+        "answer_overdue": proposal.answer_date is None and rules.today() > due,
+        "answer_late": proposal.answer_date is not None and proposal.answer_date > due,
+    }
+
+
+def _overdue_clause(today: datetime.date):
+    """SQL: the proposal has no answer and its deadline has passed (Lima days)."""
+    days = sa.func.coalesce(
+        Space.answer_deadline_days,
+        int(tk.config.get("ckanext.limaactiva.answer_deadline_days")),
+    )
+    made = sa.cast(_lima_time(Proposal.created), sa.Date)
+    return sa.and_(Proposal.answer_date.is_(None), made + days < today)
+
+
+def _overdue_count(space_id: str | None = None) -> int:
+    statement = (
+        sa.select(sa.func.count())
+        .select_from(Proposal)
+        .join(Space, Space.id == Proposal.space_id)
+        .where(_overdue_clause(rules.today()), Proposal.hidden.is_(False))
+    )
+    if space_id is not None:
+        statement = statement.where(Proposal.space_id == space_id)
+    return int(model.Session.execute(statement).scalar() or 0)
 
 
 def _comment_dict(comment: Comment, viewer: model.User | None = None) -> dict:
@@ -390,10 +458,13 @@ def limaactiva_space_create(context, data_dict):
         responsible_office=office.name,
         civic_education=data.get("civic_education") or "",
         commitment_ref=data.get("commitment_ref"),
+        answer_deadline_days=data.get("answer_deadline_days"),
     )
     model.Session.add(space)
     _apply_phases(space, data.get("phases") or [])
     model.Session.flush()
+    # nobody follows a new space yet: its current phase is not news
+    space.announced_phase = notify.phase_marker(space)
     rules.audit(_user(context).id, "space_created", "space", space.id)
     _commit(context)
     return _space_dict(space)
@@ -451,10 +522,17 @@ def limaactiva_space_update(context, data_dict):
             setattr(space, field, data.get(field) or "")
     if "commitment_ref" in data_dict:
         space.commitment_ref = data.get("commitment_ref")
+    if "answer_deadline_days" in data_dict:
+        space.answer_deadline_days = data.get("answer_deadline_days")
+    notices: list = []
     if "phases" in data_dict:
         _apply_phases(space, data.get("phases") or [])
+        model.Session.flush()
+        notices = notify.announce_phase(space, actor_id=_user(context).id)
     rules.audit(_user(context).id, "space_updated", "space", space.id)
     _commit(context)
+    if notices and not context.get("defer_commit"):
+        notify.deliver(notices)
     return _space_dict(space)
 
 
@@ -784,6 +862,8 @@ def limaactiva_proposal_answer(context, data_dict):
     user = _user(context)
     proposal = _proposal_or_404(data["id"], context)
     space = model.Session.get(Space, proposal.space_id)
+    answer_changed = (proposal.answer_text or "") != data["answer_text"]
+    state_changed = proposal.state != data["state"]
     proposal.state = data["state"]
     proposal.answer_text = data["answer_text"]
     proposal.answer_date = data.get("answer_date") or rules.today()
@@ -792,8 +872,51 @@ def limaactiva_proposal_answer(context, data_dict):
     if data.get("commitment_milestone_ref"):
         proposal.commitment_milestone_ref = data["commitment_milestone_ref"]
     rules.audit(user.id, "proposal_answered", "proposal", proposal.id, data["state"])
+    notices: list = []
+    if answer_changed or state_changed:
+        notices = notify.record(
+            "answer" if answer_changed else "state",
+            space,
+            proposal,
+            detail=proposal.state,
+            actor_id=user.id,
+        )
     _commit(context)
+    if notices and not context.get("defer_commit"):
+        notify.deliver(notices, answer=proposal.answer_text if answer_changed else None)
     return _proposal_dict(proposal)
+
+
+@tk.side_effect_free
+def limaactiva_pending_answer_list(context, data_dict):
+    """Proposals still waiting for an official answer in the spaces of the offices the
+    caller manages (all offices for sysadmins), the nearest deadline first.
+
+    :returns: list of proposals (as ``limaactiva_proposal_show``, without sessions),
+        each with ``answer_due_date`` and ``answer_overdue``
+    """
+    tk.check_access("limaactiva_pending_answer_list", context, data_dict)
+    user = _user(context)
+    query = (
+        model.Session.query(Proposal, Space)
+        .join(Space, Space.id == Proposal.space_id)
+        .filter(Proposal.answer_date.is_(None))
+    )
+    if not user.sysadmin:
+        offices = [
+            space.responsible_office
+            for space in model.Session.query(Space)
+            if rules.is_office_member(user, space.responsible_office)
+        ]
+        query = query.filter(Space.responsible_office.in_(set(offices)))
+    result = []
+    for proposal, space in query:
+        item = _proposal_dict(proposal, with_score=False)
+        item["space_name"] = space.name
+        item["space_title"] = space.title
+        result.append(item)
+    result.sort(key=lambda item: (item["answer_due_date"], item["created"] or ""))
+    return result
 
 
 @tk.side_effect_free
@@ -1226,6 +1349,8 @@ def limaactiva_statistics(context, data_dict):
             .where(Proposal.answer_date.isnot(None))
         ),
         "mean_answer_days": _mean_answer_days(),
+        "proposals_overdue": _overdue_count(),
+        "answer_deadline_days": deadline_days(None),
         "comments": scalar(
             sa.select(sa.func.count())
             .select_from(Comment)

@@ -54,6 +54,15 @@ __all__ = [
     "limaactiva_contributor_list",
     "limaactiva_session_register",
     "limaactiva_session_unregister",
+    "limaactiva_follow",
+    "limaactiva_unfollow",
+    "limaactiva_follow_show",
+    "limaactiva_follow_list",
+    "limaactiva_unfollow_by_token",
+    "limaactiva_notification_list",
+    "limaactiva_notification_mark_read",
+    "limaactiva_phase_announce",
+    "limaactiva_pending_answer_list",
 ]
 
 
@@ -249,3 +258,20 @@ limaactiva_contributor_list = tk.auth_allow_anonymous_access(_public)
 
 limaactiva_session_register = _participant
 limaactiva_session_unregister = _logged_in
+
+# Following: any logged-in account (no e-mail confirmation needed: it publishes nothing).
+limaactiva_follow = _logged_in
+limaactiva_unfollow = _logged_in
+limaactiva_follow_list = _logged_in
+limaactiva_notification_list = _logged_in
+limaactiva_notification_mark_read = _logged_in
+limaactiva_pending_answer_list = _logged_in
+limaactiva_follow_show = tk.auth_allow_anonymous_access(_public)
+# the link of a notice e-mail carries its own proof (an HMAC of the follow)
+limaactiva_unfollow_by_token = tk.auth_allow_anonymous_access(_public)
+
+
+def limaactiva_phase_announce(context, data_dict):
+    return _refuse(
+        tk._("Solo un administrador del sistema puede anunciar cambios de fase.")
+    )

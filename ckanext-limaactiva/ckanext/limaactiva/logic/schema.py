@@ -35,6 +35,7 @@ def space_create_schema():
         "responsible_office": [required, v.limaactiva_text],
         "civic_education": [optional, v.limaactiva_long_text],
         "commitment_ref": [optional, v.limaactiva_text],
+        "answer_deadline_days": [optional, v.limaactiva_deadline_days],
         "phases": phase_schema(),
     }
 

@@ -21,6 +21,7 @@ __all__ = [
     "limaactiva_date",
     "limaactiva_datetime",
     "limaactiva_natural",
+    "limaactiva_deadline_days",
     "limaactiva_bool",
     "limaactiva_url",
     "limaactiva_district",
@@ -178,6 +179,16 @@ def limaactiva_natural(value: Any) -> int:
         raise tk.Invalid(tk._("Debe ser un número entero."))
     if number < 0 or number > 10_000_000:
         raise tk.Invalid(tk._("Debe ser un número entero no negativo."))
+    return number
+
+
+def limaactiva_deadline_days(value: Any) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise tk.Invalid(tk._("Debe ser un número entero."))
+    if number < 1 or number > 365:
+        raise tk.Invalid(tk._("El plazo de respuesta debe ser de 1 a 365 días."))
     return number
 
 

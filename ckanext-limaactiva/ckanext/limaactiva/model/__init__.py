@@ -31,6 +31,8 @@ __all__ = [
     "Flag",
     "AuditEntry",
     "SessionRegistration",
+    "Follow",
+    "Notification",
     "new_id",
     "utcnow",
 ]
@@ -59,6 +61,10 @@ class Space(tk.BaseModel, _Timestamps):
     responsible_office = sa.Column(sa.UnicodeText, nullable=False)
     civic_education = sa.Column(sa.UnicodeText, nullable=False, default="")
     commitment_ref = sa.Column(sa.UnicodeText)
+    # days the office has to answer a proposal (None: ckanext.limaactiva.answer_deadline_days)
+    answer_deadline_days = sa.Column(sa.Integer)
+    # "<phase_key>@<start date>" of the last phase its followers were told about
+    announced_phase = sa.Column(sa.UnicodeText)
     phases = orm.relationship(
         "Phase",
         order_by="Phase.position",
@@ -282,3 +288,40 @@ class SessionRegistration(tk.BaseModel):
     )
     user_id = sa.Column(sa.UnicodeText, primary_key=True)
     created = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class Follow(tk.BaseModel):
+    """A person follows a proposal or a space (never published; only the count is)."""
+
+    __tablename__ = "limaactiva_follow"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "user_id", "object_type", "object_id", name="limaactiva_follow_once"
+        ),
+    )
+    id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
+    user_id = sa.Column(sa.UnicodeText, nullable=False)
+    object_type = sa.Column(sa.UnicodeText, nullable=False)
+    object_id = sa.Column(sa.UnicodeText, nullable=False)
+    created = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class Notification(tk.BaseModel):
+    """What one person is told (their dashboard; also e-mailed when they have an address).
+
+    ``kind`` is ``answer``, ``state`` or ``phase``; ``reason`` why they are told:
+    ``author`` (their own proposal), ``proposal`` or ``space`` (they follow it).
+    """
+
+    __tablename__ = "limaactiva_notification"
+    id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
+    user_id = sa.Column(sa.UnicodeText, nullable=False)
+    created = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    kind = sa.Column(sa.UnicodeText, nullable=False)
+    reason = sa.Column(sa.UnicodeText, nullable=False)
+    object_type = sa.Column(sa.UnicodeText, nullable=False)
+    object_id = sa.Column(sa.UnicodeText, nullable=False)
+    title = sa.Column(sa.UnicodeText, nullable=False)
+    detail = sa.Column(sa.UnicodeText)
+    emailed = sa.Column(sa.Boolean, nullable=False, default=False)
+    read_at = sa.Column(sa.DateTime)

@@ -123,6 +123,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
                 "0 11 1 * *", "limahonesta", _click_command("limahonesta", "publish")),
     PeriodicJob("limaactiva_snapshot", N_("Lima Activa: corte diario de puntajes"),
                 "30 5 * * *", "limaactiva", _click_command("limaactiva", "snapshot")),
+    PeriodicJob("limaactiva_phases", N_("Lima Activa: avisar cambios de fase"),
+                "5 * * * *", "limaactiva", _click_command("limaactiva", "announce-phases")),
     PeriodicJob("plan_snapshot", N_("Compromisos: corte diario de indicadores"),
                 "45 5 * * *", "openlima_plan", _click_command("openlima", "plan", "snapshot")),
     PeriodicJob("link_checks", N_("Catálogo: comprobar enlaces de todos los conjuntos"),
