@@ -51,11 +51,17 @@ STATEMENTS = [
     f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS capacity text",
     f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS dataset_type text",
     f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS permission_labels text[]",
+    # CKAN's package_show looks a dataset up with ``name:"<x>" OR id:"<x>"``: with the
+    # name in a column of its own (statistics: unique) both halves are btree lookups at
+    # every catalogue size; as a jsonb @> the planner guessed 1% of the rows and scanned
+    # all of them at 10,000 datasets (#18)
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS name text",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_vector_idx ON {TABLE} USING gin (search_vector)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_fields_idx ON {TABLE} USING gin (fields jsonb_path_ops)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_site_idx ON {TABLE} (site_id, entity_type)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_entity_idx ON {TABLE} (entity_id)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_labels_idx ON {TABLE} USING gin (permission_labels)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_name_idx ON {TABLE} (name)",
     # rows indexed before those columns existed get them from their stored document
     f"""
     UPDATE {TABLE} SET
@@ -65,6 +71,7 @@ STATEMENTS = [
         permission_labels = ARRAY(SELECT jsonb_array_elements_text(fields->'permission_labels'))
     WHERE permission_labels IS NULL
     """,
+    f"UPDATE {TABLE} SET name = doc->>'name' WHERE name IS NULL AND doc ? 'name'",
     f"""
     CREATE TABLE IF NOT EXISTS {STATE_TABLE} (
         singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -85,6 +92,7 @@ COLUMN_FIELDS = {
     "capacity": "capacity",
     "dataset_type": "dataset_type",
     "permission_labels": "permission_labels",
+    "name": "name",
 }
 
 DROP_STATEMENTS = [

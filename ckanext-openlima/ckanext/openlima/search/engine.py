@@ -62,6 +62,12 @@ def limits() -> Limits:
     )
 
 
+def result_cache_enabled() -> bool:
+    import ckan.plugins.toolkit as tk
+
+    return tk.asbool(tk.config.get("ckanext.openlima.search.result_cache", True))
+
+
 def statement_timeout_ms() -> int:
     import ckan.plugins.toolkit as tk
 
@@ -167,7 +173,9 @@ class PostgresSearchConnection:
 
     def _search(self, session, q, request) -> dict[str, Any]:
         # datetime objects (decode_dates) don't round-trip through the JSON cache
-        cache_key = None if self.decode_dates else cache.key_for(session, {"q": q, **request})
+        cache_key = None
+        if not self.decode_dates and result_cache_enabled():
+            cache_key = cache.key_for(session, {"q": q, **request})
         cached = cache.get(cache_key)
         if cached is not None:
             return cached
@@ -307,6 +315,7 @@ class PostgresSearchConnection:
             "state": _scalar(doc.get("state")),
             "capacity": _scalar(doc.get("capacity")),
             "dataset_type": _scalar(doc.get("dataset_type")),
+            "name": _scalar(doc.get("name")),
             "permission_labels": [str(label) for label in as_list(doc.get("permission_labels"))],
             "doc": _json(doc),
             "fields": _json(index_fields(doc)),
@@ -363,9 +372,9 @@ class PostgresSearchConnection:
 
 _UPSERT = f"""
 INSERT INTO {TABLE} (index_id, site_id, entity_type, entity_id, state, capacity, dataset_type,
-                    permission_labels, doc, fields, search_vector, seq)
+                    name, permission_labels, doc, fields, search_vector, seq)
 VALUES (
-    :index_id, :site_id, :entity_type, :entity_id, :state, :capacity, :dataset_type,
+    :index_id, :site_id, :entity_type, :entity_id, :state, :capacity, :dataset_type, :name,
     CAST(:permission_labels AS text[]),
     CAST(:doc AS jsonb), CAST(:fields AS jsonb),
     setweight(to_tsvector('{CONFIG}', :weight_a), 'A')
@@ -380,6 +389,7 @@ ON CONFLICT (index_id) DO UPDATE SET
     state = EXCLUDED.state,
     capacity = EXCLUDED.capacity,
     dataset_type = EXCLUDED.dataset_type,
+    name = EXCLUDED.name,
     permission_labels = EXCLUDED.permission_labels,
     doc = EXCLUDED.doc,
     fields = EXCLUDED.fields,
