@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from ckan import model
 
 from . import cache, ddl, messages
+from .ddl import FACET_FIELDS, SORT_FIELDS
 from .document import as_list, index_fields, parse_date, weighted_text
 from .query import (RANK_WEIGHTS, Budget, Compiler, Limits, Params, QueryRefused,
                     QuerySyntaxError, compile_sort, parse_fl)
@@ -206,21 +207,26 @@ class PostgresSearchConnection:
         rows = _int_param(request, "rows", DEFAULT_ROWS, 0)
         start = _int_param(request, "start", 0, 0)
 
-        hits = session.execute(
-            sa.text(f"SELECT count(*) FROM {TABLE} WHERE {where}"), params.values
-        ).scalar()
+        hits = None
         docs = []
         if rows:
+            # the count comes with the page (one pass over the matching rows, not two)
             found = session.execute(
                 sa.text(
-                    f"SELECT doc, {score} AS score FROM {TABLE} WHERE {where} "
+                    f"SELECT doc, {score} AS score, count(*) OVER () FROM {TABLE} WHERE {where} "
                     f"ORDER BY {order} LIMIT {rows} OFFSET {start}"
                 ),
                 params.values,
-            )
+            ).fetchall()
             names, everything, with_score = parse_fl(request.get("fl"))
             docs = [self._present(doc, score_value, names, everything, with_score)
-                    for doc, score_value in found]
+                    for doc, score_value, _ in found]
+            if found:
+                hits = found[0][2]
+        if hits is None:  # no rows asked, or a page past the last match
+            hits = session.execute(
+                sa.text(f"SELECT count(*) FROM {TABLE} WHERE {where}"), params.values
+            ).scalar()
 
         facets: dict[str, Any] = {}
         facet_names = [str(n) for n in as_list(request.get("facet.field"))]
@@ -251,16 +257,32 @@ class PostgresSearchConnection:
         limit = _int_param(request, "facet.limit", 100, -INT_MAX)
         mincount = max(1, _int_param(request, "facet.mincount", 0, -INT_MAX))
         by_index = str(request.get("facet.sort", "count")) == "index"
-        values = dict(params.values)
-        values["facet_fields"] = list(dict.fromkeys(names))
-        sql = (
-            f"SELECT facet.name, value, count(*) FROM {TABLE}, "
-            f"unnest(CAST(:facet_fields AS text[])) AS facet(name), "
-            f"jsonb_array_elements_text(fields -> facet.name) AS value "
-            f"WHERE {where} GROUP BY facet.name, value"
-        )
         counts: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
-        for name, value, count in session.execute(sa.text(sql), values):
+        compact = [name for name in dict.fromkeys(names) if name in FACET_FIELDS]
+        others = [name for name in dict.fromkeys(names) if name not in FACET_FIELDS]
+        found: list[tuple[str, str, int]] = []
+        if compact:
+            # the small facet_values column ("field:value"), not the jsonb document
+            values = dict(params.values, facet_fields=compact)
+            sql = (
+                f"SELECT split_part(value, ':', 1), substr(value, strpos(value, ':') + 1), "
+                f"count(*) FROM {TABLE}, unnest(facet_values) AS value "
+                f"WHERE ({where}) AND split_part(value, ':', 1) = ANY(CAST(:facet_fields AS text[])) "
+                f"GROUP BY value"
+            )
+            found += session.execute(sa.text(sql), values).fetchall()
+        if others:
+            values = dict(params.values, facet_fields=others)
+            sql = (
+                # facet_field: no column of the table has that name (the request's
+                # conditions name the table's columns unqualified)
+                f"SELECT facet.facet_field, value, count(*) FROM {TABLE}, "
+                f"unnest(CAST(:facet_fields AS text[])) AS facet(facet_field), "
+                f"jsonb_array_elements_text(fields -> facet.facet_field) AS value "
+                f"WHERE {where} GROUP BY facet.facet_field, value"
+            )
+            found += session.execute(sa.text(sql), values).fetchall()
+        for name, value, count in found:
             if count >= mincount:
                 counts[name].append((value, count))
         result = {}
@@ -307,6 +329,7 @@ class PostgresSearchConnection:
                 f"mandatory uniqueKey field: {unique}]"
             )
         weight_a, weight_b, weight_c = weighted_text(doc)
+        fields = index_fields(doc)
         return {
             "index_id": str(doc[unique]),
             "site_id": str(doc.get("site_id") or ""),
@@ -316,9 +339,12 @@ class PostgresSearchConnection:
             "capacity": _scalar(doc.get("capacity")),
             "dataset_type": _scalar(doc.get("dataset_type")),
             "name": _scalar(doc.get("name")),
+            "facet_values": [f"{name}:{value}" for name in FACET_FIELDS
+                             for value in fields.get(name, [])],
+            **{name: _scalar(fields.get(name)) for name in SORT_FIELDS},
             "permission_labels": [str(label) for label in as_list(doc.get("permission_labels"))],
             "doc": _json(doc),
-            "fields": _json(index_fields(doc)),
+            "fields": _json(fields),
             "weight_a": _clean(weight_a),
             "weight_b": _clean(weight_b),
             "weight_c": _clean(weight_c),
@@ -372,9 +398,11 @@ class PostgresSearchConnection:
 
 _UPSERT = f"""
 INSERT INTO {TABLE} (index_id, site_id, entity_type, entity_id, state, capacity, dataset_type,
-                    name, permission_labels, doc, fields, search_vector, seq)
+                    name, facet_values, {", ".join(SORT_FIELDS)},
+                    permission_labels, doc, fields, search_vector, seq)
 VALUES (
     :index_id, :site_id, :entity_type, :entity_id, :state, :capacity, :dataset_type, :name,
+    CAST(:facet_values AS text[]), {", ".join(":" + name for name in SORT_FIELDS)},
     CAST(:permission_labels AS text[]),
     CAST(:doc AS jsonb), CAST(:fields AS jsonb),
     setweight(to_tsvector('{CONFIG}', :weight_a), 'A')
@@ -390,6 +418,8 @@ ON CONFLICT (index_id) DO UPDATE SET
     capacity = EXCLUDED.capacity,
     dataset_type = EXCLUDED.dataset_type,
     name = EXCLUDED.name,
+    facet_values = EXCLUDED.facet_values,
+    {", ".join(f"{name} = EXCLUDED.{name}" for name in SORT_FIELDS)},
     permission_labels = EXCLUDED.permission_labels,
     doc = EXCLUDED.doc,
     fields = EXCLUDED.fields,

@@ -21,7 +21,7 @@ from luqum.thread import parse as luqum_parse
 from openlima_common import clock
 
 from . import messages
-from .ddl import COLUMN_FIELDS, TEXT_CONFIG
+from .ddl import COLUMN_FIELDS, FACET_FIELDS, SORT_FIELDS, TEXT_CONFIG
 from .document import format_date, parse_date
 from .schema import Field, get_schema
 
@@ -472,6 +472,8 @@ class Compiler:
             return f"permission_labels @> ARRAY[CAST({self.params(value)} AS text)]"
         if column:
             return f"{column} = {self.params(value)}"
+        if field.name in FACET_FIELDS and field.kind == "string":
+            return f"facet_values @> ARRAY[CAST({self.params(f'{field.name}:{value}')} AS text)]"
         probe = json.dumps({field.name: [value_json]}, ensure_ascii=False)
         return f"fields @> {self.params(probe, 'jsonb')}"
 
@@ -544,20 +546,25 @@ class Compiler:
         field = self._field(fieldname)
         low, high = unescape(_phrase_text(low)), unescape(_phrase_text(high))
         predicates = []
+        # a sort column holds the field's one value: compare it, not the jsonb array
+        target = field.name if field.name in SORT_FIELDS else "element.value"
         for bound, inclusive, op in ((low, include_low, ">"), (high, include_high, "<")):
             if bound == "*":
                 continue
             operator = op + ("=" if inclusive else "")
             if field.kind == "number":
                 number = _finite(bound)
-                predicates.append(f"element.value::numeric {operator} {self.params(number)}")
+                predicates.append(f"{target}::numeric {operator} {self.params(number)}")
             elif field.kind == "date":
                 moment = format_date(resolve_date(bound))
-                predicates.append(f"element.value COLLATE \"C\" {operator} {self.params(moment)}")
+                predicates.append(f"{target} COLLATE \"C\" {operator} {self.params(moment)}")
             else:
-                predicates.append(f"element.value COLLATE \"C\" {operator} {self.params(bound)}")
+                predicates.append(f"{target} COLLATE \"C\" {operator} {self.params(bound)}")
         if not predicates:
             return self._exists(field)
+        if target != "element.value":
+            # never NULL, so that NOT (range) is true where the field is missing, as below
+            return f"({target} IS NOT NULL AND " + " AND ".join(predicates) + ")"
         return self._elements(field, " AND ".join(predicates))
 
 
@@ -642,6 +649,8 @@ def compile_sort(spec: Optional[str], score_sql: str, params: Params) -> str:
         if field.multivalued:
             raise QuerySyntaxError(f"can not sort on multivalued field: {name}")
         value = f"(fields -> {params(name)} ->> 0)"
+        if name in SORT_FIELDS:
+            value = name  # the same value, as a btree-indexed column
         if field.kind == "number":
             clauses.append(f"{value}::numeric {direction} NULLS LAST")
         else:
