@@ -1,6 +1,7 @@
 """`make bench`: every benchmark, on services resolved the way `make run` resolves them.
 
-Search: benchmarks/search_bench.py on its own database `openlima_bench` (wiped each run).
+Search: benchmarks/search_bench.py on its own database `<OPENLIMA_DB>_bench` (default
+`openlima_bench`; wiped each run), so benchmarks in two checkouts never share one.
 Lima Honesta: benchmarks/limahonesta_bench.py (submissions/s, code-check latency at the
 configured Argon2id cost, offline guessing cost), same database afterwards; then
 benchmarks/limahonesta_attack_bench.py (gunicorn, 4 sync workers: home page and right-code
@@ -27,7 +28,7 @@ BENCH_REDIS_DB = 3
 
 def main(argv: list[str]) -> int:
     with Services(config.state_dir()) as services:
-        database_url = with_database(services.postgres.url, "openlima_bench")
+        database_url = with_database(services.postgres.url, f"{config.dev_database()}_bench")
         ensure_database(database_url)
         write_url, read_url = datastore.derived_urls(database_url)
         datastore.ensure_datastore(database_url, write_url, read_url)
