@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -13,9 +14,10 @@ from markupsafe import Markup
 from openlima_common import clock
 
 from .text import markdown_html, plain_text
-from .vocab import DISTRICTS, district_codes, theme_label
+from .vocab import (DISTRICTS, district_codes, district_of_uri, licence_label, schema_fields,
+                    theme_label, uri_label)
 
-__all__ = ["DatasetView", "Facet", "SiteModel", "fold", "format_date"]
+__all__ = ["DatasetView", "District", "Facet", "SiteModel", "fold", "format_date"]
 
 # Keys of harvested datasets shown as their provenance, or internal to the harvest
 _PROVENANCE_KEYS = {"source_landing_page", "harvest_source_title", "harvest_source_id",
@@ -27,6 +29,8 @@ _SHOWN_ELSEWHERE = _PROVENANCE_KEYS | {
     "metadata_modified", "private", "state", "type", "num_resources", "num_tags",
     "creator_user_id", "relationships_as_object", "relationships_as_subject",
     "isopen", "extras", "theme", "url",
+    # shown as "Distritos" (links to the district pages) and as the data dictionary table
+    "spatial_ubigeo", "data_dictionary",
 }
 
 FIELD_LABELS = {
@@ -51,7 +55,7 @@ FIELD_LABELS = {
     "maintainer_email": "Correo del responsable",
     "modified": "Fecha de modificación",
     "provenance": "Procedencia",
-    "publisher": "Publicador",
+    "publisher": "Editor",
     "qualified_attribution": "Atribución",
     "qualified_relation": "Relación",
     "sample": "Muestra",
@@ -72,7 +76,15 @@ FIELD_LABELS = {
     "end": "Fin",
     "text": "Texto",
     "identifier_": "Identificador",
+    "column": "Columna",
+    "description": "Descripción",
+    "label": "Etiqueta",
+    "data_dictionary": "Diccionario de datos",
+    "spatial_ubigeo": "Cobertura geográfica",
 }
+# Subfields shown first, in this order (a period reads start, then end)
+_SUBFIELD_ORDER = ("name", "column", "type", "start", "end", "text", "description",
+                   "email", "url", "uri")
 
 # Keys sorted, so equal dicts hash equally whatever order CKAN sent them in.
 _CANONICAL_JSON = msgspec.json.Encoder(enc_hook=str, order="sorted").encode
@@ -140,8 +152,28 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _metadata_value(value: Any) -> Any:
-    """Scalars as text, lists and dicts kept (the template nests them); empty → None."""
+def _field_label(key: str, field: Any = None) -> str:
+    """Spanish label of a field or subfield: the schema's, else ours, else the key."""
+    if field is not None and field.label.get("es"):
+        # the form's hint for data officers is not for readers: "Tipo (URI ADMS)" -> "Tipo"
+        return re.sub(r"\s*\((?:URI|DCAT)[^)]*\)$", "", field.label["es"])
+    return FIELD_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def _ordered(items: dict[str, Any], field: Any) -> list[tuple[str, Any]]:
+    order = list(field.subfields) if field is not None and field.subfields else []
+    order += [k for k in _SUBFIELD_ORDER if k not in order]
+    rank = {key: index for index, key in enumerate(order)}
+    return sorted(items.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+
+
+def _metadata_value(value: Any, field: Any = None) -> Any:
+    """Scalars as text, lists and dicts kept (the template nests them); empty → None.
+
+    Keys become the schema's Spanish labels (subfields in the schema's order, so a period
+    reads start then end), controlled values given as URIs their labels, choice values
+    (a column's type) their labels, and the portal's district URIs :class:`District`
+    links to the district pages."""
     if value in (None, "", [], {}):
         return None
     if isinstance(value, str) and value[:1] in "[{":
@@ -150,14 +182,42 @@ def _metadata_value(value: Any) -> Any:
         except ValueError:
             return value
     if isinstance(value, dict):
-        items = [(FIELD_LABELS.get(k, k.replace("_", " ").capitalize()), _metadata_value(v))
-                 for k, v in value.items()]
-        items = [(k, v) for k, v in items if v is not None]
+        items = []
+        for key, item in _ordered(value, field):
+            sub = field.subfields.get(key) if field is not None else None
+            shown = _metadata_value(item, sub)
+            if shown is not None:
+                items.append((_field_label(key, sub), shown))
         return dict(items) or None
     if isinstance(value, list):
-        items = [v for v in (_metadata_value(v) for v in value) if v is not None]
+        items = [v for v in (_metadata_value(v, field) for v in value) if v is not None]
         return items or None
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if field is not None and value in field.choices:
+        return field.choices[value]["es"]
+    if value.startswith(("http://", "https://")):
+        code = district_of_uri(value)
+        if code:
+            return District(code, DISTRICTS[code])
+        return uri_label(value) or value
+    return value
+
+
+class District(str):
+    """A district (or the whole city) shown as a link to its page on the site."""
+
+    def __new__(cls, code: str, label: str):
+        self = super().__new__(cls, label)
+        self.code = code
+        return self
+
+
+def _spatial_coverage(value: Any) -> Any:
+    """Spatial coverage without the districts (they are listed as "Distritos")."""
+    kept = [place for place in _as_list(value) if not (
+        isinstance(place, dict) and district_of_uri(str(place.get("uri") or "")))]
+    return kept or None
 
 
 @dataclass
@@ -180,7 +240,8 @@ class Facet:
 class DatasetView:
     """One public dataset as the templates see it."""
 
-    def __init__(self, data: dict[str, Any], ckan_url: str):
+    def __init__(self, data: dict[str, Any], ckan_url: str,
+                 theme_aliases: dict[str, tuple[str, str]] | None = None):
         self.data = data
         self.id = data["id"]
         self.name = data["name"]
@@ -197,13 +258,17 @@ class DatasetView:
         self.organization = {"name": org.get("name", ""),
                              "title": org.get("title") or org.get("name", "")}
         self.tags = [t.get("display_name") or t.get("name") for t in data.get("tags") or []]
-        self.license_title = data.get("license_title") or data.get("license_id") or ""
+        self.license_title = (licence_label(data.get("license_id"))
+                              or data.get("license_title") or data.get("license_id") or "")
         self.license_url = data.get("license_url") or ""
         themes: dict[str, str] = {}
         for group in data.get("groups") or []:
             themes[group["name"]] = group.get("display_name") or group.get("title") or group["name"]
         for uri in _as_list(data.get("theme")):
             slug, label = theme_label(str(uri))
+            # An EU theme named like one of the portal's groups is that group ("Medio
+            # ambiente" is one theme, counted once, not a group and an EU theme).
+            slug, label = (theme_aliases or {}).get(_fold_label(label), (slug, label))
             themes.setdefault(slug, label)
         self.themes = sorted(themes.items(), key=lambda kv: _fold_label(kv[1]))
         spatial = {k: v for k, v in data.items() if _is_spatial_key(k)}
@@ -259,19 +324,39 @@ class DatasetView:
     def metadata(self) -> list[tuple[str, Any]]:
         """Every other metadata field, labelled in Spanish, nested values kept."""
         data, metadata = self.data, []
+        fields = schema_fields()
         for key in sorted(data):
             if key in _SHOWN_ELSEWHERE:
                 continue
-            value = _metadata_value(data[key])
+            raw = _spatial_coverage(data[key]) if key == "spatial_coverage" else data[key]
+            value = _metadata_value(raw, fields.get(key))
             if value is not None:
-                metadata.append((FIELD_LABELS.get(key, key.replace("_", " ").capitalize()), value))
+                metadata.append((_field_label(key, fields.get(key)), value))
         for extra in data.get("extras") or []:
-            if extra.get("key") in _PROVENANCE_KEYS:
+            key = str(extra.get("key"))
+            if key in _PROVENANCE_KEYS or key in _SHOWN_ELSEWHERE:
                 continue
-            value = _metadata_value(extra.get("value"))
+            raw = extra.get("value")
+            value = _metadata_value(_spatial_coverage(raw) if key == "spatial_coverage" else raw,
+                                    fields.get(key))
             if value is not None:
-                metadata.append((str(extra.get("key")), value))
+                metadata.append((_field_label(key, fields.get(key)), value))
         return metadata
+
+    @cached_property
+    def data_dictionary(self) -> list[dict[str, str]]:
+        """The columns the publisher described: name, type (its label) and meaning."""
+        field = schema_fields().get("data_dictionary")
+        types = field.subfields["type"].choices if field and "type" in field.subfields else {}
+        columns = []
+        for column in _as_list(self.data.get("data_dictionary")):
+            if not isinstance(column, dict) or not column.get("column"):
+                continue
+            kind = str(column.get("type") or "")
+            columns.append({"column": str(column["column"]),
+                            "type": types.get(kind, {}).get("es", kind),
+                            "description": str(column.get("description") or "")})
+        return columns
 
     def json_ld(self, site_url: str) -> str:
         """schema.org Dataset description (Google Dataset Search), safe inside <script>."""
@@ -319,8 +404,12 @@ class SiteModel:
     def __init__(self, catalogue, ckan_url: str):
         self.catalogue = catalogue
         self.ckan_url = ckan_url.rstrip("/")
+        aliases = {fold(group.get("title") or group["name"]):
+                   (group["name"], group.get("title") or group["name"])
+                   for group in catalogue.groups}
         self.datasets = sorted(
-            (DatasetView(d, self.ckan_url) for d in catalogue.datasets if not d.get("private")),
+            (DatasetView(d, self.ckan_url, aliases)
+             for d in catalogue.datasets if not d.get("private")),
             key=lambda d: (d.sort_key, d.name),
         )
         self.latest = sorted(self.datasets, key=lambda d: d.modified, reverse=True)
@@ -336,7 +425,10 @@ class SiteModel:
                 group["name"], group.get("title") or group["name"], "temas",
                 group.get("description") or "", raw=group,
             )
-        self.districts: dict[str, Facet] = {}
+        # Every district (and the whole city) has its page, with or without datasets: they
+        # are where the district URIs of the portal's DCAT lead (<ckan>/ubigeo/<code>).
+        self.districts: dict[str, Facet] = {
+            code: Facet(code, label, "distritos") for code, label in DISTRICTS.items()}
         self.formats: dict[str, int] = {}
         for ds in self.datasets:
             org = ds.organization["name"]

@@ -1,6 +1,7 @@
 """Jinja2 rendering of every page, feed and machine-readable file of the site."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -15,8 +16,9 @@ from openlima_common import clock
 
 from ckanext.openlima import ubigeo
 
-from .model import DatasetView, Facet, SiteModel, fold, format_date
+from .model import DatasetView, District, Facet, SiteModel, fold, format_date
 from .text import markdown_html, plain_text
+from .vocab import vocabulary_files
 
 __all__ = ["PER_PAGE", "Renderer", "generator_fingerprint"]
 
@@ -46,6 +48,9 @@ def generator_fingerprint() -> str:
     for module in ("model.py", "render.py", "text.py", "vocab.py"):
         digest.update((HERE / module).read_bytes())
     digest.update(Path(ubigeo.__file__).read_bytes())  # district names the pages show
+    for path in vocabulary_files():  # labels of controlled values and fields
+        if path.is_file():
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -76,15 +81,17 @@ def _num(value: Any) -> str:
     return text.replace(".", ",")
 
 
-def value_html(value: Any) -> Markup:
+def value_html(value: Any, base: str = "/") -> Markup:
     """Any metadata value as HTML: nested lists and dicts, links, Spanish dates.
 
     Plain Python rather than a recursive Jinja macro: every dataset page shows a dozen.
     """
-    return Markup(_value_html(value))
+    return Markup(_value_html(value, base))
 
 
-def _value_html(value: Any) -> str:
+def _value_html(value: Any, base: str = "/") -> str:
+    if isinstance(value, District):
+        return f'<a href="{escape(base)}distritos/{escape(value.code)}/">{escape(value)}</a>'
     if isinstance(value, str):
         if value.startswith(("http://", "https://")):
             link = escape(value)
@@ -93,11 +100,11 @@ def _value_html(value: Any) -> str:
             return str(escape(format_date(value)))
         return str(escape(value))
     if isinstance(value, Mapping):
-        items = "".join(f"<dt>{escape(k)}</dt><dd>{_value_html(v)}</dd>"
+        items = "".join(f"<dt>{escape(k)}</dt><dd>{_value_html(v, base)}</dd>"
                         for k, v in value.items())
         return f'<dl class="nested">{items}</dl>'
     if isinstance(value, Iterable):
-        return '<ul class="plain">' + "".join(f"<li>{_value_html(v)}</li>" for v in value) \
+        return '<ul class="plain">' + "".join(f"<li>{_value_html(v, base)}</li>" for v in value) \
             + "</ul>"
     return str(escape(value))
 
@@ -146,14 +153,41 @@ class Renderer:
             and isinstance(d, dict) and d.get("name") in public and d.get("views")
         ][:5]
         self.env.globals.update(
-            value=value_html, base=self.base, site_url=self.site_url, ckan_url=model.ckan_url,
+            value=functools.partial(value_html, base=self.base), base=self.base, site_url=self.site_url, ckan_url=model.ckan_url,
             site_title=site_title, site_description=site_description,
             has_commitments=self.plan is not None or bool(self.commitments),
             has_compliance=self.compliance is not None,
         )
+        self.env.globals["portal"] = self.portal_links()
         self._dataset_template = self.env.get_template("dataset.html")
         # Pagefind bundles the search page merges (set by the builder).
         self.search_bundles: list[str] = ["pagefind-0"]
+
+    def portal_links(self) -> list[dict[str, str]]:
+        """The parts of the Open Lima portal, linked from every page and the home.
+
+        Addresses are built from the configured CKAN URL; the commitments dashboard is
+        the site's own page when the build has the plan, else the portal's."""
+        ckan = self.model.ckan_url
+        has_plan = self.env.globals["has_commitments"]
+        return [
+            {"key": "catalogo", "short": "Catálogo", "title": "Catálogo de datos", "href": f"{ckan}/dataset/",
+             "text": "Buscar, descargar y consultar por API los datos abiertos de la "
+                     "Municipalidad, con su oficina, licencia y distritos."},
+            {"key": "compromisos", "short": "Compromisos", "title": "Compromisos de gobierno abierto",
+             "href": f"{self.base}compromisos/" if has_plan else f"{ckan}/compromisos/",
+             "text": "Seguir el avance del Plan de Acción de Gobierno Abierto: hitos, "
+                     "responsables e indicadores."},
+            {"key": "denuncias", "short": "Lima Honesta", "title": "Lima Honesta", "href": f"{ckan}/denuncias",
+             "text": "Denunciar un acto de corrupción sin dar su nombre y seguir el caso "
+                     "con un código."},
+            {"key": "participa", "short": "Lima Activa", "title": "Lima Activa", "href": f"{ckan}/participa",
+             "text": "Participar en los espacios de la Municipalidad: aportes, sesiones, "
+                     "propuestas y priorización."},
+            {"key": "servicios", "short": "Servicios", "title": "Servicios municipales", "href": f"{ckan}/servicios",
+             "text": "Directorio de servicios: qué ofrece cada oficina, dónde y cómo "
+                     "acceder."},
+        ]
 
     # ---- data from the optional actions, whatever their exact shape ----
 
@@ -326,7 +360,7 @@ class Renderer:
 
     def facet_pages(self, kind: str, heading: str, intro: str,
                     facets: list[Facet]) -> Iterator[tuple[str, str | None, Callable[[], bytes]]]:
-        shown = [f for f in facets if f.datasets or kind == "oficinas"]
+        shown = [f for f in facets if f.datasets or kind in ("oficinas", "distritos")]
         yield f"{kind}/index.html", None, lambda: self.page(
             "facets.html", heading=heading, intro=intro, facets=shown, canonical=f"{kind}/")
         for facet in shown:
@@ -344,7 +378,8 @@ class Renderer:
              sorted({f.label for f in m.offices.values() if f.datasets}, key=fold)),
             ("tema", "Tema", sorted({f.label for f in m.themes.values() if f.datasets}, key=fold)),
             ("formato", "Formato", sorted(m.formats)),
-            ("distrito", "Distrito", sorted({f.label for f in m.districts.values()}, key=fold)),
+            ("distrito", "Distrito",
+             sorted({f.label for f in m.districts.values() if f.datasets}, key=fold)),
         ]
 
     def other_pages(self) -> Iterator[tuple[str, str | None, Callable[[], bytes]]]:

@@ -6,11 +6,12 @@ import csv
 import io
 import json
 
-from flask import Blueprint, Response, request, session
+from flask import Blueprint, Response, redirect, request, session
 
 import ckan.plugins.toolkit as tk
 
 from ckanext.openlima.dcat.pod import openlima_feeds
+from ckanext.openlima.logic import vocabularies
 from ckanext.openlima.operations.views import operations  # /healthz, /readyz, jobs page
 
 __all__ = ["openlima", "operations", "openlima_feeds"]
@@ -123,6 +124,20 @@ def rate(id: str):
     return tk.redirect_to("dataset.read", id=dataset["name"])
 
 
+def district(code: str):
+    """The district URIs DCAT publishes (``dct:spatial <site>/ubigeo/<code>``) resolve: a
+    303 to the district's page, the static site's when it is configured
+    (``ckanext.openlima.site_url``), else the catalogue filtered by the district."""
+    row = vocabularies.district(code)
+    if not row or row["ubigeo"] != code:
+        return tk.abort(404, tk._("Distrito no encontrado"))
+    site = (tk.config.get("ckanext.openlima.site_url") or "").rstrip("/")
+    if site:
+        return redirect(f"{site}/distritos/{row['ubigeo']}/", code=303)
+    return redirect(tk.h.url_for("dataset.search", distrito=row["name"]), code=303)
+
+
+openlima.add_url_rule("/ubigeo/<code>", view_func=district)
 openlima.add_url_rule("/cumplimiento", view_func=compliance_index)
 openlima.add_url_rule("/cumplimiento/oficina/<name>", view_func=compliance_office)
 openlima.add_url_rule("/cumplimiento/cumplimiento.<any(csv, json):fmt>", view_func=compliance_export)

@@ -1,5 +1,7 @@
 // Client-side search over the Pagefind index (Spanish stemming, accent folding).
 const form = document.getElementById("buscador");
+// Shown only when this script runs: without JavaScript the page offers the portal's search.
+form.hidden = false;
 const base = form.dataset.base || "/";
 // The index comes in bundles (about 1,000 datasets each), merged here in the browser.
 // The first search answers from the first bundle alone, then merges the others and

@@ -137,3 +137,29 @@ def test_conformance_command_against_the_running_portal(portal_server, catalogue
     assert "dataset/presupuesto-participativo.ttl: 0 violations" in out
     assert "borrador-interno" not in out
     assert conformance.main(["--url", "http://127.0.0.1:9"]) == 2
+
+
+def test_district_uris_of_the_feed_lead_to_the_districts_datasets(app, catalogue):
+    """dct:spatial <site>/ubigeo/<code> answers (issue 13: it was a 404): a 303 to the
+    catalogue filtered by the district; unknown codes are a 404."""
+    from urllib.parse import unquote_plus, urlsplit
+
+    graph = Graph().parse(data=app.get("/catalog.ttl").get_data(as_text=True), format="turtle")
+    places = {str(loc): str(graph.value(loc, SKOS.prefLabel))
+              for loc in graph.objects(None, DCTERMS.spatial) if "/ubigeo/" in str(loc)}
+    assert {uri.rsplit("/", 1)[1] for uri in places} >= {"1501", "150122"}
+    for uri, name in places.items():
+        response = app.get(urlsplit(uri).path, follow_redirects=False)
+        assert response.status_code == 303, uri
+        assert unquote_plus(response.headers["Location"]).endswith(f"/dataset/?distrito={name}")
+    found = app.get("/dataset/?distrito=Lima Metropolitana").get_data(as_text=True)
+    assert "Presupuesto participativo" in found
+    for unknown in ("999999", "15012", "150144", "1501%0A"):
+        app.get(f"/ubigeo/{unknown}", status=404)
+
+
+@pytest.mark.ckan_config("ckanext.openlima.site_url", "https://datos.example.pe")
+def test_district_uris_lead_to_the_static_sites_district_pages(app):
+    response = app.get("/ubigeo/150122", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "https://datos.example.pe/distritos/150122/"
