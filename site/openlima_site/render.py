@@ -213,6 +213,8 @@ class Renderer:
                 "description": _first(plan, "description", "summary"),
                 "progress": _number(_first(plan, "progress", "progress_percent", default=None)),
                 "period": period,
+                "unreported": plan.get("unreported_milestones") or 0,
+                "last_update": _first(plan, "last_update"),
             }
         commitments = []
         for item in listed or []:
@@ -233,6 +235,10 @@ class Renderer:
                     "status": _first(m, "status_label", "status"),
                     "progress": _number(m.get("progress")),
                     "delayed": bool(m.get("delayed")),
+                    # late by the plan's rule but nobody has reported on it yet: the
+                    # portal says "sin avance registrado", not "retrasado" (issue 13)
+                    "unreported": bool(m.get("delayed")) and m.get("progress_recorded") is False,
+                    "last_update": _first(m, "last_update"),
                 })
             indicators = []
             for ind in item.get("indicators") or []:

@@ -104,13 +104,6 @@ def walked_site(plan_loaded, tmp_path):
     return {**plan_loaded, "out": out, "described": described}
 
 
-def test_built_pages_listed_labelled_dated_and_linked(walked_site):
-    """One build checked: the page list, the dataset page's words and dates, the home."""
-    check_every_built_page_is_in_the_list(walked_site)
-    check_dataset_page_words_dates_and_districts(walked_site)
-    check_home_leads_to_every_part_of_the_portal(walked_site)
-
-
 def check_every_built_page_is_in_the_list(walked_site):
     out: Path = walked_site["out"]
     built = {str(p.relative_to(out)) for p in out.rglob("*.html")
@@ -170,10 +163,30 @@ def check_home_leads_to_every_part_of_the_portal(walked_site):
     assert len(themes) == len(set(themes)), themes
 
 
-def test_public_pages_on_a_phone_and_a_desktop(browser, walked_site, serve_folder,
-                                                axe_violations):
+def test_public_pages(browser, walked_site, serve_folder, axe_violations):
+    """One build (the portal is slow to prepare), checked as files and in Chromium."""
+    check_every_built_page_is_in_the_list(walked_site)
+    check_dataset_page_words_dates_and_districts(walked_site)
+    check_home_leads_to_every_part_of_the_portal(walked_site)
+    check_commitments_tell_unreported_from_late(walked_site)
     site = serve_folder(walked_site["out"])
     check_search_without_javascript_goes_to_the_portals_search(browser, walked_site, site)
+    check_pages_on_a_phone_and_a_desktop(browser, walked_site, site, axe_violations)
+
+
+def check_commitments_tell_unreported_from_late(walked_site):
+    """The plan's milestones are past due with nothing recorded: "sin avance registrado",
+    as on the portal's dashboard, never "(retrasado)" (issue 13)."""
+    from bs4 import BeautifulSoup
+
+    page = walked_site["out"] / "compromisos" / "index.html"
+    text = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").main.get_text(" ")
+    assert "Sin avance registrado (última actualización:" in text
+    assert "sin avance registrado: nadie ha informado todavía" in text
+    assert "(retrasado)" not in text
+
+
+def check_pages_on_a_phone_and_a_desktop(browser, walked_site, site, axe_violations):
     fill = {"dataset": "paraderos-descritos",
             "office": walked_site["offices"]["transport"]["name"],
             "theme": walked_site["group"]["name"], "district": "150122"}
