@@ -30,6 +30,7 @@ __all__ = [
     "openlima_portal_sections",
     "openlima_portal_rule",
     "openlima_render_date",
+    "openlima_facet_label",
     "render_datetime",
 ]
 
@@ -80,6 +81,22 @@ def openlima_district_name(ubigeo: str) -> str:
     return row["name"] if row else ubigeo
 
 
+def openlima_facet_label(name: str, item: dict[str, Any]) -> str:
+    """A search filter's value in the page's language: licences and themes by their
+    vocabulary label (CKAN's licence titles are English; themes are indexed by their
+    Spanish label), anything else as CKAN names it (offices by their full title)."""
+    lang = tk.h.lang() or "es"
+    if name == "license_id":
+        row = vocabularies.licence(item.get("name"))
+        if row:
+            return vocabularies.label(row, lang)
+    elif name == "tema":
+        for row in vocabularies.vocabulary("themes"):
+            if row["label_es"] == item.get("name"):
+                return vocabularies.label(row, lang)
+    return item.get("display_name") or item.get("name") or ""
+
+
 def openlima_office_compliance(organization: str) -> dict[str, Any] | None:
     """Compliance of an office as its own data officers see it (private datasets included)."""
     user = tk.current_user.name if tk.current_user.is_authenticated else ""
@@ -107,7 +124,10 @@ def openlima_theme_counts() -> list[dict[str, Any]]:
         counts = {item["name"]: item["count"] for item in result["search_facets"].get("tema", {}).get("items", [])}
     except Exception:  # noqa: BLE001 - the home page must render even if search is down
         pass
-    return [{"label": row["label_es"], "uri": row["uri"], "count": counts.get(row["label_es"], 0)}
+    lang = tk.h.lang() or "es"
+    # ``value`` filters (themes are indexed by their Spanish label); ``label`` is shown
+    return [{"label": vocabularies.label(row, lang), "value": row["label_es"], "uri": row["uri"],
+             "count": counts.get(row["label_es"], 0)}
             for row in vocabularies.vocabulary("themes")]
 
 

@@ -125,3 +125,36 @@ def test_one_portal_menu_footer_and_home_lead_to_every_part(app):
     for label in ("Data", "Commitments", "Take part", "Services", "Reports"):
         assert f">{label}</a>" in menu, label
     assert "Report an act of corruption anonymously" in english
+
+
+def test_search_filters_show_whole_names_in_the_pages_language(app, valid_dataset, office):
+    other_office = factories.Organization(name="gerencia-de-desarrollo-social",
+                                          title="Gerencia de Desarrollo Social")
+    _create(valid_dataset)
+    _create(valid_dataset, name="ollas", title="Ollas comunes", owner_org=other_office["id"],
+            license_id="cc-by-sa")
+    page = app.get("/dataset/").get_data(as_text=True)
+    # offices told apart: whole names, not "Gerencia de..." twice
+    assert '<span class="item-label">Gerencia de Movilidad Urbana</span>' in page
+    assert '<span class="item-label">Gerencia de Desarrollo Social</span>' in page
+    assert "Gerencia de...</span>" not in page
+    # licences by their Spanish label, not CKAN's English title cut to "Creative Commons..."
+    assert '<span class="item-label">Creative Commons Atribución 4.0 (CC BY 4.0)</span>' in page
+    assert '<span class="item-label">Creative Commons Atribución-CompartirIgual 4.0 (CC BY-SA 4.0)</span>' in page
+
+    english = app.get("/en/dataset/").get_data(as_text=True)
+    assert '<span class="item-label">Transport</span>' in english  # theme filter
+    assert '<span class="item-label">Creative Commons Attribution 4.0 (CC BY 4.0)</span>' in english
+    home = app.get("/en/").get_data(as_text=True)
+    # theme tiles in English, still filtering by the indexed (Spanish) theme
+    assert '?tema=Transporte">Transport <span class="openlima-count">(2)</span>' in home
+
+
+def test_a_refused_search_names_the_portals_search_and_never_fails(app, valid_dataset, office):
+    _create(valid_dataset)
+    for path in ("/dataset/", f"/organization/{office['name']}"):
+        response = app.get(path, query_string={"q": "titulo:[a"})
+        assert response.status_code == 200, path
+        text = response.get_data(as_text=True)
+        assert "Búsqueda no válida" in text and "El buscador del portal no pudo interpretar" in text
+        assert "SOLR" not in text and "Solr" not in text and "<h1>\n    \n      Error" not in text
