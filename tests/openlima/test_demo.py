@@ -227,7 +227,7 @@ class TestDemoCatalogue:
         }
         assert PRIVATE not in names
         assert PRIVATE not in anonymous("package_list")
-        with pytest.raises(tk.NotAuthorized):
+        with pytest.raises(tk.ObjectNotFound):  # as a dataset that does not exist (#12 §1)
             anonymous("package_show", id=PRIVATE)
         assert app.get(f"/dataset/{PRIVATE}").status_code == 404
         api = app.get("/api/3/action/package_search", query_string={"q": "patrullaje"})

@@ -19,10 +19,20 @@ from ckanext.openlima.search import action as search_action
 XLOADER_DEFAULT_JOBS_DB = "sqlite:////tmp/xloader_jobs.db"
 
 
+def _catalogue_actions() -> dict:
+    """The catalogue's actions and CKAN's, chained so that no path shows a dataset to
+    whom may not read it (privacy/)."""
+    from ckanext.openlima.logic import action
+    from ckanext.openlima.privacy import actions as privacy_actions
+
+    return {**{name: getattr(action, name) for name in action.__all__},
+            **privacy_actions.chained_actions()}
+
+
 @tk.blanket.cli
 @tk.blanket.helpers
 @tk.blanket.validators
-@tk.blanket.actions
+@tk.blanket.actions(_catalogue_actions)
 @tk.blanket.auth_functions
 @tk.blanket.blueprints
 @tk.blanket.config_declarations
@@ -31,6 +41,7 @@ class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
     (entry point ``openlima_dcat_ap_3``), compliance, usage metrics and the Spanish theme."""
 
     p.implements(p.IConfigurer)
+    p.implements(p.IConfigurable)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IMiddleware, inherit=True)
     p.implements(p.IFacets, inherit=True)
@@ -40,6 +51,12 @@ class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
         tk.add_template_directory(config, "templates")
         tk.add_public_directory(config, "public")
         tk.add_resource("assets", "openlima")
+
+    def configure(self, config):
+        # activity streams: a dataset's activity only for whom may read it now
+        from ckanext.openlima.privacy import activity_seam
+
+        activity_seam.install()
 
     # IPackageController: check the links of every saved dataset in the background
     def after_dataset_create(self, context, pkg_dict):

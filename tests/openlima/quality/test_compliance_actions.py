@@ -182,7 +182,7 @@ def test_summary_ranks_offices_and_never_counts_private_datasets(app, valid_data
     csv_text = app.get("/cumplimiento/cumplimiento.csv").get_data(as_text=True)
     assert csv_text.splitlines()[0] == "oficina,conjunto_de_datos,puntaje,cumple,atrasado,verificaciones_incumplidas"
     assert app.get("/dataset/patrullaje-interno/cumplimiento").status_code == 404
-    with pytest.raises(helpers.logic.NotAuthorized):
+    with pytest.raises(helpers.logic.NotFound):  # as a dataset that does not exist
         helpers.call_action("openlima_compliance_show", context={"user": "", "ignore_auth": False},
                             id="patrullaje-interno")
 

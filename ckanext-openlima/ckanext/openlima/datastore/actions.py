@@ -5,7 +5,8 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan import authz  # the sysadmin test CKAN's own auth layer uses
 
-__all__ = ["datastore_search_sql", "datastore_search", "datastore_create", "xloader_hook"]
+__all__ = ["datastore_search_sql", "datastore_search", "datastore_info", "datastore_create",
+           "xloader_hook"]
 
 TABLE_LIST = "_table_metadata"
 
@@ -20,6 +21,9 @@ def datastore_search_sql(up_func, context, data_dict):
     context["query_timeout"] = tk.config["ckanext.openlima.datastore_sql_timeout_ms"]
     try:
         return up_func(context, data_dict)
+    except tk.NotAuthorized:
+        # a table the caller may not read is answered as one that does not exist
+        raise tk.ObjectNotFound() from None
     except tk.ValidationError as error:
         errors = error.error_dict or {}
         if errors.get("query") == ["Query took too long"]:
@@ -39,14 +43,32 @@ def datastore_search_sql(up_func, context, data_dict):
 @tk.side_effect_free
 def datastore_search(up_func, context, data_dict):
     """CKAN's ``datastore_search``; the list of every DataStore table (which names the
-    resources of private datasets too) only for sysadmins."""
+    resources of private datasets too) only for sysadmins; a table the caller may not
+    read answers as one that does not exist."""
     if data_dict.get("resource_id") == TABLE_LIST:
         # CKAN skips its auth check for this name (and then refuses to answer anyone):
         # sysadmins only, and the check CKAN's action audit expects
         if not authz.is_sysadmin(context.get("user")):
             raise tk.NotAuthorized(tk._("No tiene permiso para ver la lista de tablas."))
         tk.check_access("datastore_search", context, data_dict)
-    return up_func(context, data_dict)
+    return _hidden_as_missing(up_func, context, data_dict)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def datastore_info(up_func, context, data_dict):
+    """CKAN's ``datastore_info``; a table the caller may not read is one that does not
+    exist (as for ``datastore_search``)."""
+    return _hidden_as_missing(up_func, context, data_dict)
+
+
+def _hidden_as_missing(up_func, context, data_dict):
+    """The table of a resource the caller may not read answers as a missing one: the same
+    404 and message, with nothing of what was asked echoed (#12 §1)."""
+    try:
+        return up_func(context, data_dict)
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        raise tk.ObjectNotFound(tk._("No se encontró el recurso en el DataStore.")) from None
 
 
 @tk.chained_action

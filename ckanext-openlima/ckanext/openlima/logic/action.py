@@ -44,6 +44,15 @@ def _public_context() -> dict:
     return {"user": "", "ignore_auth": False}
 
 
+def _check_dataset_access(action: str, context: dict, data: dict) -> None:
+    """The auth of actions whose only rule is reading the dataset: a dataset the caller
+    may not read answers as one that does not exist (#12 §1)."""
+    try:
+        tk.check_access(action, context, data)
+    except tk.NotAuthorized:
+        raise tk.ObjectNotFound() from None
+
+
 @tk.side_effect_free
 def openlima_compliance_show(context, data_dict):
     """Compliance of one dataset with the MML publication guidelines.
@@ -54,7 +63,7 @@ def openlima_compliance_show(context, data_dict):
         ``title`` and a Spanish ``explanation``)
     """
     data = _validate(data_dict, schema.compliance_show(), context)
-    tk.check_access("openlima_compliance_show", context, data)
+    _check_dataset_access("openlima_compliance_show", context, data)
     dataset = tk.get_action("package_show")(dict(context), {"id": data["id"]})
     return summary.dataset_compliance(dataset)
 
@@ -258,7 +267,7 @@ def openlima_rating_create(context, data_dict):
     data = _validate(data_dict, schema.rating_create(), context)
     if not 1 <= int(data["rating"]) <= 5:
         raise tk.ValidationError({"rating": [tk._("La valoración debe ser un número del 1 al 5.")]})
-    tk.check_access("openlima_rating_create", context, data)
+    _check_dataset_access("openlima_rating_create", context, data)
     dataset = tk.get_action("package_show")(dict(context), {"id": data["id"]})
     if dataset.get("private"):
         raise tk.ObjectNotFound(tk._("Conjunto de datos no encontrado"))
