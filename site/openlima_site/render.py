@@ -346,7 +346,8 @@ class Renderer:
         """Paginated list pages, each with a key that changes only when what it shows changes."""
         pages = max(1, math.ceil(len(datasets) / PER_PAGE))
         shared = json.dumps([heading, context.get("intro"), context.get("crumbs"),
-                             context.get("compliance"), len(datasets)],
+                             context.get("compliance"), context.get("participation"),
+                             len(datasets)],
                             sort_keys=True, ensure_ascii=False, default=str)
         for page in range(1, pages + 1):
             path = prefix if page == 1 else f"{prefix}pagina/{page}/"
@@ -364,9 +365,31 @@ class Renderer:
 
             yield path + "index.html", digest.hexdigest(), make
 
+    def participation_by_district(self) -> dict[str, list[dict[str, Any]]]:
+        """Lima Activa's spaces with sessions in each district (UBIGEO -> spaces)."""
+        extras = self.model.catalogue.extras
+        spaces = {s.get("name"): s for s in extras.get("limaactiva_space_list") or []
+                  if isinstance(s, dict)}
+        by_district: dict[str, dict[str, dict[str, Any]]] = {}
+        for session in extras.get("limaactiva_session_list") or []:
+            if not isinstance(session, dict) or session.get("space") not in spaces:
+                continue
+            space = spaces[session["space"]]
+            entry = by_district.setdefault(str(session.get("district")), {}).setdefault(
+                space["name"], {"title": space.get("title") or space["name"],
+                                "href": f"{self.model.ckan_url}/participa/espacio/{space['name']}",
+                                "sessions": []})
+            entry["sessions"].append({
+                "title": session.get("title") or "", "place": session.get("place") or "",
+                "date": session.get("starts_at") or "", "closed": bool(session.get("closed")),
+                "href": f"{self.model.ckan_url}/participa/sesion/{session.get('id')}"})
+        return {code: sorted(spaces_.values(), key=lambda e: fold(e["title"]))
+                for code, spaces_ in by_district.items()}
+
     def facet_pages(self, kind: str, heading: str, intro: str,
                     facets: list[Facet]) -> Iterator[tuple[str, str | None, Callable[[], bytes]]]:
         shown = [f for f in facets if f.datasets or kind in ("oficinas", "distritos")]
+        participation = self.participation_by_district() if kind == "distritos" else {}
         yield f"{kind}/index.html", None, lambda: self.page(
             "facets.html", heading=heading, intro=intro, facets=shown, canonical=f"{kind}/")
         for facet in shown:
@@ -375,6 +398,7 @@ class Renderer:
             yield from self.listing(
                 facet.path, facet.label, datasets, intro=facet.description,
                 crumbs=[(f"{kind}/", heading)], compliance=compliance,
+                participation=participation.get(facet.slug),
             )
 
     def search_filters(self) -> list[tuple[str, str, list[str]]]:

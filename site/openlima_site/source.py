@@ -130,11 +130,34 @@ class CkanSource:
             result = self.action(name, optional=True)
             if result is not None:
                 catalogue.extras[name] = result
+        self.fetch_participation(catalogue)
         progress("extras", 1, 1)
         if include_dcat:
             catalogue.dcat = self.fetch_dcat()
             progress("dcat", 1, 1)
         return catalogue
+
+    def fetch_participation(self, catalogue: Catalogue) -> None:
+        """Lima Activa's public spaces and their sessions, when the plugin answers: the
+        district pages list the spaces that meet in each district. Only what the
+        portal shows anybody: titles, places, dates, never participants."""
+        spaces = self.action("limaactiva_space_list", optional=True)
+        if not isinstance(spaces, list):
+            return
+        sessions = []
+        for space in spaces:
+            if not isinstance(space, dict) or not space.get("name"):
+                continue
+            found = self.action("limaactiva_session_list", optional=True, space_id=space["name"])
+            for session in found if isinstance(found, list) else []:
+                if isinstance(session, dict) and session.get("district"):
+                    sessions.append({key: session.get(key) for key in (
+                        "id", "title", "place", "district", "starts_at", "closed")}
+                        | {"space": space["name"]})
+        catalogue.extras["limaactiva_space_list"] = [
+            {key: space.get(key) for key in ("name", "title")}
+            for space in spaces if isinstance(space, dict) and space.get("name")]
+        catalogue.extras["limaactiva_session_list"] = sessions
 
     def fetch_previews(self, datasets: list[dict[str, Any]],
                        progress: Progress = _silent) -> None:

@@ -99,6 +99,23 @@ def walked_site(plan_loaded, tmp_path):
                               "description": "Pasajeros por día"}],
         ),
     )
+    # Lima Activa: a space meeting in Miraflores (listed on that district's page)
+    import datetime
+
+    from openlima_common import clock
+
+    context = {"user": plan_loaded["sysadmin"]["name"]}
+    today = clock.today()
+    space = call_action(
+        "limaactiva_space_create", dict(context), name="presupuesto-miraflores",
+        title="Presupuesto participativo vecinal", space_type="plan",
+        responsible_office=office["name"],
+        phases=[{"phase_key": "information", "start_date": today.isoformat(),
+                 "end_date": (today + datetime.timedelta(days=20)).isoformat()}])
+    call_action("limaactiva_session_create", dict(context), space_id=space["id"],
+                title="Asamblea vecinal de Miraflores", modality="in_person",
+                place="Parque Kennedy", district="150122",
+                starts_at=f"{today + datetime.timedelta(days=7)}T18:00")
     out = tmp_path / "dist"
     build_site(out, "http://sitio.test", source=CkanSource(plan_loaded["server"].url))
     return {**plan_loaded, "out": out, "described": described}
@@ -143,6 +160,16 @@ def check_dataset_page_words_dates_and_districts(walked_site):
         assert (out / href.strip("/") / "index.html").is_file()
     district = (out / "distritos" / "1501" / "index.html").read_text(encoding="utf-8")
     assert "Lima Metropolitana" in district and "Paraderos con diccionario de datos" in district
+    # a district page lists the participation spaces meeting there (Lima Activa)
+    miraflores = BeautifulSoup((out / "distritos" / "150122" / "index.html").read_text(
+        encoding="utf-8"), "html.parser").find(id="participacion").find_parent("section")
+    ckan = walked_site["server"].url
+    assert miraflores.find("a", string="Presupuesto participativo vecinal")["href"] == \
+        f"{ckan}/participa/espacio/presupuesto-miraflores"
+    assert "Asamblea vecinal de Miraflores" in miraflores.get_text()
+    assert "Parque Kennedy" in miraflores.get_text()
+    lima = BeautifulSoup(district, "html.parser")
+    assert lima.find(id="participacion") is None  # its sessions are in Miraflores only
 
 
 def check_home_leads_to_every_part_of_the_portal(walked_site):
