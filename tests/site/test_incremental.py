@@ -77,7 +77,9 @@ def test_deleted_and_privatised_datasets_lose_their_pages(built_site):
     for rel, data in snapshot(out).items():
         for gone in (transport["name"], accented["name"], accented["title"]):
             assert gone.encode() not in data, f"{gone} still in {rel}"
-    assert not (out / "distritos" / "150122").exists()
+    # every district keeps its page (the portal's DCAT URIs lead there), now without them
+    assert "0 conjuntos de datos" in (out / "distritos" / "150122" / "index.html").read_text(
+        encoding="utf-8")
 
 
 def test_ckan_stopped_mid_build_leaves_the_previous_site_untouched(built_site):
