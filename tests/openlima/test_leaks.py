@@ -146,6 +146,8 @@ CHANNELS = [
     page("/group/activity/" + GROUP),
     page("/user/activity/{editor}"),
     page("/dashboard/", shown_to=("forastero",)),
+    api("user_show", id="{editor}", include_datasets=True),
+    page("/user/{editor}"),
     page("/dataset/activity/{public_name}"),  # the public dataset's stream, as a baseline
     # organisations, groups and their members
     api("member_list", id=OFFICE, object_type="package", public=False),
@@ -204,6 +206,9 @@ DATASET_CHANNELS = [
     api("activity_diff", id="{activity_id}", object_type="package", public=False),
     api("tag_show", id="{tag}", include_datasets=True),
     api("member_list", id="{id}", public=False),  # a dataset is not a group: both 404
+    api("package_collaborator_list", id="{id}", public=False),
+    api("package_relationships_list", id="{id}", public=False),
+    api("dataset_follower_count", id="{id}", public=False),
     api("dcat_dataset_show", id="{id}", format="ttl"),
     api("openlima_compliance_show", id="{id}"),
     api("openlima_metrics_show", id="{id}"),

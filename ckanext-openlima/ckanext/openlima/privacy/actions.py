@@ -7,11 +7,15 @@
 - ``tag_list``, ``tag_search``, ``tag_autocomplete``, ``tag_show`` and
   ``format_autocomplete`` count only the datasets the caller may read (CKAN reads every
   dataset's tags and formats from its tables);
-- ``member_list`` lists only the datasets the caller may read.
+- ``member_list`` lists only the datasets the caller may read;
+- ``package_collaborator_list``, ``package_relationships_list`` and
+  ``dataset_follower_count`` are asked about a dataset that does not exist instead, so
+  that their answer is CKAN's own for a missing dataset (403 and a count before).
 Vocabulary tags are the vocabulary's terms, not datasets' content: CKAN's answer stays.
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -28,6 +32,9 @@ __all__ = [
     "package_show",
     "resource_show",
     "resource_view_list",
+    "package_collaborator_list",
+    "package_relationships_list",
+    "dataset_follower_count",
     "tag_list",
     "tag_search",
     "tag_autocomplete",
@@ -67,6 +74,41 @@ def resource_view_list(original_action, context, data_dict):
     """CKAN's ``resource_view_list``; a resource of a dataset the caller may not read:
     not found."""
     return _hidden_as_missing(original_action, context, data_dict)
+
+
+def _about_a_missing_dataset_instead(original_action, context, data_dict, keys=("id",)):
+    """CKAN's action, asked about a dataset that does not exist in place of each one the
+    caller may not read: its answer is then exactly CKAN's for a missing dataset (these
+    actions' answers name no id)."""
+    labels = visibility.caller_labels(context)
+    if labels is not None:
+        for key in keys:
+            reference = data_dict.get(key)
+            package = model.Package.get(reference) if isinstance(reference, str) else None
+            if package is not None and not visibility.may_read(context, package.id):
+                data_dict = {**data_dict, key: str(uuid.uuid4())}
+    return original_action(context, data_dict)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def package_collaborator_list(original_action, context, data_dict):
+    """CKAN's ``package_collaborator_list``; a dataset the caller may not read: as missing."""
+    return _about_a_missing_dataset_instead(original_action, context, data_dict)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def package_relationships_list(original_action, context, data_dict):
+    """CKAN's ``package_relationships_list``; datasets the caller may not read: as missing."""
+    return _about_a_missing_dataset_instead(original_action, context, data_dict, ("id", "id2"))
+
+
+@tk.chained_action
+@tk.side_effect_free
+def dataset_follower_count(original_action, context, data_dict):
+    """CKAN's ``dataset_follower_count``; a dataset the caller may not read: as missing."""
+    return _about_a_missing_dataset_instead(original_action, context, data_dict)
 
 
 @tk.chained_action
