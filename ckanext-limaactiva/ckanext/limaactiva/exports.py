@@ -79,6 +79,9 @@ def _proposals() -> Iterable[dict]:
             "answer_date": proposal["answer_date"] or "",
             "answer_office": proposal["answer_office"] or "",
             "answer_text": proposal["answer_text"] or "",
+            "answer_due_date": proposal["answer_due_date"],
+            "answer_overdue": proposal["answer_overdue"],
+            "commitment_result_ref": proposal["commitment_milestone_ref"] or "",
             "created": proposal["created"],
         }
 
@@ -113,7 +116,8 @@ EXPORTS: dict[str, tuple[str, str, Callable[[], Iterable[dict]]]] = {
     ),
     "propuestas": (
         "Propuestas y respuestas oficiales",
-        "Propuestas con distrito (UBIGEO), tema, estado, puntaje 3/2/1 y respuesta oficial.",
+        "Propuestas con distrito (UBIGEO), tema, estado, puntaje 3/2/1, respuesta oficial, "
+        "su plazo y el compromiso, hito o indicador del plan que la recoge.",
         _proposals,
     ),
     "puntajes": (

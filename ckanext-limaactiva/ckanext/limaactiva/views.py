@@ -222,7 +222,6 @@ def _render_proposal(
             "snapshots": _action(
                 "limaactiva_snapshot_list", {"proposal_id": proposal_id}
             ),
-            "milestone": _milestone(proposal.get("commitment_milestone_ref")),
             "my_vote": my_vote,
             "me": _me(),
             "errors": errors or [],
@@ -230,37 +229,6 @@ def _render_proposal(
         },
     )
     return body, status
-
-
-def _milestone(reference: str | None) -> dict | None:
-    """The commitment milestone of the trail, read from the commitments dashboard
-    (``openlima_plan_show``) when it is enabled. The reference is a milestone id or code,
-    or ``<commitment name or code>/<milestone code>``."""
-    if not reference:
-        return None
-    try:
-        plan = tk.get_action("openlima_plan_show")({"user": ""}, {})
-    except KeyError:  # the commitments dashboard is not enabled
-        return None
-    except Exception:  # noqa: BLE001 - another extension's failure only hides the link
-        return None
-    for commitment in plan.get("commitments") or []:
-        for milestone in commitment.get("milestones") or []:
-            keys = {
-                str(milestone.get("id")),
-                str(milestone.get("code")),
-                f"{commitment.get('name')}/{milestone.get('code')}",
-                f"{commitment.get('code')}/{milestone.get('code')}",
-            }
-            if reference in keys:
-                return {
-                    "title": milestone.get("title"),
-                    "status": milestone.get("status"),
-                    "progress": milestone.get("progress"),
-                    "commitment_title": commitment.get("title"),
-                    "url": f"/compromisos/{commitment.get('name')}",
-                }
-    return None
 
 
 @participa.route("/propuesta/<proposal_id>")

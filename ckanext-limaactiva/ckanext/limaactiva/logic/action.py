@@ -854,7 +854,10 @@ def limaactiva_proposal_answer(context, data_dict):
         ``rejected``, ``implemented``, ``received``)
     :param answer_text: the answer
     :param answer_date: optional, defaults to today
-    :param commitment_milestone_ref: optional link to a commitment milestone
+    :param commitment_milestone_ref: optional link to what takes the proposal up in the
+        commitments plan: ``<commitment>``, ``<commitment>/<milestone code>`` (or a
+        milestone id) or ``<commitment>/indicador/<indicator code>``; it must exist in the
+        loaded plan and is stored in that canonical form (commitment by name)
     :returns: the proposal
     """
     tk.check_access("limaactiva_proposal_answer", context, data_dict)
@@ -862,6 +865,9 @@ def limaactiva_proposal_answer(context, data_dict):
     user = _user(context)
     proposal = _proposal_or_404(data["id"], context)
     space = model.Session.get(Space, proposal.space_id)
+    linked = None  # checked before anything changes
+    if data.get("commitment_milestone_ref"):
+        linked = result_reference(data["commitment_milestone_ref"])
     answer_changed = (proposal.answer_text or "") != data["answer_text"]
     state_changed = proposal.state != data["state"]
     proposal.state = data["state"]
@@ -869,8 +875,8 @@ def limaactiva_proposal_answer(context, data_dict):
     proposal.answer_date = data.get("answer_date") or rules.today()
     proposal.answer_office = space.responsible_office
     proposal.answered_by = user.id
-    if data.get("commitment_milestone_ref"):
-        proposal.commitment_milestone_ref = data["commitment_milestone_ref"]
+    if linked is not None:
+        proposal.commitment_milestone_ref = linked["ref"]
     rules.audit(user.id, "proposal_answered", "proposal", proposal.id, data["state"])
     notices: list = []
     if answer_changed or state_changed:
@@ -885,6 +891,78 @@ def limaactiva_proposal_answer(context, data_dict):
     if notices and not context.get("defer_commit"):
         notify.deliver(notices, answer=proposal.answer_text if answer_changed else None)
     return _proposal_dict(proposal)
+
+
+def _plan() -> dict | None:
+    """The commitments dashboard's plan (``openlima_plan_show``), or None when that
+    plugin is off or no plan is loaded."""
+    try:
+        return tk.get_action("openlima_plan_show")({"ignore_auth": True}, {})
+    except KeyError:  # the commitments dashboard is not enabled
+        return None
+    except (tk.ObjectNotFound, tk.ValidationError):  # no plan loaded
+        return None
+
+
+def _find_result(plan: dict, reference: str) -> dict | None:
+    """What ``reference`` names in the plan: a commitment (``<name or code>``), one of its
+    milestones (``<commitment>/<milestone code>``, or the milestone's id) or indicators
+    (``<commitment>/indicador/<indicator code>``)."""
+    head, _, rest = reference.strip().partition("/")
+    for commitment in plan.get("commitments") or []:
+        base = {
+            "commitment_name": commitment.get("name"),
+            "commitment_title": commitment.get("title"),
+            "url": f"/compromisos/{commitment.get('name')}",
+        }
+        for milestone in commitment.get("milestones") or []:
+            if reference == str(milestone.get("id")):
+                rest, head = str(milestone.get("code")), commitment.get("name")
+        if head not in (commitment.get("name"), commitment.get("code")):
+            continue
+        if not rest:
+            return {**base, "kind": "commitment", "ref": commitment["name"],
+                    "title": commitment.get("title"), "progress": commitment.get("progress")}
+        kind, _, code = rest.partition("/")
+        if kind == "indicador" and code:
+            for indicator in commitment.get("indicators") or []:
+                if str(indicator.get("code")) == code:
+                    return {**base, "kind": "indicator",
+                            "ref": f"{commitment['name']}/indicador/{code}",
+                            "title": indicator.get("name"), "progress": None}
+            return None
+        for milestone in commitment.get("milestones") or []:
+            if str(milestone.get("code")) == rest:
+                return {**base, "kind": "milestone",
+                        "ref": f"{commitment['name']}/{rest}",
+                        "title": milestone.get("title"),
+                        "progress": milestone.get("progress")}
+        return None
+    return None
+
+
+def result_reference(reference: str) -> dict:
+    """The plan record a proposal is linked to, or a Spanish validation error: the
+    reference must name a commitment, milestone or indicator of the loaded plan."""
+    plan = _plan()
+    if plan is None:
+        _fail(
+            "commitment_milestone_ref",
+            tk._(
+                "No hay un plan de compromisos cargado: no se puede enlazar la propuesta "
+                "a un compromiso, hito o indicador."
+            ),
+        )
+    found = _find_result(plan, reference)
+    if found is None:
+        _fail(
+            "commitment_milestone_ref",
+            tk._(
+                "No existe ese compromiso, hito o indicador en el plan. Use "
+                "«compromiso», «compromiso/hito» o «compromiso/indicador/código»."
+            ),
+        )
+    return found
 
 
 @tk.side_effect_free
@@ -939,6 +1017,10 @@ def limaactiva_proposal_show(context, data_dict):
         {"id": s.id, "title": s.title, "starts_at": rules.iso(s.starts_at)}
         for s in sessions
     ]
+    plan = _plan() if proposal.commitment_milestone_ref else None
+    result["result"] = (
+        _find_result(plan, proposal.commitment_milestone_ref) if plan else None
+    )
     return result
 
 
@@ -948,6 +1030,8 @@ def limaactiva_proposal_list(context, data_dict):
 
     :param space_id: optional id or name of the space
     :param district: optional UBIGEO; :param state: optional state
+    :param commitment: optional commitment name: the proposals linked to it or to one of
+        its milestones or indicators
     :param sort: ``score`` (default) or ``recent``
     """
     tk.check_access("limaactiva_proposal_list", context, data_dict)
@@ -959,6 +1043,17 @@ def limaactiva_proposal_list(context, data_dict):
         query = query.filter(Proposal.district == data["district"])
     if data.get("state"):
         query = query.filter(Proposal.state == data["state"])
+    if data.get("commitment"):
+        prefix = (
+            data["commitment"].replace("\\", "\\\\").replace("%", "\\%")
+            .replace("_", "\\_")
+        )
+        query = query.filter(
+            sa.or_(
+                Proposal.commitment_milestone_ref == data["commitment"],
+                Proposal.commitment_milestone_ref.like(prefix + "/%", escape="\\"),
+            )
+        )
     proposals = [_proposal_dict(p) for p in query.order_by(Proposal.created.desc())]
     if data.get("sort") != "recent":
         proposals.sort(key=lambda p: p["score"], reverse=True)

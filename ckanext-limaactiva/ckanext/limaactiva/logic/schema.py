@@ -122,6 +122,7 @@ def proposal_list_schema():
         "district": [optional, v.limaactiva_district],
         "state": [optional, v.limaactiva_proposal_state],
         "sort": [optional, v.limaactiva_text],
+        "commitment": [optional, v.limaactiva_text],
     }
 
 

@@ -82,12 +82,37 @@ def _can_edit(commitment_id: str) -> bool:
     return user_can_edit_commitment(tk.current_user.name, pm.Session.get(pm.Commitment, commitment_id))
 
 
+def _proposals_taken_up(commitment: dict[str, Any]) -> list[dict[str, Any]]:
+    """Lima Activa's public proposals linked to this commitment or to one of its milestones
+    or indicators (none when Lima Activa is not enabled)."""
+    try:
+        proposals = tk.get_action("limaactiva_proposal_list")(
+            {"user": ""}, {"commitment": commitment["name"], "sort": "recent"})
+    except KeyError:  # Lima Activa is not enabled
+        return []
+    milestones = {str(m["code"]): m["title"] for m in commitment.get("milestones") or []}
+    indicators = {str(i["code"]): i["name"] for i in commitment.get("indicators") or []}
+    for proposal in proposals:
+        part = (proposal.get("commitment_milestone_ref") or "").partition("/")[2]
+        kind, _sep, code = part.partition("/")
+        if not part:
+            proposal["taken_up_by"] = None  # the commitment as a whole
+        elif kind == "indicador":
+            proposal["taken_up_by"] = {"kind": "indicator", "code": code,
+                                       "title": indicators.get(code, code)}
+        else:
+            proposal["taken_up_by"] = {"kind": "milestone", "code": part,
+                                       "title": milestones.get(part, part)}
+    return proposals
+
+
 def _render_commitment(data: dict[str, Any], form_errors: Optional[dict[str, Any]] = None,
                        form_values: Optional[dict[str, Any]] = None, status: int = 200):
     plan = pm.Session.get(pm.ActionPlan, data["plan_id"])
     return tk.render(
         "openlima_plan/commitment.html",
         {"commitment": data, "plan": plan, "can_edit": _can_edit(data["id"]),
+         "proposals": _proposals_taken_up(data),
          "form_errors": form_errors or {}, "form_values": form_values or {},
          "assessors": vocab.ASSESSORS, "completion_levels": vocab.COMPLETION_LEVELS},
     ), status
