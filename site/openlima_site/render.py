@@ -339,6 +339,7 @@ class Renderer:
 
     def dataset_page(self, ds: DatasetView) -> tuple[str, bytes]:
         html = self._dataset_template.render(ds=ds, canonical=ds.path, compliance=None)
+        ds.forget_page()
         return ds.path, html.encode("utf-8")
 
     def listing(self, prefix: str, heading: str, datasets: list[DatasetView],
