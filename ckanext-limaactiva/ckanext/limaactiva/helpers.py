@@ -18,6 +18,7 @@ __all__ = [
     "limaactiva_notification_text",
     "limaactiva_follow_state",
     "limaactiva_unread_notices",
+    "limaactiva_office_title",
 ]
 
 _LABELS = {
@@ -129,3 +130,18 @@ def limaactiva_unread_notices() -> int:
         )["unread"]
     except tk.NotAuthorized:
         return 0
+
+
+def limaactiva_office_title(name: str) -> str:
+    """An office's name as people read it ("Gerencia de Participación Vecinal"), not its
+    slug; the slug when the office is unknown (offices are public in CKAN)."""
+    if not name:
+        return ""
+    try:
+        office = tk.get_action("organization_show")(
+            {"user": ""}, {"id": name, "include_datasets": False, "include_users": False,
+                           "include_extras": False, "include_tags": False,
+                           "include_groups": False, "include_followers": False})
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
+        return name
+    return office.get("title") or name
