@@ -207,26 +207,24 @@ class PostgresSearchConnection:
         rows = _int_param(request, "rows", DEFAULT_ROWS, 0)
         start = _int_param(request, "start", 0, 0)
 
-        hits = None
+        # Count and page are two statements: a count(*) OVER () on the page query makes
+        # PostgreSQL buffer every match in a window (no parallel scan): at 100,000
+        # datasets 940 ms against 320 + 220 ms for the two (EXPLAIN ANALYZE, #18).
+        hits = session.execute(
+            sa.text(f"SELECT count(*) FROM {TABLE} WHERE {where}"), params.values
+        ).scalar()
         docs = []
-        if rows:
-            # the count comes with the page (one pass over the matching rows, not two)
+        if rows and start < hits:
             found = session.execute(
                 sa.text(
-                    f"SELECT doc, {score} AS score, count(*) OVER () FROM {TABLE} WHERE {where} "
+                    f"SELECT doc, {score} AS score FROM {TABLE} WHERE {where} "
                     f"ORDER BY {order} LIMIT {rows} OFFSET {start}"
                 ),
                 params.values,
-            ).fetchall()
+            )
             names, everything, with_score = parse_fl(request.get("fl"))
             docs = [self._present(doc, score_value, names, everything, with_score)
-                    for doc, score_value, _ in found]
-            if found:
-                hits = found[0][2]
-        if hits is None:  # no rows asked, or a page past the last match
-            hits = session.execute(
-                sa.text(f"SELECT count(*) FROM {TABLE} WHERE {where}"), params.values
-            ).scalar()
+                    for doc, score_value in found]
 
         facets: dict[str, Any] = {}
         facet_names = [str(n) for n in as_list(request.get("facet.field"))]
@@ -262,15 +260,15 @@ class PostgresSearchConnection:
         others = [name for name in dict.fromkeys(names) if name not in FACET_FIELDS]
         found: list[tuple[str, str, int]] = []
         if compact:
-            # the small facet_values column ("field:value"), not the jsonb document
-            values = dict(params.values, facet_fields=compact)
-            sql = (
-                f"SELECT split_part(value, ':', 1), substr(value, strpos(value, ':') + 1), "
-                f"count(*) FROM {TABLE}, unnest(facet_values) AS value "
-                f"WHERE ({where}) AND split_part(value, ':', 1) = ANY(CAST(:facet_fields AS text[])) "
-                f"GROUP BY value"
-            )
-            found += session.execute(sa.text(sql), values).fetchall()
+            # the small facet_values column ("field:value"), not the jsonb document; every
+            # value counted, the fields not asked for dropped here (filtering each entry
+            # in SQL cost more than counting it: 560 against 420 ms at 100,000 datasets)
+            sql = (f"SELECT value, count(*) FROM {TABLE}, unnest(facet_values) AS value "
+                   f"WHERE {where} GROUP BY value")
+            for value, count in session.execute(sa.text(sql), params.values):
+                name, _, text = value.partition(":")
+                if name in compact:
+                    found.append((name, text, count))
         if others:
             values = dict(params.values, facet_fields=others)
             sql = (
