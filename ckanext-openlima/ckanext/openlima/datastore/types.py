@@ -180,6 +180,8 @@ def convert_columns(engine, resource_id: str, fields: list[dict[str, Any]],
 
     converted_columns: set[str] = set()
     if targets or full_text:
+        logger.info("Rewriting the table once: types of %s%s", sorted(targets) or "no column",
+                    " and the full text" if full_text else "")
         try:
             alter(list(targets), with_full_text=full_text)
             converted_columns = set(targets)
