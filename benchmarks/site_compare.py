@@ -486,6 +486,7 @@ def main() -> None:
         for round_number in range(args.rounds):
             # Rounds interleave the tools: the machine's speed drifts during a run.
             for tool in tools:
+                progress(args, runs, load_at_start)
                 print(f"==> ronda {round_number + 1}: {tool} completo", flush=True)
                 if tool == "ours":
                     out = work / f"ours-{round_number}" / "dist"
@@ -499,6 +500,7 @@ def main() -> None:
                 type(catalogue)(datasets=[changed], organizations=catalogue.organizations,
                                 groups=catalogue.groups), CKAN_URL).datasets[0]
             for tool in tools:
+                progress(args, runs, load_at_start)
                 print(f"==> ronda {round_number + 1}: {tool} tras un cambio", flush=True)
                 if tool == "ours":
                     out = work / f"ours-{round_number}" / "dist"
@@ -546,6 +548,15 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     save(args.out, str(args.datasets), result)
     print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+def progress(args, runs: dict, load_at_start: list[float]) -> None:
+    """Figures measured so far, saved as the run goes (a long run cut short keeps them)."""
+    save(args.out, str(args.datasets), {
+        "datasets": args.datasets, "incomplete": True, "runs_so_far": runs,
+        "load_average_at_start": load_at_start,
+        "load_average_now": [round(x, 2) for x in os.getloadavg()],
+        "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
 
 
 def _pagefind_version() -> str:
