@@ -63,6 +63,7 @@ setup(
             "openlima_harvest = ckanext.openlima.harvest.plugin:OpenLimaHarvestPlugin",
             "openlima_datastore = ckanext.openlima.plugin:OpenLimaDatastorePlugin",
             "openlima_pdf_view = ckanext.openlima.plugin:OpenLimaPdfViewPlugin",
+            "openlima_ckan_es = ckanext.openlima.plugin:OpenLimaCkanSpanishPlugin",
             "limahonesta = ckanext.limahonesta.plugin:LimaHonestaPlugin",
             "limaactiva = ckanext.limaactiva.plugin:LimaActivaPlugin",
         ],

@@ -238,3 +238,24 @@ class OpenLimaPdfViewPlugin(p.SingletonPlugin):
 
     def view_template(self, context, data_dict):
         return "openlima/pdf_view.html"
+
+
+class OpenLimaCkanSpanishPlugin(p.SingletonPlugin):
+    """Corrections to CKAN's own Spanish catalogue (``ckan_es/i18n``): Peruvian Spanish
+    (usted, not CKAN's voseo "Podés", "querés"), and words CKAN leaves in English
+    ("Publish", "Unpublish", a dataset's state "active"/"draft"). Translations of later
+    plugins win when CKAN merges the catalogues, so this plugin comes last in
+    ``ckan.plugins``. Only ``es``; the file is small and every entry is tested."""
+
+    p.implements(p.ITranslation)
+
+    def i18n_directory(self):
+        import os
+
+        return os.path.join(os.path.dirname(__file__), "ckan_es", "i18n")
+
+    def i18n_locales(self):
+        return ["es"]
+
+    def i18n_domain(self):
+        return "ckan-openlima-es"

@@ -2,8 +2,8 @@
 
 ``PUBLIC_PAGES`` is the one list of the portal's public CKAN pages: a new public page is
 added here. Each is opened in Debian's Chromium at 390×844 (a phone) and 1280×800, in
-Spanish and in English, and fails on: horizontal scrolling, raw vocabulary URIs or slugs
-in the visible text, English words of the UI on a Spanish page, and axe-core's serious or
+Spanish and in English, and fails on: horizontal scrolling, a broken title ("Participa -
+- Open Lima"), raw vocabulary URIs or slugs in the visible text, English words of the UI on a Spanish page, and axe-core's serious or
 critical violations (checked once per language, at phone width).
 """
 from __future__ import annotations
@@ -103,6 +103,9 @@ def _problems(page, lang: str, slugs: list[str]) -> list[str]:
             "e.getBoundingClientRect().right > window.innerWidth + 1).slice(-3).map(e => "
             "e.tagName + (e.id ? '#' + e.id : '') + '.' + [...e.classList].join('.'))")
         found.append(f"scrolls sideways by {overflow}px: {wide}")
+    title = page.title()
+    if re.search(r"-\s*-", title) or not title.strip() or title.strip().startswith("-"):
+        found.append(f"title {title!r}")
     text = page.inner_text("body")
     found += [f"raw value {raw!r}" for raw in RAW_VALUES if raw in text]
     found += [f"slug {slug!r}" for slug in slugs if slug in text]
