@@ -3,6 +3,7 @@ datasets and headline metrics; theme and district filters on the search page."""
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 from ckan.tests import factories, helpers
@@ -158,3 +159,11 @@ def test_a_refused_search_names_the_portals_search_and_never_fails(app, valid_da
         text = response.get_data(as_text=True)
         assert "Búsqueda no válida" in text and "El buscador del portal no pudo interpretar" in text
         assert "SOLR" not in text and "Solr" not in text and "<h1>\n    \n      Error" not in text
+
+
+def test_avatars_are_initials_without_third_party_requests(app):
+    user = factories.Sysadmin(fullname="Rosa Quispe", image_url="")
+    headers = {"Authorization": factories.APIToken(user=user["name"])["token"]}
+    page = app.get(f"/user/{user['name']}", headers=headers).get_data(as_text=True)
+    assert "gravatar.com" not in page
+    assert re.search(r'class="user-image openlima-initials" role="img" aria-label="Rosa Quispe">\s*RQ\s*</span>', page), page[page.find("class=\"image\""):][:400]
