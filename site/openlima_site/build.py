@@ -117,8 +117,10 @@ def _search_shards(datasets: list, shard_size: int) -> dict[str, list]:
     return {bundle: group for bundle, group in shards.items() if group}
 
 
-def _shard_key(bundle: str, datasets: list) -> str:
-    digest = hashlib.sha1(bundle.encode())
+def _shard_key(bundle: str, datasets: list, generator: str) -> str:
+    # The generator too: new templates change the pages (and what Pagefind indexes of
+    # them) while every dataset stays the same.
+    digest = hashlib.sha1(f"{bundle}:{generator}".encode())
     for ds in sorted(datasets, key=lambda d: d.name):
         digest.update(f"{ds.name}:{ds.fingerprint};".encode())
     return f"{bundle}-{digest.hexdigest()[:20]}"
@@ -427,7 +429,8 @@ def build_site(
 
             shards = _search_shards(model.datasets, search_shard_size) \
                 if pagefind and model.datasets else {}
-            shard_keys = {bundle: _shard_key(bundle, group) for bundle, group in shards.items()}
+            shard_keys = {bundle: _shard_key(bundle, group, generator["code"])
+                          for bundle, group in shards.items()}
             renderer.search_bundles = sorted(shard_keys, key=lambda b: int(b.rsplit("-", 1)[1]))
 
             clock = time.perf_counter()

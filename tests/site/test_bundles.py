@@ -23,7 +23,7 @@ def indexed_pages(bundle: Path) -> list[str]:
 
 
 def test_every_dataset_is_searchable_in_exactly_one_bundle_and_a_change_reindexes_one(
-        tmp_path):
+        tmp_path, monkeypatch):
     from openlima_site.build import build_site
     from openlima_site.synthetic import make_catalogue
 
@@ -62,3 +62,10 @@ def test_every_dataset_is_searchable_in_exactly_one_bundle_and_a_change_reindexe
     holder = next(name for name, urls in pages.items()
                   if f"/conjuntos/{changed['name']}.html" in urls)
     assert moved == [holder]  # only the changed dataset's bundle is a new index
+
+    # New templates (or generator code): every page changes, so every bundle is indexed
+    # again, though no dataset changed.
+    monkeypatch.setattr("openlima_site.build.generator_fingerprint", lambda: "plantillas-nuevas")
+    report = build_site(out, "http://sitio.test", catalogue=catalogue,
+                        ckan_url="http://ckan.test", search_shard_size=PER_BUNDLE)
+    assert report.mode == "full" and report.search_bundles_indexed == len(bundles)
