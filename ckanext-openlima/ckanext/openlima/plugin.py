@@ -91,7 +91,8 @@ class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IMiddleware: count dataset views and downloads after each request; CSRF exemptions
     # of API-token requests last that request only (ckanext/openlima/csrf.py); the DCAT
-    # catalogue view checks its parameters (dcat/feeds.py); CORS for reading (cors.py)
+    # catalogue view checks its parameters (dcat/feeds.py); CORS for reading (cors.py);
+    # bad input anywhere gets a clear 400/403/404, never a 500 (request_guard.py)
     def make_middleware(self, app, config):
         if hasattr(app, "after_request"):
             from ckan.config.middleware.flask_app import csrf
@@ -100,11 +101,13 @@ class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
             from ckanext.openlima.csrf import scope_token_exemptions
             from ckanext.openlima.dcat import feeds
             from ckanext.openlima.metrics.tracking import count_usage
+            from ckanext.openlima import request_guard
 
             app.after_request(count_usage)
             app.after_request(add_read_cors_headers)
             scope_token_exemptions(csrf)
             feeds.install(app)
+            request_guard.install(app)
         return app
 
 

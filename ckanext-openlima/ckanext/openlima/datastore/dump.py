@@ -26,6 +26,7 @@ ENDPOINT = "datastore.dump"
 PAGE = 10_000
 EXCEL_MAX_ROWS = 1_048_576
 CHUNK = 64 * 1024
+FORMATS = ("csv", "tsv", "json", "xml")  # CKAN's DUMP_FORMATS
 
 
 def _search_params(args) -> dict[str, Any]:
@@ -132,8 +133,13 @@ def wrap_dump_endpoint(app: flask.Flask) -> None:
         return
 
     def dump(resource_id: str):
-        if flask.request.args.get("format") == "xlsx":
+        requested = flask.request.args.get("format")
+        if requested == "xlsx":
             return _xlsx_dump(resource_id)
+        # CKAN's schema checks the format with a message that fails to format (a 500)
+        if requested not in (None, "", *FORMATS):
+            return tk.abort(400, tk._("Formato no disponible: use {formats}.").format(
+                formats=", ".join((*FORMATS, "xlsx"))))
         return original(resource_id)
 
     app.view_functions[ENDPOINT] = dump

@@ -42,6 +42,7 @@ __all__ = [
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 CATALOG_ENDPOINT = "dcat.read_catalog"
+DATASET_ENDPOINTS = ("dcat.read_dataset", "dcat.read_dataset_series")
 # page × rows stays far below PostgreSQL's bigint offsets and any real catalogue
 MAX_PAGE = 1_000_000
 MAX_QUERY_LENGTH = 2000
@@ -242,12 +243,32 @@ def read_catalog(home_view: Callable[..., Any]) -> Callable[..., Any]:
     return catalog
 
 
+def read_dataset(original: Callable[..., Any]) -> Callable[..., Any]:
+    """ckanext-dcat's dataset view, with an unknown format (``/dataset/x.exe``) a 404
+    instead of rdflib's "No plugin registered" (a 500)."""
+
+    def dataset(_id: str, _format: str | None = None, **kwargs: Any):
+        if _format is not None and _format not in dcat_utils.CONTENT_TYPES:
+            tk.abort(404, tk._("Formato de catálogo no disponible: use ttl, rdf, xml, "
+                               "n3 o jsonld."))
+        return original(_id, _format, **kwargs)
+
+    dataset.__name__ = "read_dataset"
+    dataset.__module__ = __name__
+    return dataset
+
+
 def install(app) -> bool:
-    """Serve ``dcat.read_catalog`` with :func:`read_catalog` (False if ckanext-dcat's
-    endpoint is not there, e.g. the ``dcat`` plugin is off)."""
+    """Serve ``dcat.read_catalog`` with :func:`read_catalog` and ckanext-dcat's dataset
+    views with :func:`read_dataset` (False if ckanext-dcat's endpoint is not there, e.g.
+    the ``dcat`` plugin is off)."""
     original = app.view_functions.get(CATALOG_ENDPOINT)
     if original is None:
         return False
     if getattr(original, "__module__", "") != __name__:
         app.view_functions[CATALOG_ENDPOINT] = read_catalog(original)
+    for endpoint in DATASET_ENDPOINTS:
+        view = app.view_functions.get(endpoint)
+        if view is not None and getattr(view, "__module__", "") != __name__:
+            app.view_functions[endpoint] = read_dataset(view)
     return True
