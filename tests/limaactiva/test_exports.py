@@ -108,3 +108,14 @@ def test_demo_content_loads_once(cli, ckan_config):
     )
     assert [p["score"] for p in proposals] == [8, 3, 3]
     assert len(call_action("limaactiva_service_list")) == 4
+
+
+def test_exports_never_hand_a_spreadsheet_a_formula(app, space, make_proposal):
+    """#12 §4: a proposal titled ``=HYPERLINK(...)`` is text in the spreadsheet."""
+    make_proposal(space, title='=HYPERLINK("http://example.org/robo","Ver")',
+                  body="+cmd|' /C calc'!A0")
+    body = app.get("/participa/datos/propuestas.csv").body
+    row = next(csv.DictReader(io.StringIO(body)))
+    assert row["title"] == "'=HYPERLINK(\"http://example.org/robo\",\"Ver\")"
+    assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r"))
+                   for value in row.values() if value)

@@ -4,11 +4,11 @@ material; author names only when the author opted in."""
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any, Callable, Iterable
 
 import ckan.plugins.toolkit as tk
+from openlima_common import spreadsheet
 
 DATASET_NAME = "lima-activa-participacion"
 
@@ -132,7 +132,7 @@ def to_csv(name: str) -> str:
     rows = list(EXPORTS[name][2]())
     buffer = io.StringIO()
     if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
+        writer = spreadsheet.dict_writer(buffer, list(rows[0]), lineterminator="\r\n")
         writer.writeheader()
         writer.writerows(rows)
     return buffer.getvalue()

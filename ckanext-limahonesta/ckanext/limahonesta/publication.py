@@ -12,7 +12,6 @@ again updates the same dataset and resources; it never adds duplicates.
 """
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 from werkzeug.datastructures import FileStorage
 
 import ckan.plugins.toolkit as tk
-from openlima_common import clock
+from openlima_common import clock, spreadsheet
 
 __all__ = ["CSV_HEADER", "statistics_csv", "dataset_name", "integrity_organization", "publish",
            "site_context"]
@@ -34,7 +33,7 @@ LIVE_NAME = "Estadísticas mensuales de denuncias (CSV, actualizado al momento)"
 def statistics_csv(stats: dict[str, Any]) -> str:
     """The ``monthly`` table of ``limahonesta_statistics`` as CSV (suppressed cells empty)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(CSV_HEADER)
     for row in stats["monthly"]:
         writer.writerow([row["month"], row["channel"],

@@ -2,13 +2,13 @@
 the "¿Te fue útil?" rating, and the CSV/JSON files the platform publishes about itself."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 
 from flask import Blueprint, Response, redirect, request, session
 
 import ckan.plugins.toolkit as tk
+from openlima_common import spreadsheet
 
 from ckanext.openlima.dcat.pod import openlima_feeds
 from ckanext.openlima.logic import vocabularies
@@ -56,7 +56,7 @@ def _table_response(rows: list[dict], columns: list[str], fmt: str, filename: st
     if fmt == "json":
         return Response(json.dumps(rows, ensure_ascii=False, indent=1), mimetype="application/json")
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns)
+    writer = spreadsheet.dict_writer(out, columns)
     writer.writeheader()
     writer.writerows(rows)
     return Response(out.getvalue(), mimetype="text/csv",

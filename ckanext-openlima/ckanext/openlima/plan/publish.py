@@ -8,12 +8,12 @@ are logged, and a missing team organisation skips it.
 """
 from __future__ import annotations
 
-import csv
 import io
 import logging
 from typing import Any, Iterable, Optional
 
 import ckan.plugins.toolkit as tk
+from openlima_common import spreadsheet
 
 from ckanext.openlima.plan import model as pm
 from ckanext.openlima.plan.vocabulary import N_
@@ -98,7 +98,7 @@ def csv_rows(plan: dict[str, Any]) -> Iterable[dict[str, Any]]:
 
 def to_csv(plan: dict[str, Any]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, restval="", lineterminator="\r\n")
+    writer = spreadsheet.dict_writer(buffer, CSV_COLUMNS, restval="", lineterminator="\r\n")
     writer.writeheader()
     for row in csv_rows(plan):
         writer.writerow(row)
