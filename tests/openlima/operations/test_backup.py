@@ -114,6 +114,9 @@ reviewer.set_cookie(config["REMEMBER_COOKIE_NAME"], cookie, domain="localhost")
 import base64, hashlib, hmac, struct, time
 secret = given["totp_secret"].replace("-", "").replace(" ", "")
 key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+# a code is accepted once: wait for a step after the one used at enrolment (no fixed sleep)
+while int(time.time() // 30) <= given["enrolment_step"]:
+    time.sleep(0.5)
 mac = hmac.new(key, struct.pack(">Q", int(time.time() // 30)), hashlib.sha1).digest()
 offset = mac[-1] & 0x0F
 code = str((struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 10**6).zfill(6)
@@ -275,7 +278,8 @@ def test_backup_then_restore_into_an_empty_stack(clean_db, clean_index, honesta,
             "ckanext.limahonesta.pepper": restored["LIMAHONESTA_PEPPER"],
             "ckanext.limaactiva.dni_hmac_key": restored["LIMAACTIVA_DNI_HMAC_KEY"]}))
         probe_input = {"code": code, "proposal": proposal["id"], "reviewer": reviewer["name"],
-                       "totp_secret": totp_secret, "passphrase": REVIEWER_PASSPHRASE,
+                       "totp_secret": totp_secret, "enrolment_step": step,
+                       "passphrase": REVIEWER_PASSPHRASE,
                        "case_id": case_id, "text": REPORT_TEXT}
         env = stack_environ(target_url, CKAN_INI=str(restarted),
                             PROBE_INPUT=json.dumps(probe_input))
