@@ -22,6 +22,8 @@ def test_every_part_of_the_platform_uses_that_table():
     from ckanext.limahonesta.logic import validators as honesta
     from openlima_site import vocab
 
-    assert vocab.DISTRICTS is DISTRICTS
+    # the static site builds the city's own page too (1501), on top of the same table
+    assert vocab._DISTRICTS is DISTRICTS
+    assert vocab.DISTRICTS == {vocab.LIMA_UBIGEO: "Lima Metropolitana", **DISTRICTS}
     assert honesta.DISTRICTS is DISTRICTS
     assert activa.DISTRICTS is DISTRICTS
