@@ -6,9 +6,10 @@ Lima Honesta: benchmarks/limahonesta_bench.py (submissions/s, code-check latency
 configured Argon2id cost, offline guessing cost), same database afterwards; then
 benchmarks/limahonesta_attack_bench.py (gunicorn, 4 sync workers: home page and right-code
 p95 with and without 20 concurrent wrong-code clients).
-Static site: benchmarks/site.py, then benchmarks/site_compare.py (ours next to Hugo and
-Jekyll + Pagefind at 10,000 datasets; ours and Hugo at 100,000, with the first-search
-download in Chromium; Hugo and Jekyll installed from Debian when missing). DataStore: benchmarks/datastore_bench.py (1,000,000-row
+Static site: benchmarks/site.py, then benchmarks/site_compare.py --datasets 10000,100000
+(one run: ours next to Hugo and Jekyll + Pagefind at 10,000 datasets, ours and Hugo at
+100,000, with the first-search download in Chromium; Hugo and Jekyll installed from
+Debian when missing). DataStore: benchmarks/datastore_bench.py (1,000,000-row
 CSV: load vs PostgreSQL COPY, worker peak RSS, datastore_search vs package_show p95) on
 the same database and its DataStore `openlima_bench_datastore`.
 Each writes its JSON under benchmarks/results/.
@@ -42,9 +43,7 @@ def main(argv: list[str]) -> int:
                              (HERE / "limahonesta_bench.py", []),
                              (HERE / "limahonesta_attack_bench.py", []),
                              (HERE / "site.py", []),
-                             (HERE / "site_compare.py", []),
-                             (HERE / "site_compare.py", ["--datasets", "100000",
-                                                         "--tools", "ours,hugo"]),
+                             (HERE / "site_compare.py", ["--datasets", "10000,100000"]),
                              (HERE / "datastore_bench.py", [])):
             print(f"==> {script.name}", flush=True)
             status |= subprocess.run([sys.executable, str(script), *args], env=env).returncode

@@ -20,7 +20,10 @@ figures. Ours is also profiled: render-only time in memory vs. the build's stage
 Hugo and Jekyll are installed with apt-get when missing (as the Makefile does for nginx).
 Writes ``benchmarks/results/site_compare.json``.
 
-Usage: ``python benchmarks/site_compare.py [--datasets N] [--rounds R] [--tools ours,hugo,jekyll]``
+Usage: ``python benchmarks/site_compare.py [--datasets N[,N...]] [--rounds R]
+[--tools ours,hugo,jekyll] [--jekyll-up-to N]``. ``--datasets 10000,100000`` measures both
+sizes in one run (``make bench`` does: Jekyll at 10,000 only, as ``--jekyll-up-to``
+says by default).
 """
 from __future__ import annotations
 
@@ -452,24 +455,92 @@ def _median_runs(runs: list[dict]) -> dict:
     return summary
 
 
+GOALS = {"ours_full_over_hugo_pagefind_full": "<= 2",
+         "jekyll_pagefind_full_over_ours_full": ">= 10",
+         "ours_incremental_over_hugo_rebuild": "<= 1.5",
+         "ours_peak_rss_mb": "<= 1024",
+         "first_search_bytes_before_first_result": "<= 300000"}
+
+
+def goals_met(result: dict) -> dict:
+    """Each goal this size measured: met or not (wall-time ratios)."""
+    ratios_ = result["ratios_wall_time"]
+    ours = result["tools"].get("ours", {})
+    first = (ours.get("search") or {}).get("first_search")
+    measured = {
+        "ours_full_over_hugo_pagefind_full": ratios_.get("ours_full_over_hugo_pagefind_full"),
+        "jekyll_pagefind_full_over_ours_full": ratios_.get(
+            "jekyll_pagefind_full_over_ours_full"),
+        "ours_incremental_over_hugo_rebuild": ratios_.get("ours_incremental_over_hugo_rebuild"),
+        "ours_peak_rss_mb": max((ours[stage]["peak_rss_mb"] for stage in ("full", "incremental")
+                                 if stage in ours), default=None),
+        "first_search_bytes_before_first_result":
+            first.get("bytes_before_first_result") if isinstance(first, dict) else None,
+    }
+    met = {}
+    for goal, value in measured.items():
+        if value is None:
+            continue
+        operator, limit = GOALS[goal].split()
+        met[goal] = value <= float(limit) if operator == "<=" else value >= float(limit)
+    return met
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--datasets", type=int, default=10_000)
+    parser.add_argument("--datasets", default="10000",
+                        help="catalogue sizes, comma-separated (10000,100000: one run, "
+                             "the sizes one after the other, one entry each in the results)")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument("--jekyll-up-to", type=int, default=10_000,
+                        help="build with Jekyll only at sizes up to this many datasets "
+                             "(at 100,000 it takes hours)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", type=Path, help="build here and keep the sites")
     args = parser.parse_args()
+    try:
+        sizes = [int(size) for size in args.datasets.split(",") if size.strip()]
+    except ValueError:
+        parser.error(f"--datasets: números separados por comas, no {args.datasets!r}")
     tools = [t for t in args.tools.split(",") if t]
-    versions = ensure_tools(tools)
+    if not sizes or any(size < 1 for size in sizes) or not set(tools) <= set(TOOLS):
+        parser.error(f"--datasets > 0 y --tools entre {','.join(TOOLS)}")
+    per_size = {size: [t for t in tools if t != "jekyll" or size <= args.jekyll_up_to]
+                for size in sizes}
+    versions = ensure_tools(sorted({t for chosen in per_size.values() for t in chosen}))
+    run = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "sizes": sizes,
+           "command": " ".join(["python", "benchmarks/site_compare.py", *sys.argv[1:]])}
+    for size in sizes:
+        keep = args.keep / str(size) if args.keep and len(sizes) > 1 else args.keep
+        result = compare(size, per_size[size], args.rounds, keep, args.out, versions, run)
+        if "jekyll" in tools and "jekyll" not in per_size[size]:
+            result["skipped"] = {"jekyll": f"más de {args.jekyll_up_to} conjuntos "
+                                           "(--jekyll-up-to)"}
+        save(args.out, str(size), result)
+        print(json.dumps(result, indent=2, ensure_ascii=False), flush=True)
 
+
+def compare(datasets: int, tools: list[str], rounds: int, keep: Path | None, out_json: Path,
+            versions: dict, run: dict) -> dict:
+    """One catalogue size: every tool's full build and rebuild, ``rounds`` times."""
     load_at_start = [round(x, 2) for x in os.getloadavg()]
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    work = args.keep or Path(tempfile.mkdtemp(prefix="openlima-site-compare-"))
+    work = keep or Path(tempfile.mkdtemp(prefix="openlima-site-compare-"))
     work.mkdir(parents=True, exist_ok=True)
+    print(f"==> {datasets} conjuntos: {', '.join(tools)}", flush=True)
+
+    def progress(runs: dict) -> None:
+        """Figures measured so far, saved as the run goes (a run cut short keeps them)."""
+        save(out_json, str(datasets), {
+            "datasets": datasets, "incomplete": True, "run": run, "runs_so_far": runs,
+            "load_average_at_start": load_at_start,
+            "load_average_now": [round(x, 2) for x in os.getloadavg()],
+            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+
     try:
         dump = work / "dump.json"
-        save_dump(make_catalogue(args.datasets), dump)
+        save_dump(make_catalogue(datasets), dump)
         catalogue = load_dump(dump)
         model = SiteModel(catalogue, CKAN_URL)
         export_seconds = {}
@@ -483,10 +554,11 @@ def main() -> None:
 
         runs: dict[str, list[dict]] = {tool: [] for tool in tools}
         pages: dict[str, int] = {}
-        for round_number in range(args.rounds):
+        search: dict = {}
+        for round_number in range(rounds):
             # Rounds interleave the tools: the machine's speed drifts during a run.
             for tool in tools:
-                progress(args, runs, load_at_start)
+                progress(runs)
                 print(f"==> ronda {round_number + 1}: {tool} completo", flush=True)
                 if tool == "ours":
                     out = work / f"ours-{round_number}" / "dist"
@@ -500,17 +572,19 @@ def main() -> None:
                 type(catalogue)(datasets=[changed], organizations=catalogue.organizations,
                                 groups=catalogue.groups), CKAN_URL).datasets[0]
             for tool in tools:
-                progress(args, runs, load_at_start)
+                progress(runs)
                 print(f"==> ronda {round_number + 1}: {tool} tras un cambio", flush=True)
                 if tool == "ours":
                     out = work / f"ours-{round_number}" / "dist"
                     runs[tool][-1]["incremental"] = build_ours(out, dump, full=False)
                     pages[tool] = html_pages(out)
-                    if round_number == args.rounds - 1:
+                    if round_number == rounds - 1:
+                        print("==> búsqueda: paquetes y primera búsqueda en Chromium",
+                              flush=True)
                         search = {"bundle_sizes": bundle_sizes(out), "first_search": (
                             first_search(out) if Path(CHROMIUM).exists() else
                             "sin medir: falta Chromium (make browser-tools)")}
-                    elif not args.keep:
+                    elif not keep:
                         shutil.rmtree(out.parent, ignore_errors=True)
                 else:
                     runs[tool][-1]["incremental"] = rebuild_other(tool, work / tool,
@@ -519,11 +593,13 @@ def main() -> None:
 
         figures = {tool: _median_runs(tool_runs) for tool, tool_runs in runs.items()}
         if "ours" in tools:
+            print("==> perfil del render", flush=True)
             figures["ours"]["render_profile"] = render_profile(catalogue)
             figures["ours"]["search"] = search
         result = {
-            "datasets": args.datasets,
-            "rounds": args.rounds,
+            "datasets": datasets,
+            "rounds": rounds,
+            "run": run,
             "html_pages": pages,
             "export_seconds_not_timed": export_seconds,
             "tools": figures,
@@ -533,30 +609,19 @@ def main() -> None:
             "ratios_cpu_time": ratios(figures.get("ours"), figures.get("hugo"),
                                       figures.get("jekyll"), "cpu_seconds")
             if "ours" in figures else {},
-            "goals": {"ours_full_over_hugo_pagefind_full": "<= 2",
-                      "jekyll_pagefind_full_over_ours_full": ">= 10",
-                      "ours_incremental_over_hugo_rebuild": "<= 1.5"},
-            "versions": {**versions, "pagefind": _pagefind_version(),
-                         "python": platform.python_version()},
+            "goals": GOALS,
+            "versions": {**{t: v for t, v in versions.items() if t in tools},
+                         "pagefind": _pagefind_version(), "python": platform.python_version()},
             "load_average_at_start": load_at_start,
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
             "measured_at": started,
         }
+        result["goals_met"] = goals_met(result)
     finally:
-        if not args.keep:
+        if not keep:
             shutil.rmtree(work, ignore_errors=True)
-    save(args.out, str(args.datasets), result)
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-
-
-def progress(args, runs: dict, load_at_start: list[float]) -> None:
-    """Figures measured so far, saved as the run goes (a long run cut short keeps them)."""
-    save(args.out, str(args.datasets), {
-        "datasets": args.datasets, "incomplete": True, "runs_so_far": runs,
-        "load_average_at_start": load_at_start,
-        "load_average_now": [round(x, 2) for x in os.getloadavg()],
-        "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+    return result
 
 
 def _pagefind_version() -> str:
