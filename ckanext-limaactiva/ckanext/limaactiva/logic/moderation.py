@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ckanext.limaactiva import participation as rules
 from ckanext.limaactiva.logic import validators as v
+from ckanext.limaactiva.logic.shared import validate
 from ckanext.limaactiva.model import AuditEntry, Comment, Flag, Proposal, Space, utcnow
 
 log = logging.getLogger(__name__)
@@ -61,12 +62,6 @@ def _reason(value):
 
 def _detail(value):
     return v._text(1000)(value)
-
-
-def _validate(data_dict, schema, context):
-    from ckanext.limaactiva.logic.action import _validate as validate
-
-    return validate(data_dict, schema, context)
 
 
 def _target(target_type: str, target_id: str):
@@ -133,7 +128,7 @@ def limaactiva_flag_create(context, data_dict):
     schema = _target_schema()
     schema["reason"] = [v.limaactiva_required, _reason]
     schema["detail"] = [v.limaactiva_optional, _detail]
-    data = _validate(data_dict, schema, context)
+    data = validate(data_dict, schema, context)
     user = rules.user_object(context)
     target, proposal, space = _target(data["target_type"], data["target_id"])
     if _author_of(target) == user.id:
@@ -282,7 +277,7 @@ def limaactiva_flag_resolve(context, data_dict):
     schema = _target_schema()
     schema["decision"] = [v.limaactiva_required, _decision]
     schema["note"] = [v.limaactiva_optional, _detail]
-    data = _validate(data_dict, schema, context)
+    data = validate(data_dict, schema, context)
     user = rules.user_object(context)
     target, _proposal, _space = _target(data["target_type"], data["target_id"])
     status = "dismissed" if data["decision"] == "restore" else "upheld"
@@ -326,7 +321,7 @@ def limaactiva_audit_list(context, data_dict):
     :param limit: optional, default 100, at most 1000
     """
     tk.check_access("limaactiva_audit_list", context, data_dict)
-    data = _validate(
+    data = validate(
         data_dict, {"limit": [v.limaactiva_optional, v.limaactiva_natural]}, context
     )
     limit = min(data.get("limit") or 100, 1000)

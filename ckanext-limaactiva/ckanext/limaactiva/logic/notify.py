@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ckanext.limaactiva import participation as rules
 from ckanext.limaactiva.logic import validators as v
+from ckanext.limaactiva.logic.shared import proposal_or_404, validate
 from ckanext.limaactiva.model import (
     Follow,
     Notification,
@@ -48,12 +49,6 @@ OBJECT_TYPES = ("proposal", "space")
 NOTIFICATION_LIMIT = 50
 
 
-def _validate(data_dict, schema, context):
-    from ckanext.limaactiva.logic.action import _validate as validate
-
-    return validate(data_dict, schema, context)
-
-
 def _object_type(value: Any) -> str:
     value = str(value).strip()
     if value not in OBJECT_TYPES:
@@ -75,9 +70,7 @@ def _visible_object(object_type: str, object_id: str, context: dict):
         if space is None:
             raise tk.ObjectNotFound(tk._("Espacio de participación no encontrado."))
         return space
-    from ckanext.limaactiva.logic.action import _proposal_or_404
-
-    return _proposal_or_404(object_id, context)
+    return proposal_or_404(object_id, context)
 
 
 def _user(context: dict) -> model.User:
@@ -129,7 +122,7 @@ def limaactiva_follow(context, data_dict):
     :returns: ``{following: True, followers}``
     """
     tk.check_access("limaactiva_follow", context, data_dict)
-    data = _validate(data_dict, _target_schema(), context)
+    data = validate(data_dict, _target_schema(), context)
     user = _user(context)
     target = _visible_object(data["object_type"], data["object_id"], context)
     model.Session.execute(
@@ -155,7 +148,7 @@ def limaactiva_unfollow(context, data_dict):
     :returns: ``{following: False, followers}``
     """
     tk.check_access("limaactiva_unfollow", context, data_dict)
-    data = _validate(data_dict, _target_schema(), context)
+    data = validate(data_dict, _target_schema(), context)
     user = _user(context)
     object_id = data["object_id"]
     if data["object_type"] == "space":
@@ -181,7 +174,7 @@ def limaactiva_follow_show(context, data_dict):
     :returns: ``{following: bool, followers: int}`` (never who)
     """
     tk.check_access("limaactiva_follow_show", context, data_dict)
-    data = _validate(data_dict, _target_schema(), context)
+    data = validate(data_dict, _target_schema(), context)
     target = _visible_object(data["object_type"], data["object_id"], context)
     return {
         "following": _is_following(
@@ -256,7 +249,7 @@ def limaactiva_unfollow_by_token(context, data_dict):
         already used)
     """
     tk.check_access("limaactiva_unfollow_by_token", context, data_dict)
-    data = _validate(
+    data = validate(
         data_dict, {"token": [v.limaactiva_required, v.limaactiva_text]}, context
     )
     token = data["token"]
