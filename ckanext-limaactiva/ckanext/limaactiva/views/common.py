@@ -1,0 +1,106 @@
+"""What the pages of Lima Activa share: the three blueprints, calling an action as the
+user, the posted form, error messages for a form, and the edit forms' helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from flask import Blueprint, redirect
+
+
+participa = Blueprint("limaactiva", __name__, url_prefix="/participa")
+servicios = Blueprint("limaactiva_services", __name__, url_prefix="/servicios")
+dashboard = Blueprint("limaactiva_dashboard", __name__, url_prefix="/dashboard")
+
+
+def user_context() -> dict:
+    return {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
+
+
+def call_action(name: str, data: dict) -> Any:
+    return tk.get_action(name)(user_context(), data)
+
+
+def posted_form() -> dict:
+    return {
+        key: value for key, value in tk.request.form.items() if key != "_csrf_token"
+    }
+
+
+def error_summary(error: tk.ValidationError) -> list[str]:
+    messages = []
+    for value in (error.error_dict or {}).values():
+        if isinstance(value, list):
+            messages.extend(str(item) for item in value if isinstance(item, str))
+        elif isinstance(value, str):
+            messages.append(value)
+    return messages or [tk._("Revise los datos ingresados.")]
+
+
+def local_redirect(endpoint: str, **values: Any):
+    # A relative Location: the browser stays on the host it used (CKAN's redirect_to
+    # would prefix ckan.site_url).
+    return redirect(tk.url_for(endpoint, **values))
+
+
+def my_profile() -> dict | None:
+    if not tk.current_user.is_authenticated:
+        return None
+    try:
+        return call_action("limaactiva_participant_show", {})
+    except tk.NotAuthorized:
+        return None
+
+
+def managed_offices() -> list[dict]:
+    """Organisations where the user may manage participation (editor or admin)."""
+    return tk.get_action("organization_list_for_user")(
+        user_context(), {"permission": "create_dataset", "include_dataset_count": False}
+    )
+
+
+def errors_by_field(
+    error: tk.ValidationError, phase_rows: list[int] | None = None
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Messages by form field (``phase-<row>-<field>`` for a phase) and the summary
+    shown above the form."""
+    rows = phase_rows or []
+    by_field: dict[str, list[str]] = {}
+    loose: list[str] = []
+    for key, value in (error.error_dict or {}).items():
+        items = value if isinstance(value, list) else [value]
+        for position, item in enumerate(items):
+            if isinstance(item, str):
+                by_field.setdefault(key, []).append(item)
+            elif isinstance(item, dict) and key == "phases":
+                row = rows[position] if position < len(rows) else position
+                for field, messages in item.items():
+                    by_field.setdefault(f"phase-{row}-{field}", []).extend(
+                        str(message) for message in messages
+                    )
+    for key in ("__all__", "id"):
+        loose.extend(by_field.pop(key, []))
+    summary = [tk._("Revise los campos marcados.")] if by_field else []
+    return by_field, summary + loose
+
+
+def editable_offices(current: str) -> list[dict]:
+    offices = managed_offices()
+    if current not in {office["name"] for office in offices}:
+        offices.append({"name": current, "display_name": current})
+    return offices
+
+
+def submit_edit(action: str, data: dict, not_found: str, phase_rows: list[int] | None = None
+                 ) -> tuple[dict | None, dict[str, list[str]], list[str]]:
+    """Run an edit form's update action: (result, no errors) when it saved, (None, field
+    errors, summary) when the input was refused; 403 and 404 end the request."""
+    try:
+        return call_action(action, data), {}, []
+    except tk.NotAuthorized as error:
+        return tk.abort(403, str(error) or tk._("No autorizado."))
+    except tk.ObjectNotFound:
+        return tk.abort(404, not_found)
+    except tk.ValidationError as error:
+        return (None, *errors_by_field(error, phase_rows))
