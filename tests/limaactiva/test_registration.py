@@ -9,6 +9,7 @@ import threading
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import pytest
+import sqlalchemy as sa
 from ckan.tests.helpers import call_action
 from openlima_common import clock
 
@@ -89,6 +90,26 @@ def test_capacity_is_enforced_and_places_come_back(session, make_citizen):
             id=session["id"],
         )
 
+
+
+def test_a_session_counts_its_registrations_once(session, make_citizen):
+    """registered_count and places_left come from one count of the registrations (the
+    session list counts once per session, not twice)."""
+    register(make_citizen(), session)
+    counts = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "limaactiva_session_registration" in statement and "count(" in statement:
+            counts.append(statement)
+
+    engine = model.meta.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        shown = call_action("limaactiva_session_show", {"user": ""}, id=session["id"])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert (shown["registered_count"], shown["places_left"]) == (1, 1)
+    assert len(counts) == 1, counts
 
 def test_two_people_cannot_take_the_last_place_at_once(session, make_citizen):
     register(make_citizen(), session)

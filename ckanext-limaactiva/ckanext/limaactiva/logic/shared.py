@@ -150,6 +150,7 @@ def session_dict(session: ParticipationSession) -> dict:
             SessionProposal.session_id == session.id
         )
     ]
+    registered = registered_count(session.id)
     return {
         "id": session.id,
         "space_id": session.space_id,
@@ -171,9 +172,9 @@ def session_dict(session: ParticipationSession) -> dict:
         "contributions_count": session.contributions_count,
         "recording_url": session.recording_url,
         "proposal_ids": sorted(proposal_ids),
-        "registered_count": registered_count(session.id),
+        "registered_count": registered,
         "places_left": (
-            max(session.capacity - registered_count(session.id), 0)
+            max(session.capacity - registered, 0)
             if session.capacity is not None
             else None
         ),
