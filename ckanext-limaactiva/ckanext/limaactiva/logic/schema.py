@@ -52,6 +52,23 @@ def space_list_schema():
     return {"space_type": [optional, v.limaactiva_space_type]}
 
 
+# The fields of a session that its forms and ``limaactiva_session_update`` change (the
+# edit form and the update action read this one list).
+SESSION_FIELDS = (
+    "title",
+    "description",
+    "modality",
+    "place",
+    "district",
+    "online_url",
+    "registration_url",
+    "registration_required",
+    "capacity",
+    "starts_at",
+    "ends_at",
+)
+
+
 def session_create_schema():
     return {
         "space_id": [required, v.limaactiva_text],

@@ -3,7 +3,8 @@ user, the posted form, error messages for a form, and the edit forms' helpers.""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, redirect
@@ -92,15 +93,68 @@ def editable_offices(current: str) -> list[dict]:
     return offices
 
 
-def submit_edit(action: str, data: dict, not_found: str, phase_rows: list[int] | None = None
-                 ) -> tuple[dict | None, dict[str, list[str]], list[str]]:
-    """Run an edit form's update action: (result, no errors) when it saved, (None, field
-    errors, summary) when the input was refused; 403 and 404 end the request."""
+@dataclass
+class EditForm:
+    """One of the office's edit pages (space, session, service): what differs between
+    them. ``edit_page`` does the rest the same way for all three."""
+
+    show: str  # the action that reads the record (by the id or name in the URL)
+    update: str  # the action that saves it; its auth function guards the page too
+    not_found: str  # the 404 message
+    saved: str  # the message once saved
+    template: str
+    stored: Callable[[dict], dict]  # the form filled in with the record as stored
+    # the update action's data from the posted form, and the form rows of its phases
+    posted: Callable[[dict], tuple[dict, list[int] | None]]
+    done: Callable[[dict], Any]  # the redirect once saved (given the saved record)
+    page: Callable[[dict, dict], dict]  # the template's own variables (record, form)
+    refuse: Callable[[dict], Any] | None = None  # may end the request (e.g. 409)
+
+
+def edit_page(form: EditForm, id_or_name: str):
+    """An edit page: 404 for an unknown record and 403 for someone who may not update
+    it, before anything is shown or saved; GET shows the form filled in with the record,
+    POST saves it and redirects, or shows the form again (400) with each message next
+    to its field."""
+    if not tk.current_user.is_authenticated and tk.request.method == "GET":
+        return local_redirect("user.login")
     try:
-        return call_action(action, data), {}, []
+        record = call_action(form.show, {"id": id_or_name})
+    except tk.ObjectNotFound:
+        return tk.abort(404, form.not_found)
+    try:
+        tk.check_access(form.update, user_context(), {"id": record["id"]})
     except tk.NotAuthorized as error:
         return tk.abort(403, str(error) or tk._("No autorizado."))
-    except tk.ObjectNotFound:
-        return tk.abort(404, not_found)
-    except tk.ValidationError as error:
-        return (None, *errors_by_field(error, phase_rows))
+    if form.refuse is not None:
+        form.refuse(record)
+    values = form.stored(record)
+    field_errors: dict[str, list[str]] = {}
+    errors: list[str] = []
+    status = 200
+    if tk.request.method == "POST":
+        values = posted_form()
+        data, phase_rows = form.posted(values)
+        data["id"] = record["id"]
+        try:
+            saved = call_action(form.update, data)
+        except tk.NotAuthorized as error:
+            return tk.abort(403, str(error) or tk._("No autorizado."))
+        except tk.ObjectNotFound:
+            return tk.abort(404, form.not_found)
+        except tk.ValidationError as error:
+            field_errors, errors = errors_by_field(error, phase_rows)
+            status = 400
+        else:
+            tk.h.flash_success(form.saved)
+            return form.done(saved)
+    body = tk.render(
+        form.template,
+        {
+            **form.page(record, values),
+            "form": values,
+            "field_errors": field_errors,
+            "errors": errors,
+        },
+    )
+    return body, status

@@ -8,17 +8,18 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.limaactiva.logic.schema import SESSION_FIELDS
 from ckanext.limaactiva.logic.validators import PHASE_KEYS as PHASE_TITLES
 from ckanext.limaactiva.views.common import (
+    EditForm,
     call_action,
+    edit_page,
     editable_offices,
     error_summary,
     local_redirect,
     managed_offices,
     participa,
     posted_form,
-    submit_edit,
-    user_context,
 )
 
 
@@ -163,70 +164,39 @@ def _space_values(space_dict: dict) -> dict:
     return values
 
 
-def _managed_space(name: str) -> dict:
-    """The space, after checking that it exists (404) and that the user manages it (403)."""
-    try:
-        space_dict = call_action("limaactiva_space_show", {"id": name})
-    except tk.ObjectNotFound:
-        return tk.abort(404, tk._("Espacio de participación no encontrado."))
-    try:
-        tk.check_access("limaactiva_space_update", user_context(), {"id": space_dict["id"]})
-    except tk.NotAuthorized as error:
-        return tk.abort(403, str(error) or tk._("No autorizado."))
-    return space_dict
+def _space_posted(values: dict) -> tuple[dict, list[int]]:
+    phases, rows = _phases_from_form(values)
+    data = {key: values.get(key) for key in SPACE_FIELDS}
+    data["commitment_ref"] = values.get("commitment_ref")
+    data["phases"] = phases
+    return data, rows
+
+
+def _space_page(space_dict: dict, values: dict) -> dict:
+    rows = _phase_rows(values)
+    return {
+        "space": space_dict,
+        "offices": editable_offices(space_dict["responsible_office"]),
+        "phase_rows": range(max(PHASE_ROWS, (rows[-1] + 1) if rows else 0)),
+    }
 
 
 @participa.route("/gestion/espacio/<name>/editar", methods=["GET", "POST"])
 def management_space_edit(name: str):
-    if not tk.current_user.is_authenticated and tk.request.method == "GET":
-        return local_redirect("user.login")
-    space_dict = _managed_space(name)
-    values = _space_values(space_dict)
-    field_errors: dict[str, list[str]] = {}
-    errors: list[str] = []
-    status = 200
-    if tk.request.method == "POST":
-        values = posted_form()
-        phases, rows = _phases_from_form(values)
-        data = {key: values.get(key) for key in SPACE_FIELDS}
-        data["commitment_ref"] = values.get("commitment_ref")
-        data["id"] = space_dict["id"]
-        data["phases"] = phases
-        updated, field_errors, errors = submit_edit(
-            "limaactiva_space_update", data, tk._("Espacio de participación no encontrado."),
-            rows)
-        if updated is not None:
-            tk.h.flash_success(tk._("Espacio actualizado."))
-            return local_redirect("limaactiva.space", name=updated["name"])
-        status = 400
-    rows = _phase_rows(values)
-    phase_rows = range(max(PHASE_ROWS, (rows[-1] + 1) if rows else 0))
-    body = tk.render(
-        "limaactiva/space_edit.html",
-        {
-            "space": space_dict,
-            "offices": editable_offices(space_dict["responsible_office"]),
-            "form": values,
-            "field_errors": field_errors,
-            "errors": errors,
-            "phase_rows": phase_rows,
-        },
+    return edit_page(
+        EditForm(
+            show="limaactiva_space_show",
+            update="limaactiva_space_update",
+            not_found=tk._("Espacio de participación no encontrado."),
+            saved=tk._("Espacio actualizado."),
+            template="limaactiva/space_edit.html",
+            stored=_space_values,
+            posted=_space_posted,
+            done=lambda space: local_redirect("limaactiva.space", name=space["name"]),
+            page=_space_page,
+        ),
+        name,
     )
-    return body, status
-
-
-SESSION_FIELDS = (
-    "title",
-    "description",
-    "modality",
-    "place",
-    "district",
-    "online_url",
-    "registration_url",
-    "capacity",
-    "starts_at",
-    "ends_at",
-)
 
 
 @participa.route("/gestion/sesion", methods=["POST"])
@@ -258,48 +228,43 @@ def _session_values(item: dict) -> dict:
     return values
 
 
-@participa.route("/gestion/sesion/<session_id>/editar", methods=["GET", "POST"])
-def management_session_edit(session_id: str):
-    if not tk.current_user.is_authenticated and tk.request.method == "GET":
-        return local_redirect("user.login")
-    try:
-        item = call_action("limaactiva_session_show", {"id": session_id})
-    except tk.ObjectNotFound:
-        return tk.abort(404, tk._("Sesión no encontrada."))
-    try:
-        tk.check_access("limaactiva_session_update", user_context(), {"id": item["id"]})
-    except tk.NotAuthorized as error:
-        return tk.abort(403, str(error) or tk._("No autorizado."))
-    if item["closed"]:
+def _session_posted(values: dict) -> tuple[dict, None]:
+    data: dict[str, Any] = {key: values.get(key) for key in SESSION_FIELDS}
+    data["registration_required"] = values.get("registration_required") == "on"
+    return data, None
+
+
+def _refuse_closed(session: dict) -> None:
+    if session["closed"]:
         # The report, counts and attendance recorded at closing describe the session
         # as it was held; it is not rescheduled afterwards.
-        return tk.abort(409, tk._("La sesión ya fue cerrada; ya no se puede editar."))
-    values = _session_values(item)
-    field_errors: dict[str, list[str]] = {}
-    errors: list[str] = []
-    status = 200
-    if tk.request.method == "POST":
-        values = posted_form()
-        data: dict[str, Any] = {key: values.get(key) for key in SESSION_FIELDS}
-        data["registration_required"] = values.get("registration_required") == "on"
-        data["id"] = item["id"]
-        updated, field_errors, errors = submit_edit(
-            "limaactiva_session_update", data, tk._("Sesión no encontrada."))
-        if updated is not None:
-            tk.h.flash_success(tk._("Sesión actualizada."))
-            return local_redirect("limaactiva.session", session_id=item["id"])
-        status = 400
-    body = tk.render(
-        "limaactiva/session_edit.html",
-        {
-            "session": item,
-            "space": call_action("limaactiva_space_show", {"id": item["space_id"]}),
-            "form": values,
-            "field_errors": field_errors,
-            "errors": errors,
-        },
+        tk.abort(409, tk._("La sesión ya fue cerrada; ya no se puede editar."))
+
+
+@participa.route("/gestion/sesion/<session_id>/editar", methods=["GET", "POST"])
+def management_session_edit(session_id: str):
+    return edit_page(
+        EditForm(
+            show="limaactiva_session_show",
+            update="limaactiva_session_update",
+            not_found=tk._("Sesión no encontrada."),
+            saved=tk._("Sesión actualizada."),
+            template="limaactiva/session_edit.html",
+            stored=_session_values,
+            posted=_session_posted,
+            done=lambda session: local_redirect(
+                "limaactiva.session", session_id=session["id"]
+            ),
+            page=lambda session, values: {
+                "session": session,
+                "space": call_action(
+                    "limaactiva_space_show", {"id": session["space_id"]}
+                ),
+            },
+            refuse=_refuse_closed,
+        ),
+        session_id,
     )
-    return body, status
 
 
 @participa.route("/gestion/sesion/<session_id>/cerrar", methods=["POST"])

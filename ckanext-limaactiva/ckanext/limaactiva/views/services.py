@@ -6,15 +6,15 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 
 from ckanext.limaactiva.views.common import (
+    EditForm,
     call_action,
+    edit_page,
     editable_offices,
     error_summary,
     local_redirect,
     participa,
     posted_form,
     servicios,
-    submit_edit,
-    user_context,
 )
 from ckanext.limaactiva.views.management import management_post
 
@@ -60,40 +60,28 @@ def management_service():
     )
 
 
+def _service_posted(values: dict) -> tuple[dict, None]:
+    return {key: values.get(key) for key in SERVICE_FIELDS}, None
+
+
 @participa.route("/gestion/servicio/<name>/editar", methods=["GET", "POST"])
 def management_service_edit(name: str):
-    if not tk.current_user.is_authenticated and tk.request.method == "GET":
-        return local_redirect("user.login")
-    try:
-        service = call_action("limaactiva_service_show", {"id": name})
-    except tk.ObjectNotFound:
-        return tk.abort(404, tk._("Servicio no encontrado."))
-    try:
-        tk.check_access("limaactiva_service_update", user_context(), {"id": service["id"]})
-    except tk.NotAuthorized as error:
-        return tk.abort(403, str(error) or tk._("No autorizado."))
-    values = {key: service.get(key) or "" for key in SERVICE_FIELDS}
-    field_errors: dict[str, list[str]] = {}
-    errors: list[str] = []
-    status = 200
-    if tk.request.method == "POST":
-        values = posted_form()
-        data = {key: values.get(key) for key in SERVICE_FIELDS}
-        data["id"] = service["id"]
-        updated, field_errors, errors = submit_edit(
-            "limaactiva_service_update", data, tk._("Servicio no encontrado."))
-        if updated is not None:
-            tk.h.flash_success(tk._("Servicio actualizado."))
-            return local_redirect("limaactiva.management")
-        status = 400
-    body = tk.render(
-        "limaactiva/service_edit.html",
-        {
-            "service": service,
-            "offices": editable_offices(service["office"]),
-            "form": values,
-            "field_errors": field_errors,
-            "errors": errors,
-        },
+    return edit_page(
+        EditForm(
+            show="limaactiva_service_show",
+            update="limaactiva_service_update",
+            not_found=tk._("Servicio no encontrado."),
+            saved=tk._("Servicio actualizado."),
+            template="limaactiva/service_edit.html",
+            stored=lambda service: {
+                key: service.get(key) or "" for key in SERVICE_FIELDS
+            },
+            posted=_service_posted,
+            done=lambda service: local_redirect("limaactiva.management"),
+            page=lambda service, values: {
+                "service": service,
+                "offices": editable_offices(service["office"]),
+            },
+        ),
+        name,
     )
-    return body, status

@@ -70,21 +70,6 @@ def limaactiva_session_create(context, data_dict):
     return session_dict(session)
 
 
-SESSION_FIELDS = (
-    "title",
-    "description",
-    "modality",
-    "place",
-    "district",
-    "online_url",
-    "registration_url",
-    "registration_required",
-    "capacity",
-    "starts_at",
-    "ends_at",
-)
-
-
 def _session_errors(values: dict) -> dict[str, list[str]]:
     """Checks that involve more than one field of a session (as it would be saved)."""
     errors: dict[str, list[str]] = {}
@@ -135,10 +120,10 @@ def limaactiva_session_update(context, data_dict):
     )
     if session.closed_at is not None:
         fail("id", tk._("La sesión ya fue cerrada; ya no se puede editar."))
-    given = {field for field in SESSION_FIELDS if field in data_dict}
+    given = {field for field in schemas.SESSION_FIELDS if field in data_dict}
     values = {
         field: data.get(field) if field in given else getattr(session, field)
-        for field in SESSION_FIELDS
+        for field in schemas.SESSION_FIELDS
     }
     errors = _session_errors(values)
     if data.get("space_id"):
