@@ -19,6 +19,7 @@ __all__ = [
     "openlima_access_rights_choices",
     "openlima_licence_choices",
     "openlima_district_choices",
+    "openlima_publisher_type_choices",
     "openlima_vocabulary_label",
     "openlima_district_name",
     "openlima_office_compliance",
@@ -63,6 +64,10 @@ def openlima_licence_choices(field: dict | None = None) -> list[dict[str, Any]]:
         {"value": row["license_id"], "label": {"es": row["label_es"], "en": row["label_en"]}}
         for row in vocabularies.vocabulary("licences")
     ]
+
+
+def openlima_publisher_type_choices(field: dict | None = None) -> list[dict[str, Any]]:
+    return _choices("publisher_types")
 
 
 def openlima_district_choices(field: dict | None = None) -> list[dict[str, Any]]:

@@ -46,6 +46,7 @@ class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IMiddleware, inherit=True)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.ITranslation)
+    p.implements(p.IUploader, inherit=True)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
@@ -57,6 +58,17 @@ class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
         from ckanext.openlima.privacy import activity_seam
 
         activity_seam.install()
+
+    # IUploader: CKAN asks for a resource's uploader with the upload still in hand; the
+    # file's SHA-256 is recorded then, and CKAN's own uploader stores the file.
+    def get_resource_uploader(self, data_dict):
+        from ckanext.openlima.checksum import add_upload_checksum
+
+        add_upload_checksum(data_dict)
+        return None
+
+    def get_uploader(self, upload_to, old_filename=None):
+        return None
 
     # IPackageController: check the links of every saved dataset in the background
     def after_dataset_create(self, context, pkg_dict):

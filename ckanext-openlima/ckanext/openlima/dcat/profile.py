@@ -302,6 +302,9 @@ class OpenLimaDCATAP3Profile(EuropeanDCATAP3Profile):
             if _ORGANIZATION_URI.search(publisher.get("uri") or ""):
                 continue
             kept = {key: publisher[key] for key in ("name", "email", "url", "type") if publisher.get(key)}
+            # the schema takes ADMS publisher types only (shown by their label)
+            if kept.get("type") and not vocabularies.by_uri("publisher_types", kept["type"]):
+                kept.pop("type")
             if kept:
                 publishers.append(kept)
         if publishers:

@@ -18,7 +18,9 @@ from ckanext.openlima.logic import vocabularies
 
 __all__ = [
     "openlima_required",
+    "openlima_drop_empty_rows",
     "openlima_repeating_required",
+    "openlima_drop_duplicate_tag_errors",
     "openlima_choice",
     "openlima_email",
     "openlima_open_licence",
@@ -67,12 +69,20 @@ def _subfield_present(key: tuple, data: dict) -> bool:
     )
 
 
+# context key: the rows of repeating blocks dropped as empty, {(field, index), ...}
+DROPPED_ROWS = "openlima_dropped_rows"
+
+
 @_scheming_validator
 def openlima_required(field: dict, schema: dict):
     """Like ``not_empty``, with the field's own Spanish message."""
     message = field.get("required_message") or "Este campo es obligatorio."
 
     def validator(key, data, errors, context):
+        if len(key) == 3 and key[:2] in context.get(DROPPED_ROWS, ()):
+            raise StopOnError  # a subfield of a row left empty: nothing to check
+        if errors.get(key):
+            raise StopOnError  # one message per field (the block's own may be there)
         value = data.get(key, missing)
         if _is_empty(value) and not (
             "repeating_subfields" in field and _subfield_present(key, data)
@@ -81,6 +91,46 @@ def openlima_required(field: dict, schema: dict):
             raise StopOnError
 
     return validator
+
+
+@_scheming_validator
+def openlima_drop_empty_rows(field: dict | None, schema: dict):
+    """Dataset-level (``before_validators``, first): a row of a repeating block whose
+    subfields are all empty is dropped, never validated.
+
+    The form always offers one blank row of each block (data dictionary, publisher,
+    temporal coverage): left as it is, it must not block saving nor be stored as an
+    empty object (an empty publisher would hide the office as ``dct:publisher``). A
+    required block left with no row at all is reported once by
+    ``openlima_repeating_required``. The subfields' validators still run on the dropped
+    keys (navl plans them before this runs): ``openlima_required`` skips the rows listed
+    in ``context[DROPPED_ROWS]`` and ``ignore_missing`` skips absent keys.
+    """
+    blocks = {f["field_name"] for f in schema.get("dataset_fields", []) if "repeating_subfields" in f}
+
+    def validator(key, data, errors, context):
+        rows: dict[tuple, list] = {}
+        for flat_key in data:
+            if isinstance(flat_key, tuple) and len(flat_key) == 3 and flat_key[0] in blocks:
+                rows.setdefault(flat_key[:2], []).append(flat_key)
+        dropped = context[DROPPED_ROWS] = set()
+        for row, keys in rows.items():
+            if all(_is_empty(data[k]) for k in keys):
+                for k in keys:
+                    del data[k]
+                dropped.add(row)
+
+    return validator
+
+
+def openlima_drop_duplicate_tag_errors(key, data, errors, context):
+    """Dataset-level (``after_validators``): a keyword refused in ``tag_string`` is
+    reported there only. CKAN's form sends the keywords twice (``tag_string`` and the
+    ``tags`` it splits from it), so the same refusal came twice, once as "tags"."""
+    if errors.get(("tag_string",)):
+        for flat_key, messages in errors.items():
+            if isinstance(flat_key, tuple) and flat_key and flat_key[0] == "tags":
+                messages.clear()
 
 
 @_scheming_validator

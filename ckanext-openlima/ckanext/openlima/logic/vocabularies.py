@@ -1,7 +1,7 @@
 """The controlled vocabularies of the MML schema, read from ``config/vocabularies/``.
 
 The EU authority tables (data themes, frequencies, file types, languages, access
-rights, licences) and Lima Metropolitana's districts ship with the repository as CSV
+rights, licences), ADMS's publisher types and Lima Metropolitana's districts ship with the repository as CSV
 with Spanish and English labels, so forms, validators, the DCAT profile and the
 compliance checks all read the same data. ``ckanext.openlima.vocabularies_dir``
 points elsewhere when the repository layout is not available.
@@ -41,6 +41,7 @@ _FILES = {
     "access_rights": "eu_access_rights.csv",
     "licences": "licences.csv",
     "districts": "districts.csv",
+    "publisher_types": "adms_publisher_types.csv",
 }
 
 
