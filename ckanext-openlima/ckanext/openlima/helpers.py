@@ -32,6 +32,7 @@ __all__ = [
     "openlima_portal_rule",
     "openlima_render_date",
     "openlima_facet_label",
+    "openlima_licence_title",
     "render_datetime",
 ]
 
@@ -100,6 +101,15 @@ def openlima_facet_label(name: str, item: dict[str, Any]) -> str:
             if row["label_es"] == item.get("name"):
                 return vocabularies.label(row, lang)
     return item.get("display_name") or item.get("name") or ""
+
+
+def openlima_licence_title(pkg_dict: dict[str, Any]) -> str:
+    """A dataset's licence by the portal's label in the page's language (CKAN's licence
+    register titles are English: "Creative Commons Attribution")."""
+    row = vocabularies.licence(pkg_dict.get("license_id"))
+    if row:
+        return vocabularies.label(row, tk.h.lang() or "es")
+    return pkg_dict.get("license_title") or pkg_dict.get("license_id") or ""
 
 
 def openlima_office_compliance(organization: str) -> dict[str, Any] | None:
