@@ -21,6 +21,9 @@ def _require_office(data_dict: dict) -> None:
 
 @tk.chained_action
 def harvest_source_create(original_action, context, data_dict):
+    """ckanext-harvest's ``harvest_source_create``, after its auth check, refusing a
+    source that does not name the MML office (``owner_org``) that publishes what it
+    brings."""
     tk.check_access("harvest_source_create", context, {**data_dict, "type": "harvest"})
     _require_office(data_dict)
     return original_action(context, data_dict)
@@ -28,6 +31,8 @@ def harvest_source_create(original_action, context, data_dict):
 
 @tk.chained_action
 def harvest_source_update(original_action, context, data_dict):
+    """ckanext-harvest's ``harvest_source_update``, after its auth check; the source
+    must still name its office (``owner_org``)."""
     tk.check_access("harvest_source_update", context, data_dict)
     _require_office(data_dict)
     return original_action(context, data_dict)
