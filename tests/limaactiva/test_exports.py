@@ -84,7 +84,7 @@ def test_publish_creates_then_refreshes_the_dataset(space, sysadmin, office):
     )
     assert dataset["name"] == "lima-activa-participacion"
     urls = sorted(r["url"] for r in dataset["resources"])
-    assert len(urls) == 5 and all(
+    assert len(urls) == 6 and all(
         u.endswith(".csv") and "/participa/datos/" in u for u in urls
     )
     again = call_action(

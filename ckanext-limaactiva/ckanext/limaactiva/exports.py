@@ -94,6 +94,12 @@ def _scores() -> Iterable[dict]:
             yield {"proposal_id": proposal["id"], **snapshot}
 
 
+def _surveys() -> Iterable[dict]:
+    from ckanext.limaactiva.survey_exports import published_rows
+
+    return published_rows()
+
+
 def _blank(value: Any) -> Any:
     return "" if value is None else value
 
@@ -124,6 +130,13 @@ EXPORTS: dict[str, tuple[str, str, Callable[[], Iterable[dict]]]] = {
         "Historial de la priorización",
         "Puntaje diario de cada propuesta y votos en cada nivel.",
         _scores,
+    ),
+    "encuestas": (
+        "Resultados de encuestas y consultas",
+        "Resultados agregados de las encuestas cerradas (o con resultados en vivo): "
+        "personas por opción o valor de la escala, promedio y textos aprobados; las "
+        "cifras de 1 a k − 1 se publican como «<k».",
+        _surveys,
     ),
 }
 
