@@ -23,15 +23,17 @@ def _auth_functions() -> dict:
 
 
 def _blueprints() -> list:
-    from ckanext.limaactiva import views, views_surveys
+    from ckanext.limaactiva import views
+    from ckanext.limaactiva.views import surveys
 
-    return [*_exported(views).values(), views_surveys.surveys]
+    return [*_exported(views).values(), surveys.surveys]
 
 
 def _helpers() -> dict:
-    from ckanext.limaactiva import helpers, views_surveys
+    from ckanext.limaactiva import helpers
+    from ckanext.limaactiva.views import surveys
 
-    return {**_exported(helpers), **views_surveys.HELPERS}
+    return {**_exported(helpers), **surveys.HELPERS}
 
 
 @tk.blanket.actions(_actions)
