@@ -94,7 +94,10 @@ def _recent(tag: bytes, moment: float) -> list[float]:
     return timestamps
 
 
-def check(challenge: Any, counter: Any, now: float | None = None,
+# C901: each branch is one refusal (bad MAC, expired, too little work, too early without
+# JavaScript, per-client share, already spent) checked and reserved under one lock;
+# security-sensitive, not split without its own review.
+def check(challenge: Any, counter: Any, now: float | None = None,  # noqa: C901
           client_tag: bytes | None = None) -> str | None:
     """``None`` if acceptable (and now spent), else a Spanish error message."""
     invalid = tk._("La verificación antispam no es válida. Vuelva a cargar el formulario.")

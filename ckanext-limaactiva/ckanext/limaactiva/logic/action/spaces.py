@@ -62,25 +62,10 @@ def limaactiva_space_create(context, data_dict):
     return space_dict(space)
 
 
-def limaactiva_space_update(context, data_dict):
-    """Update a space; only the fields given change (``phases`` replaces all phases).
-    Every check runs before anything changes, so bad input leaves the space as it was.
-
-    :param id: id or name of the space
-    :param name: optional new URL name (not empty when given)
-    :param title: optional (not empty when given)
-    :param space_type: optional (not empty when given)
-    :param responsible_office: optional; handing the space to another office needs
-        membership of that office too
-    :param description: optional; given empty, it is cleared
-    :param civic_education: optional; given empty, it is cleared
-    :param commitment_ref: optional; given empty, it is cleared
-    :param phases: optional list as in ``limaactiva_space_create``
-    :returns: the space
-    """
-    tk.check_access("limaactiva_space_update", context, data_dict)
-    data = validate(data_dict, schemas.space_update_schema(), context)
-    space = space_or_404(data["id"])
+def _checked_update(space, data: dict, data_dict: dict):
+    """Every check of ``limaactiva_space_update`` that involves more than one field or
+    the database, all at once (one ValidationError with every message); the new office
+    when one is given."""
     errors: dict[str, list[str]] = {}
     if (
         data.get("name")
@@ -102,6 +87,29 @@ def limaactiva_space_update(context, data_dict):
         )
     if errors:
         raise tk.ValidationError(errors)
+    return office
+
+
+def limaactiva_space_update(context, data_dict):
+    """Update a space; only the fields given change (``phases`` replaces all phases).
+    Every check runs before anything changes, so bad input leaves the space as it was.
+
+    :param id: id or name of the space
+    :param name: optional new URL name (not empty when given)
+    :param title: optional (not empty when given)
+    :param space_type: optional (not empty when given)
+    :param responsible_office: optional; handing the space to another office needs
+        membership of that office too
+    :param description: optional; given empty, it is cleared
+    :param civic_education: optional; given empty, it is cleared
+    :param commitment_ref: optional; given empty, it is cleared
+    :param phases: optional list as in ``limaactiva_space_create``
+    :returns: the space
+    """
+    tk.check_access("limaactiva_space_update", context, data_dict)
+    data = validate(data_dict, schemas.space_update_schema(), context)
+    space = space_or_404(data["id"])
+    office = _checked_update(space, data, data_dict)
     if data.get("name"):
         space.name = data["name"]
     if office is not None:
