@@ -2,7 +2,8 @@
 
 The ini ``use``s the repository's ``config/production.ini`` (itself on top of
 ``config/base.ini``) and adds what only the environment knows:
-secrets, the site URL, storage, the plugin list (without ``openlima_search`` when
+secrets, the site URL (and the static site's, ``OPENLIMA_SITE_URL``, as
+``ckanext.openlima.site_url``), storage, the plugin list (without ``openlima_search`` when
 ``CKAN_SOLR_URL`` points at a Solr) and logging. URLs CKAN already reads from the
 environment itself (``ckan.config.environment.CONFIG_FROM_ENV_VARS``: CKAN_SQLALCHEMY_URL,
 CKAN_REDIS_URL, CKAN_SOLR_URL, CKAN_SITE_URL, ...) are checked here but left to CKAN.
@@ -125,6 +126,9 @@ def check_required(env: dict[str, str]) -> None:
     site = urlparse(env["CKAN_SITE_URL"])
     if site.scheme not in ("http", "https") or not site.netloc:
         raise ConfigError("CKAN_SITE_URL debe ser una URL http(s):// completa")
+    static_site = urlparse(env.get("OPENLIMA_SITE_URL", "").strip())
+    if static_site.geturl() and (static_site.scheme not in ("http", "https") or not static_site.netloc):
+        raise ConfigError("OPENLIMA_SITE_URL debe ser una URL http(s):// completa o quedar vacía")
     solr = env.get("CKAN_SOLR_URL", "").strip()
     if solr and urlparse(solr).scheme not in ("http", "https"):
         raise ConfigError("CKAN_SOLR_URL debe ser una URL http(s):// o quedar vacía")
@@ -183,6 +187,10 @@ def render(env: dict[str, str]) -> str:
         "ckan.storage_path": env.get("CKAN_STORAGE_PATH") or DEFAULT_STORAGE,
         "ckanext.openlima.vocabularies_dir": str(config_dir / "vocabularies"),
     }
+    # the static site nginx serves: DCAT landing pages and district URIs lead there
+    static_site = env.get("OPENLIMA_SITE_URL", "").strip().rstrip("/")
+    if static_site:
+        options["ckanext.openlima.site_url"] = static_site
     for option, variable in SECRETS.items():
         options[option] = secret(env, variable, secrets_dir)
     options.update(passthrough(env))

@@ -383,6 +383,8 @@ def test_renderer_refuses_missing_or_malformed_urls(tmp_path):
     assert result.returncode == 2 and "CKAN_SQLALCHEMY_URL" in result.stderr
     result = render(tmp_path, CKAN_DATASTORE_READ_URL="postgresql://lector@db/otra_base")
     assert result.returncode == 2 and "misma base" in result.stderr
+    result = render(tmp_path, OPENLIMA_SITE_URL="datos.openlima.example")
+    assert result.returncode == 2 and "OPENLIMA_SITE_URL" in result.stderr
 
 
 def test_renderer_writes_secrets_plugins_and_paths(tmp_path):
@@ -390,9 +392,12 @@ def test_renderer_writes_secrets_plugins_and_paths(tmp_path):
         tmp_path,
         CKAN_SECRET_KEY="clave-de-sesion-100%",
         CKAN___CKANEXT__LIMAHONESTA__SUBMISSIONS_PER_HOUR="60",
+        OPENLIMA_SITE_URL="https://openlima.example/",
     )
     assert result.returncode == 0, result.stderr
     ini = rendered(tmp_path)
+    # the static site's address, for DCAT landing pages and district URIs
+    assert ini["ckanext.openlima.site_url"] == "https://openlima.example"
     assert (
         ini["SECRET_KEY"] == "clave-de-sesion-100%%"
     )  # ConfigParser escape of a literal %

@@ -163,6 +163,10 @@ def development_settings(*, secrets_: Mapping[str, str], database_url: str, redi
         "ckanext.openlima.site_build_dir": str(ROOT / "site" / "dist"),
         "ckanext.openlima.site_build_source": f"http://127.0.0.1:{port}",
     }
+    # `make run` serves no static site (`make site` only builds site/dist): its links stay
+    # on CKAN's pages unless the address where site/dist is served is given
+    if environ.get("OPENLIMA_SITE_URL"):
+        settings["ckanext.openlima.site_url"] = environ["OPENLIMA_SITE_URL"].rstrip("/")
     if datastore_urls is not None:
         settings["ckan.datastore.write_url"], settings["ckan.datastore.read_url"] = datastore_urls
     dev_ini = CONFIG_DIR / "development.ini"

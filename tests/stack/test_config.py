@@ -40,6 +40,12 @@ def test_generated_ini_wires_services_and_keeps_secrets_out_of_git(scratch, clea
     assert settings["ckan.site_url"] == "http://127.0.0.1:5055"
     assert settings["ckan.storage_path"] == str(scratch / "storage")
     assert "ckan.plugins" not in settings  # the search plugin stays on without Solr
+    # `make run` serves no static site: links stay on CKAN unless its address is given
+    assert "ckanext.openlima.site_url" not in settings
+    served = read_app_main(config.write_development_ini(
+        scratch, database_url=DATABASE, redis_url=REDIS, port=5055,
+        environ={**clean_environ, "OPENLIMA_SITE_URL": "http://127.0.0.1:8080/"}))
+    assert served["ckanext.openlima.site_url"] == "http://127.0.0.1:8080"
 
     secret_key = settings["SECRET_KEY"]
     jwt = settings["api_token.jwt.encode.secret"]

@@ -269,6 +269,23 @@ def test_a_new_dataset_reaches_the_static_site_on_the_next_scheduled_build(
     html = wait_for(published, 300, "the dataset page on the static site", prod)
     assert f"Conjunto {name}" in html
 
+    # CKAN knows the site's address (ckanext.openlima.site_url from OPENLIMA_SITE_URL):
+    # DCAT's landing page is the site's page, and a district URI leads to its site page
+    status, _, turtle = Client().request(prod.ckan + f"/dataset/{name}.ttl")
+    assert status == 200 and f"<{page}>" in turtle, turtle[:2000]
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    try:
+        urllib.request.build_opener(urllib.request.ProxyHandler({}), Stay()).open(
+            prod.ckan + "/ubigeo/150122", timeout=60)
+        raise AssertionError("/ubigeo/150122 did not redirect")
+    except urllib.error.HTTPError as answer:
+        assert answer.code == 303 and answer.headers["Location"] == prod.site + "/distritos/150122/"
+    status, _, district = Client().request(prod.site + "/distritos/150122/")
+    assert status == 200 and "Miraflores" in district
+
     status, body = api(prod, "openlima_schedule_show", token=admin_token)
     jobs = {job["name"]: job for job in body["result"]["jobs"]}
     assert jobs["site_build"]["last_result"] == "ok" and jobs["site_build"]["next_run"]
