@@ -34,7 +34,10 @@ from werkzeug.routing import RequestRedirect
 
 REPORTER = "reporter"
 STAFF = "staff"
-BLUEPRINT_ZONES = {"limahonesta_reporter": REPORTER, "limahonesta_staff": STAFF}
+# The public integrity commitment register lives under /integridad too: it gets the
+# Unit's hardened headers (nothing of the client is scrubbed: it is not a reporter page).
+BLUEPRINT_ZONES = {"limahonesta_reporter": REPORTER, "limahonesta_staff": STAFF,
+                   "limahonesta_commitment": STAFF}
 # Actions a reporter calls (their requests are scrubbed like the reporter pages);
 # every other ``limahonesta_`` action still gets the hardened headers.
 REPORTER_ACTION_PREFIXES = ("limahonesta_report_", "limahonesta_pow_")

@@ -209,6 +209,52 @@ class CaseExclusion(tk.BaseModel):
     reviewer_id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True)
 
 
+SIGNATURE_STATES = ("vigente", "renovada", "retirada")
+
+
+class IntegritySignature(tk.BaseModel):
+    """One office's signature of the integrity commitment, recorded by the Integrity Unit.
+
+    An office (a CKAN organisation, by id: no foreign key into core tables) has at most
+    one ``vigente`` signature; a renewal closes the previous one as ``renovada``, a
+    withdrawal leaves the office without one. Everything here is public except ``notes``.
+    """
+    __tablename__ = "limahonesta_integrity_signature"
+
+    id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True, default=_uuid)
+    organization_id: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False, index=True)
+    state: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False, default="vigente")
+    signed_on: Mapped[datetime.date] = mapped_column(sa.Date, nullable=False)
+    # the signatory's post (cargo); a personal name only if the signatory chose to give it
+    signatory_role: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)
+    signatory_name: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    document_url: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    # an uploaded PDF of the signed document, public (``storage_name`` under the storage
+    # folder's ``compromiso/``)
+    document_storage_name: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    document_name: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    notes: Mapped[str | None] = mapped_column(sa.UnicodeText)  # the Unit's own, never public
+    ended_on: Mapped[datetime.date | None] = mapped_column(sa.Date)
+    withdrawal_reason: Mapped[str | None] = mapped_column(sa.UnicodeText)
+    created_at: Mapped[datetime.datetime] = mapped_column(sa.DateTime, nullable=False, default=now)
+    modified_at: Mapped[datetime.datetime] = mapped_column(sa.DateTime, nullable=False, default=now)
+
+
+class IntegritySignatureChange(tk.BaseModel):
+    """The register's audit trail: who changed which fields of a signature, and when."""
+    __tablename__ = "limahonesta_integrity_signature_change"
+
+    id: Mapped[str] = mapped_column(sa.UnicodeText, primary_key=True, default=_uuid)
+    signature_id: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False, index=True)
+    organization_id: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False, index=True)
+    changed_at: Mapped[datetime.datetime] = mapped_column(sa.DateTime, nullable=False, default=now)
+    changed_by: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)
+    # recorded | renewed | updated | withdrawn
+    action: Mapped[str] = mapped_column(sa.UnicodeText, nullable=False)
+    # {field: [before, after]}
+    changes: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+
+
 def audit(action: str, actor_id: str | None = None, case_id: str | None = None,
           detail: str | None = None) -> None:
     """A staff event (with its time) or a system event (``actor_id`` None: date only)."""

@@ -25,6 +25,11 @@ from ..middleware import ENVIRON_TAG
 from ..model import (CHANNELS, OUTCOMES, STATUSES, Case, CaseExclusion, CaseKey, Identity,
                      IdentityRequest, Reviewer, audit, now, reporter_event)
 from . import validators
+from .commitment import (limahonesta_integrity_commitment_show,
+                         limahonesta_integrity_office_show,
+                         limahonesta_integrity_signature_record,
+                         limahonesta_integrity_signature_update,
+                         limahonesta_integrity_signature_withdraw)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,9 @@ __all__ = [
     "limahonesta_identity_request_decide", "limahonesta_identity_show",
     "limahonesta_audit_list", "limahonesta_security_status", "limahonesta_reviewer_approve",
     "limahonesta_case_pdudc_update",
+    "limahonesta_integrity_commitment_show", "limahonesta_integrity_office_show",
+    "limahonesta_integrity_signature_record", "limahonesta_integrity_signature_update",
+    "limahonesta_integrity_signature_withdraw",
 ]
 
 

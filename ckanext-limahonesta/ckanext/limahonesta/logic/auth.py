@@ -23,6 +23,9 @@ __all__ = [
     "limahonesta_identity_request_decide", "limahonesta_identity_show",
     "limahonesta_audit_list", "limahonesta_security_status", "limahonesta_reviewer_approve",
     "limahonesta_case_pdudc_update",
+    "limahonesta_integrity_commitment_show", "limahonesta_integrity_office_show",
+    "limahonesta_integrity_signature_record", "limahonesta_integrity_signature_update",
+    "limahonesta_integrity_signature_withdraw",
 ]
 
 
@@ -75,6 +78,16 @@ limahonesta_audit_list = _make(_reviewer, "limahonesta_audit_list")
 limahonesta_security_status = _make(_reviewer, "limahonesta_security_status")
 limahonesta_reviewer_approve = _make(_reviewer, "limahonesta_reviewer_approve")
 limahonesta_case_pdudc_update = _make(_reviewer, "limahonesta_case_pdudc_update")
+
+# The integrity commitment register: anyone reads the public fields; only reviewers write.
+limahonesta_integrity_commitment_show = _make(_public, "limahonesta_integrity_commitment_show")
+limahonesta_integrity_office_show = _make(_reviewer, "limahonesta_integrity_office_show")
+limahonesta_integrity_signature_record = _make(_reviewer,
+                                               "limahonesta_integrity_signature_record")
+limahonesta_integrity_signature_update = _make(_reviewer,
+                                               "limahonesta_integrity_signature_update")
+limahonesta_integrity_signature_withdraw = _make(_reviewer,
+                                                 "limahonesta_integrity_signature_withdraw")
 
 
 def limahonesta_statistics_publish(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:

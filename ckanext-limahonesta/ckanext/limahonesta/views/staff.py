@@ -7,6 +7,7 @@ from flask import Blueprint, redirect as flask_redirect, Response, session as fl
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from openlima_common import clock
 
 from .. import cases, crypto, staff, uploads, vault
 from ..model import OUTCOMES, Attachment, Case
@@ -300,3 +301,78 @@ def audit_log():
         "case_id": tk.request.args.get("case_id")})
     names = {u["id"]: u["name"] for u in staff.integrity_members()}
     return _render("limahonesta/staff/audit.html", items=items, names=names)
+
+
+# --------------------------------------------------------------------------- integrity commitment
+
+
+def _commitment_office(office: str, errors: dict[str, Any] | None = None, status: int = 200,
+                       data: dict[str, Any] | None = None):
+    try:
+        view = tk.get_action("limahonesta_integrity_office_show")(
+            _context(), {"organization": office})
+    except tk.ObjectNotFound as exc:
+        return tk.abort(404, str(exc) or tk._("Oficina no encontrada."))
+    except tk.NotAuthorized as exc:
+        return tk.abort(403, str(exc))
+    current = next((s for s in view["signatures"] if s["state"] == "vigente"), None)
+    return _render("limahonesta/staff/commitment_office.html", office=view, current=current,
+                   errors=errors or {}, data=data or {}, today=clock.today().isoformat(),
+                   change_labels=commitment_change_labels()), status
+
+
+def commitment_change_labels() -> dict[str, str]:
+    return {"recorded": tk._("Firma registrada"), "renewed": tk._("Firma renovada"),
+            "updated": tk._("Firma corregida"), "withdrawn": tk._("Firma retirada")}
+
+
+@staff_bp.route("/compromisos")
+def commitment_index():
+    register = tk.get_action("limahonesta_integrity_commitment_show")(_context(), {})
+    return _render("limahonesta/staff/commitment_index.html", register=register)
+
+
+@staff_bp.route("/compromisos/<office>")
+def commitment_office(office: str):
+    return _commitment_office(office)
+
+
+def _commitment_post(office: str, action: str, data: dict[str, Any]):
+    context = _context()
+    context["limahonesta_commitment_document"] = uploads.read_uploads(
+        tk.request.files.getlist("documento"))
+    try:
+        tk.get_action(action)(context, data)
+    except tk.ValidationError as exc:
+        return _commitment_office(office, exc.error_dict, 400, data)
+    except tk.ObjectNotFound as exc:
+        return tk.abort(404, str(exc) or tk._("Firma no encontrada."))
+    except tk.NotAuthorized as exc:
+        return tk.abort(403, str(exc))
+    return _redirect("limahonesta_staff.commitment_office", office=office)
+
+
+def _signature_fields() -> dict[str, Any]:
+    form = tk.request.form
+    return {key: form.get(key) for key in (
+        "signed_on", "signatory_role", "signatory_name", "document_url", "notes")}
+
+
+@staff_bp.route("/compromisos/<office>/firmar", methods=["POST"])
+def commitment_record(office: str):
+    return _commitment_post(office, "limahonesta_integrity_signature_record",
+                            dict(_signature_fields(), organization=office))
+
+
+@staff_bp.route("/compromisos/<office>/firma/<signature_id>", methods=["POST"])
+def commitment_update(office: str, signature_id: str):
+    return _commitment_post(office, "limahonesta_integrity_signature_update",
+                            dict(_signature_fields(), id=signature_id))
+
+
+@staff_bp.route("/compromisos/<office>/firma/<signature_id>/retirar", methods=["POST"])
+def commitment_withdraw(office: str, signature_id: str):
+    form = tk.request.form
+    return _commitment_post(office, "limahonesta_integrity_signature_withdraw", {
+        "id": signature_id, "withdrawn_on": form.get("withdrawn_on"),
+        "reason": form.get("reason")})

@@ -125,7 +125,8 @@ def _indicator_dictize(
     current = None
     if indicator.kind == "computed" and reader is not None:
         computation = reader.read(indicator.metric).as_dict()
-        computation["date"] = on.isoformat()
+        # a source that dates its figure (the integrity register's last change) says when
+        computation["date"] = computation.get("date") or on.isoformat()
         current = computation
     elif data["values"]:
         last = data["values"][-1]

@@ -1,7 +1,8 @@
 """Indicators computed live from the platform.
 
 Datasets published and consulted come from the catalogue; reports and participation
-come from Lima Honesta and Lima Activa through their statistics actions. Every other
+come from Lima Honesta and Lima Activa through their statistics actions, the share of
+offices that signed the integrity commitment from Lima Honesta's register. Every other
 extension is optional: when its action is absent (``KeyError``), refuses, or lacks the
 figure, the value is ``None`` and the pages say "sin datos" — never zero.
 Actions are called as an anonymous user, so only public figures are ever read.
@@ -28,6 +29,8 @@ class Computation:
     value: Optional[float]
     breakdown: Optional[dict[str, Any]] = None
     source_action: Optional[str] = None
+    # the date the figure refers to, when the source says (else the page's date)
+    date: Optional[str] = None
 
     @property
     def available(self) -> bool:
@@ -39,6 +42,7 @@ class Computation:
             "available": self.available,
             "breakdown": self.breakdown,
             "source_action": self.source_action,
+            "date": self.date,
         }
 
 
@@ -49,6 +53,8 @@ class Metric:
     actions_option: str
     keys: tuple[str, ...]
     breakdown_keys: tuple[str, ...] = ()
+    # keys of the action's result holding the date of its last change (ISO date)
+    date_keys: tuple[str, ...] = ()
     # computes the value from the action's result when no key holds it directly
     derive: Optional[Callable[[dict[str, Any]], Optional[float]]] = None
     # used when no action is available at all
@@ -106,6 +112,7 @@ def _count_public_datasets() -> Optional[float]:
 CATALOGUE = "ckanext.openlima_plan.catalogue_metrics_actions"
 HONESTA = "ckanext.openlima_plan.limahonesta_statistics_actions"
 ACTIVA = "ckanext.openlima_plan.limaactiva_statistics_actions"
+INTEGRITY = "ckanext.openlima_plan.limahonesta_integrity_actions"
 
 METRICS: dict[str, Metric] = {
     "datasets_published": Metric(
@@ -131,6 +138,10 @@ METRICS: dict[str, Metric] = {
     ),
     "reports_rating": Metric(
         N_("Valoración de Lima Honesta"), HONESTA, ("rating_mean", "mean_rating", "rating"),
+    ),
+    "integrity_signatures": Metric(
+        N_("Oficinas que firmaron el compromiso de integridad (%)"), INTEGRITY,
+        ("share_signed_pct",), date_keys=("last_update",),
     ),
     "participation_proposals": Metric(
         N_("Propuestas ciudadanas"), ACTIVA, ("proposals", "proposals_count", "proposal_count"),
@@ -197,4 +208,8 @@ class MetricReader:
             raw = _lookup(result, metric.breakdown_keys)
             if isinstance(raw, dict):
                 breakdown = raw
-        return Computation(value, breakdown, action_name)
+        date = None
+        if metric.date_keys:
+            found = _lookup(result, metric.date_keys)
+            date = found if isinstance(found, str) else None
+        return Computation(value, breakdown, action_name, date)
