@@ -152,7 +152,10 @@ def _record_change(row: IntegritySignature, user_id: str, action: str,
 
 def _document_link(row: IntegritySignature) -> Optional[str]:
     if row.document_storage_name:
-        return tk.url_for("limahonesta_commitment.document", signature_id=row.id)
+        try:
+            return tk.url_for("limahonesta_commitment.document", signature_id=row.id)
+        except RuntimeError:  # outside a request (the plan's CLI snapshot reads this action)
+            return f"/integridad/compromiso/documento/{row.id}"
     return row.document_url
 
 

@@ -31,7 +31,7 @@ def _register() -> dict:
 
 def _absolute(url: str | None) -> str:
     if url and url.startswith("/"):
-        return tk.request.host_url.rstrip("/") + url
+        return (tk.config.get("ckan.site_url") or "").rstrip("/") + url
     return url or ""
 
 
