@@ -244,3 +244,23 @@ def test_the_indicator_on_the_lima_honesta_commitment(app, make_reviewer):
     assert "/integridad/compromiso" in links
     for href in links:
         assert app.get(href).status_code == 200, href
+
+
+def test_the_register_in_english_and_in_spanish(app, make_reviewer):
+    office = factories.Organization(title="Gerencia bilingüe")
+    reviewer = make_reviewer()
+    _record(reviewer, office["name"])
+    spanish = app.get("/integridad/compromiso").body
+    english = app.get("/en/integridad/compromiso").body
+    assert "Compromiso de integridad de las oficinas" in spanish
+    assert "Offices' integrity commitment" in english or "Offices&#39; integrity commitment" in english
+    row = BeautifulSoup(english, "html.parser").find(id=f"office-{office['name']}")
+    assert "Signed" in row.get_text(" ", strip=True)
+    assert "offices have signed" in text_of(english, "commitment-summary")
+    staff_page = reviewer.app.get(f"/en/integridad/compromisos/{office['name']}").body
+    assert "Correct the signature in force" in staff_page
+    assert "Signature recorded" in text_of(staff_page, "signature-changes")
+    # a refused field's message follows the page's language
+    refused = reviewer.post(f"/en/integridad/compromisos/{office['name']}/firmar",
+                            {"signed_on": "", "signatory_role": ""}, status=400)
+    assert "This field is required." in refused.body
