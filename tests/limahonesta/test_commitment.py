@@ -133,7 +133,8 @@ def test_record_correct_renew_and_withdraw_with_an_audit_trail(app, make_reviewe
     staff_page = reviewer.app.get(f"/integridad/compromisos/{name}").body
     changes = text_of(staff_page, "signature-changes")
     assert "Firma corregida" in changes and reviewer.user["name"] in changes
-    assert "Gerente de Transporte Urbano → Gerente General de Transporte" in changes
+    assert ("Cargo de quien firmó: Gerente de Transporte Urbano → Gerente General de Transporte"
+            in changes)
     assert "Nota interna sobre la firma" in staff_page
 
     # renewed: the earlier signature is kept as "renovada"

@@ -318,12 +318,22 @@ def _commitment_office(office: str, errors: dict[str, Any] | None = None, status
     current = next((s for s in view["signatures"] if s["state"] == "vigente"), None)
     return _render("limahonesta/staff/commitment_office.html", office=view, current=current,
                    errors=errors or {}, data=data or {}, today=clock.today().isoformat(),
-                   change_labels=commitment_change_labels()), status
+                   change_labels=commitment_change_labels(),
+                   field_labels=commitment_field_labels()), status
 
 
 def commitment_change_labels() -> dict[str, str]:
     return {"recorded": tk._("Firma registrada"), "renewed": tk._("Firma renovada"),
             "updated": tk._("Firma corregida"), "withdrawn": tk._("Firma retirada")}
+
+
+def commitment_field_labels() -> dict[str, str]:
+    return {"signed_on": tk._("Fecha de firma"), "signatory_role": tk._("Cargo de quien firmó"),
+            "signatory_name": tk._("Nombre de quien firmó"),
+            "document_url": tk._("Enlace al documento firmado"),
+            "document_name": tk._("Documento firmado"), "notes": tk._("Notas internas"),
+            "state": tk._("Estado"), "ended_on": tk._("Fin de la vigencia"),
+            "withdrawal_reason": tk._("Motivo del retiro")}
 
 
 @staff_bp.route("/compromisos")
