@@ -491,3 +491,25 @@ def test_no_action_returns_who_answered(survey, space, make_citizen, sysadmin):
     )
     for person in people:
         assert person["id"] not in dumped and person["name"] not in dumped
+
+
+def test_live_results_count_earlier_days_only(make_survey, space, make_citizen, sysadmin):
+    """Refreshed with every answer, live figures would tell a watcher what the last
+    person answered: the public sees the answers of earlier days; the office sees all."""
+    live = make_survey(live_results=True)
+    for _ in range(5):
+        answer(make_citizen(with_token=False), live, single=2, scale=1)
+    today_public = act("limaactiva_survey_results", None, id=live["id"])
+    assert today_public["respondents"] == 0
+    assert today_public["counted_before"] == clock.today().isoformat()
+    assert [c["count"] for c in today_public["questions"][0]["counts"]] == [0, 0, 0]
+    office_view = act("limaactiva_survey_results", sysadmin, id=live["id"])
+    assert office_view["respondents"] == 5 and office_view["counted_before"] is None
+    tomorrow = clock.today() + datetime.timedelta(days=1)
+    clock.set_source(
+        datetime.datetime.combine(tomorrow, datetime.time(0, 30), tzinfo=clock.LIMA)
+    )
+    next_day = act("limaactiva_survey_results", None, id=live["id"])
+    assert next_day["respondents"] == 5
+    assert [c["count"] for c in next_day["questions"][0]["counts"]] == [0, 0, 5]
+    assert [c["count"] for c in next_day["questions"][2]["counts"]] == [5, 0, 0, 0, 0]

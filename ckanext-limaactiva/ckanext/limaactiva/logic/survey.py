@@ -19,6 +19,7 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
+from openlima_common import clock
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ckanext.limaactiva import participation as rules
@@ -172,12 +173,25 @@ def _results_public(survey: Survey, status: str) -> bool:
     return status == "closed" or (status == "open" and survey.live_results)
 
 
-def _respondents(survey_id: str) -> int:
-    return int(
-        model.Session.execute(
-            sa.select(sa.func.count()).where(SurveyResponse.survey_id == survey_id)
-        ).scalar()
-        or 0
+def _respondents(survey_id: str, cutoff: datetime.datetime | None = None) -> int:
+    query = sa.select(sa.func.count()).where(SurveyResponse.survey_id == survey_id)
+    if cutoff is not None:
+        query = query.where(SurveyResponse.created < cutoff)
+    return int(model.Session.execute(query).scalar() or 0)
+
+
+def _lima_midnight() -> datetime.datetime:
+    """The start of today in Lima, as the naive UTC the tables store."""
+    start = datetime.datetime.combine(rules.today(), datetime.time(0), tzinfo=clock.LIMA)
+    return start.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _counted(cutoff: datetime.datetime | None):
+    """Answers of responses made before ``cutoff`` (all of them without one)."""
+    if cutoff is None:
+        return sa.true()
+    return SurveyAnswer.response_id.in_(
+        sa.select(SurveyResponse.id).where(SurveyResponse.created < cutoff)
     )
 
 
@@ -525,22 +539,26 @@ def limaactiva_survey_answer(context, data_dict):
     return {"survey_id": survey.id, "answered": True}
 
 
-def _counts(column, question_id: str, values) -> dict[int, int]:
+def _counts(column, question_id: str, values, cutoff=None) -> dict[int, int]:
     found = dict(
         model.Session.execute(
             sa.select(column, sa.func.count())
-            .where(SurveyAnswer.question_id == question_id, column.is_not(None))
+            .where(
+                SurveyAnswer.question_id == question_id,
+                column.is_not(None),
+                _counted(cutoff),
+            )
             .group_by(column)
         ).all()
     )
     return {value: int(found.get(value, 0)) for value in values}
 
 
-def _answered(question_id: str) -> int:
+def _answered(question_id: str, cutoff=None) -> int:
     return int(
         model.Session.execute(
             sa.select(sa.func.count(sa.distinct(SurveyAnswer.response_id))).where(
-                SurveyAnswer.question_id == question_id
+                SurveyAnswer.question_id == question_id, _counted(cutoff)
             )
         ).scalar()
         or 0
@@ -567,8 +585,10 @@ def _suppressed_cells(counts: list[int], k: int, complementary: bool) -> list[in
     ]
 
 
-def _question_results(question: SurveyQuestion, k: int, respondents: int) -> dict:
-    answered = _answered(question.id)
+def _question_results(
+    question: SurveyQuestion, k: int, respondents: int, cutoff=None
+) -> dict:
+    answered = _answered(question.id, cutoff)
     result = {
         **_question_dict(question),
         "kind_label": tk._(QUESTION_KIND_LABELS[question.kind]),
@@ -581,11 +601,13 @@ def _question_results(question: SurveyQuestion, k: int, respondents: int) -> dic
     if question.kind in ("single", "multiple", "scale"):
         if question.kind == "scale":
             labels = [str(value) for value in SCALE]
-            raw = _counts(SurveyAnswer.scale_value, question.id, SCALE)
+            raw = _counts(SurveyAnswer.scale_value, question.id, SCALE, cutoff)
             counts = [raw[value] for value in SCALE]
         else:
             labels = list(question.options or [])
-            raw = _counts(SurveyAnswer.option_index, question.id, range(len(labels)))
+            raw = _counts(
+                SurveyAnswer.option_index, question.id, range(len(labels)), cutoff
+            )
             counts = [raw[index] for index in range(len(labels))]
         if too_few:
             cells: list[int | str] = [
@@ -611,6 +633,7 @@ def _question_results(question: SurveyQuestion, k: int, respondents: int) -> dic
                 sa.select(SurveyAnswer.text).where(
                     SurveyAnswer.question_id == question.id,
                     SurveyAnswer.text_state == "approved",
+                    _counted(cutoff),
                 )
             ).all()
         )
@@ -622,8 +645,10 @@ def limaactiva_survey_results(context, data_dict):
     """Aggregate results of a survey, with small cells suppressed (a count from 1 to
     k − 1 reads ``"<k"``, k = ``ckanext.limaactiva.survey_min_cell``). Public once the
     survey is closed, or while open when it has ``live_results``; the space's office may
-    always read them. Free texts are the approved ones, sorted, and only when at least k
-    people answered the question.
+    always read them. While the survey is open the public figures count the answers made
+    before today (Lima), so they change once a day, not with each answer
+    (``counted_before``). Free texts are the approved ones, sorted, and only when at
+    least k people answered the question.
 
     :param id: the survey
     :returns: ``{survey_id, title, status, respondents, min_cell, questions: [...]}``
@@ -638,20 +663,28 @@ def limaactiva_survey_results(context, data_dict):
             tk._("Los resultados se publican cuando la encuesta cierra.")
         )
     k = min_cell()
-    respondents = _respondents(survey.id)
+    # Live results count the answers of earlier days only: refreshed with every answer,
+    # they would tell someone watching the page what the last person answered.
+    cutoff = None
+    if status == "open" and not _manages(context, space):
+        cutoff = _lima_midnight()
+    respondents = _respondents(survey.id, cutoff)
+    window = _window(survey, space)
     return {
         "survey_id": survey.id,
         "space_id": space.id,
         "space_name": space.name,
         "title": survey.title,
         "status": status,
-        "opens_on": _survey_dict(survey)["opens_on"],
-        "closes_on": _survey_dict(survey)["closes_on"],
+        "opens_on": rules.iso(window[0]) if window else None,
+        "closes_on": rules.iso(window[1]) if window else None,
+        "counted_before": rules.iso(rules.today()) if cutoff else None,
         "results_public": _results_public(survey, status),
         "min_cell": k,
         "respondents": suppress(respondents, k),
         "questions": [
-            _question_results(question, k, respondents) for question in survey.questions
+            _question_results(question, k, respondents, cutoff)
+            for question in survey.questions
         ],
     }
 
