@@ -102,7 +102,7 @@ class CkanSource:
         when a dataset changed: at 100 datasets per page they are the slowest part).
         """
         catalogue = Catalogue()
-        start, total = 0, None
+        start, total, shared = 0, None, {}
         while total is None or start < total:
             result = self.action(
                 "package_search",
@@ -114,7 +114,9 @@ class CkanSource:
             )
             total = int(result["count"])
             page = result["results"]
-            catalogue.datasets += [d for d in page if not d.get("private")]
+            public = [d for d in page if not d.get("private")]
+            share_repeated(public, shared)
+            catalogue.datasets += public
             start += self.page_size
             progress("datasets", min(start, total), total)
             if not page:
@@ -230,4 +232,26 @@ def load_dump(path: Path) -> Catalogue:
     data = msgspec.json.decode(Path(path).read_bytes())
     catalogue = Catalogue(**data)
     catalogue.datasets = [d for d in catalogue.datasets if not d.get("private")]
+    share_repeated(catalogue.datasets)
     return catalogue
+
+
+def share_repeated(datasets: list[dict[str, Any]], cache: dict[str, str] | None = None) -> None:
+    """One string object per repeated short value (licences, states, formats, URIs,
+    office names): decoded JSON makes a new one for each occurrence, a third of the
+    catalogue's memory, which is most of the builder's peak at 100,000 datasets (#20)."""
+    cache = {} if cache is None else cache
+
+    def share(value: Any) -> Any:
+        if isinstance(value, str):
+            return cache.setdefault(value, value) if len(value) <= 100 else value
+        if isinstance(value, dict):
+            for key, item in value.items():  # same keys: the dict's size does not change
+                value[key] = share(item)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                value[index] = share(item)
+        return value
+
+    for dataset in datasets:
+        share(dataset)

@@ -63,9 +63,36 @@ def test_every_dataset_is_searchable_in_exactly_one_bundle_and_a_change_reindexe
                   if f"/conjuntos/{changed['name']}.html" in urls)
     assert moved == [holder]  # only the changed dataset's bundle is a new index
 
+    # The state read back: the two build directories' entries are one object each when
+    # equal (the builder's memory at 100,000 datasets), the changed dataset's apart.
+    from openlima_site.build import _load_state
+
+    slots = list(_load_state(out.with_name("dist.state.json"))["slots"].values())
+    assert len(slots) == 2
+    first, second = (slot["datasets"] for slot in slots)
+    assert first.keys() == second.keys() and len(first) == DATASETS
+    assert [key for key in first if first[key] is not second[key]] == [changed["id"]]
+
     # New templates (or generator code): every page changes, so every bundle is indexed
     # again, though no dataset changed.
     monkeypatch.setattr("openlima_site.build.generator_fingerprint", lambda: "plantillas-nuevas")
     report = build_site(out, "http://sitio.test", catalogue=catalogue,
                         ckan_url="http://ckan.test", search_shard_size=PER_BUNDLE)
     assert report.mode == "full" and report.search_bundles_indexed == len(bundles)
+
+
+def test_a_dump_read_back_shares_repeated_values_and_is_what_was_saved(tmp_path):
+    from openlima_site.source import load_dump, save_dump
+    from openlima_site.synthetic import make_catalogue
+
+    catalogue = make_catalogue(DATASETS)
+    save_dump(catalogue, tmp_path / "dump.json")
+    loaded = load_dump(tmp_path / "dump.json")
+
+    assert loaded.datasets == json.loads(json.dumps(catalogue.datasets))
+    # One string per repeated value (a third of the catalogue's memory at 100,000).
+    licences = [d["license_url"] for d in loaded.datasets]
+    assert len(set(licences)) < len(licences)
+    assert len({id(value) for value in licences}) == len(set(licences))
+    formats = [r["format"] for d in loaded.datasets for r in d["resources"]]
+    assert len({id(value) for value in formats}) == len(set(formats))
