@@ -7,7 +7,7 @@
 #                scheduler + Debian's nginx (static site on PORT, CKAN on PORT+1)
 #   make site    build the static site (site/dist) from the CKAN of `make run`
 #   make lint    ruff
-#   make bench   benchmarks/run.py (arguments: BENCH_ARGS=...)
+#   make bench   benchmarks/run.py (arguments: BENCH_ARGS=..., SITE_COMPARE_ARGS=...)
 #   make bench-load  locust against `make prod`'s stack (benchmarks/load.py, LOAD_ARGS=...)
 #   make conformance  DCAT-AP 3.0.1 SHACL check of the running portal's feeds
 #                (shapes from DCAT_AP_SHACL_DIR, default ../shared/standards)

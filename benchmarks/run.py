@@ -13,11 +13,14 @@ Debian when missing). DataStore: benchmarks/datastore_bench.py (1,000,000-row
 CSV: load vs PostgreSQL COPY, worker peak RSS, datastore_search vs package_show p95) on
 the same database and its DataStore `openlima_bench_datastore`.
 Each writes its JSON under benchmarks/results/.
-Extra arguments go to the search benchmark (e.g. `--sizes 10000 --repeat 20`).
+Extra arguments go to the search benchmark (e.g. `--sizes 10000 --repeat 20`); the
+environment variable SITE_COMPARE_ARGS replaces site_compare.py's (e.g.
+`make bench SITE_COMPARE_ARGS="--datasets 10000 --tools ours,hugo"` for a shorter run).
 """
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -27,9 +30,13 @@ from openlima_stack.services import Services, ensure_database, with_database, wi
 
 HERE = Path(__file__).resolve().parent
 BENCH_REDIS_DB = 3
+# The longest part of `make bench` (about 20 minutes at 10,000 datasets, Jekyll most of it,
+# and 35 at 100,000 on this project's shared 2-core machine): SITE_COMPARE_ARGS replaces it.
+SITE_COMPARE_DEFAULT = "--datasets 10000,100000"
 
 
 def main(argv: list[str]) -> int:
+    site_compare_args = shlex.split(os.environ.get("SITE_COMPARE_ARGS", SITE_COMPARE_DEFAULT))
     with Services(config.state_dir()) as services:
         database_url = with_database(services.postgres.url, f"{config.dev_database()}_bench")
         ensure_database(database_url)
@@ -43,7 +50,7 @@ def main(argv: list[str]) -> int:
                              (HERE / "limahonesta_bench.py", []),
                              (HERE / "limahonesta_attack_bench.py", []),
                              (HERE / "site.py", []),
-                             (HERE / "site_compare.py", ["--datasets", "10000,100000"]),
+                             (HERE / "site_compare.py", site_compare_args),
                              (HERE / "datastore_bench.py", [])):
             print(f"==> {script.name}", flush=True)
             status |= subprocess.run([sys.executable, str(script), *args], env=env).returncode
