@@ -108,6 +108,10 @@ def test_demo_content_loads_once(cli, ckan_config):
     )
     assert [p["score"] for p in proposals] == [8, 3, 3]
     assert len(call_action("limaactiva_service_list")) == 4
+    (survey,) = call_action(
+        "limaactiva_survey_list", space_id="presupuesto-participativo-2027"
+    )
+    assert survey["status"] == "open" and survey["responses"] == 3
 
 
 def test_exports_never_hand_a_spreadsheet_a_formula(app, space, make_proposal):

@@ -1,5 +1,5 @@
 """Demonstration content for `make run`: one participation space around today's date, a
-session, a few proposals with votes and comments, and the services directory. Idempotent:
+session, a few proposals with votes and comments, a survey, and the services directory. Idempotent:
 nothing is created twice."""
 
 from __future__ import annotations
@@ -86,6 +86,48 @@ def _user(name: str, site_user: str) -> dict:
                 "email": f"{name}@demo.openlima.invalid",
                 "password": secrets.token_urlsafe(16),
                 "fullname": name.replace("-", " ").title(),
+            },
+        )
+
+
+def _survey(space: dict, admin: dict, site_user: str) -> None:
+    """An open survey of the space, answered by the three demo neighbours (too few for
+    its results to show more than "<5": the small-cell rule at work)."""
+    survey = tk.get_action("limaactiva_survey_create")(
+        dict(admin),
+        {
+            "space_id": space["id"],
+            "title": "Consulta: ¿qué debe priorizar el presupuesto 2027?",
+            "description": "Cuéntenos qué obras le parecen más urgentes en su distrito.",
+            "phase_key": "prioritisation",
+            "questions": [
+                {
+                    "kind": "single",
+                    "text": "¿Qué tipo de obra es la más urgente?",
+                    "options": ["Áreas verdes", "Movilidad", "Agua y desagüe", "Seguridad"],
+                    "required": True,
+                },
+                {
+                    "kind": "multiple",
+                    "text": "¿Cómo prefiere participar?",
+                    "options": ["En línea", "En asambleas", "Por teléfono"],
+                },
+                {"kind": "scale", "text": "¿Cuánto confía en que se ejecutarán las obras?"},
+                {"kind": "text", "text": "¿Algo más que la municipalidad deba saber?"},
+            ],
+        },
+    )
+    ids = [question["id"] for question in survey["questions"]]
+    for number in range(1, 4):
+        citizen = _user(f"vecina-demo-{number}", site_user)
+        tk.get_action("limaactiva_participant_confirm")(
+            dict(admin), {"user": citizen["name"]}
+        )
+        tk.get_action("limaactiva_survey_answer")(
+            _context(citizen["name"]),
+            {
+                "id": survey["id"],
+                "answers": {ids[0]: number % 2, ids[1]: [0, number % 3], ids[2]: 3},
             },
         )
 
@@ -194,6 +236,11 @@ def load() -> list[str]:
             },
         )
         created.append("propuestas, votos, comentarios y una sesión de demostración")
+    if not tk.get_action("limaactiva_survey_list")(
+        dict(admin), {"space_id": space["id"]}
+    ):
+        _survey(space, admin, site_user)
+        created.append("encuesta de demostración con tres respuestas")
     existing = {
         s["name"] for s in tk.get_action("limaactiva_service_list")(dict(admin), {})
     }
