@@ -173,6 +173,20 @@ def test_unconfirmed_user_is_sent_to_confirm(app, space, proposal, make_citizen)
     assert "Enviarme el enlace de confirmación" in profile.body
 
 
+def test_space_list_searches_words_ignoring_case_and_accents(make_space):
+    make_space(name="vias-seguras", title="Vías seguras para ciclistas",
+               description="Rutas y ciclovías del Cercado")
+    make_space(name="parques", title="Parques del Rímac", description="Áreas verdes")
+    names = [s["name"] for s in call_action("limaactiva_space_list", q="VIAS ciclovias")]
+    assert names == ["vias-seguras"]
+    # the office is searched too; every word must match somewhere
+    assert len(call_action("limaactiva_space_list", q="participación")) == 2
+    assert call_action("limaactiva_space_list", q="rimac ciclistas") == []
+    # LIKE's wildcards are plain characters
+    assert call_action("limaactiva_space_list", q="%") == []
+    assert call_action("limaactiva_space_list", q="_") == []
+
+
 def test_services_directory_search(app, sysadmin, office):
     for name, title, channel in [
         ("licencia-funcionamiento", "Licencia de funcionamiento", "online"),

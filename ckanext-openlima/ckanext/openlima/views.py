@@ -13,10 +13,13 @@ from openlima_common import spreadsheet
 from ckanext.openlima.dcat.pod import openlima_feeds
 from ckanext.openlima.logic import vocabularies
 from ckanext.openlima.operations.views import operations  # /healthz, /readyz, jobs page
+from ckanext.openlima.portal_search import search_portal
 
-__all__ = ["openlima", "operations", "openlima_feeds"]
+__all__ = ["openlima", "openlima_portal_search", "operations", "openlima_feeds"]
 
 openlima = Blueprint("openlima", __name__)
+# its own blueprint: the main menu marks "Datos" active on every ``openlima.`` page
+openlima_portal_search = Blueprint("openlima_portal_search", __name__)
 RATED_SESSION_KEY = "openlima_rated"
 
 
@@ -137,6 +140,13 @@ def district(code: str):
     return redirect(tk.h.url_for("dataset.search", distrito=row["name"]), code=303)
 
 
+def portal_search():
+    """``/buscar?q=``: datasets, services, participation spaces and commitments at once."""
+    return tk.render("openlima/portal_search.html",
+                     {"search": search_portal(request.args.get("q", type=str))})
+
+
+openlima_portal_search.add_url_rule("/buscar", view_func=portal_search, strict_slashes=False)
 openlima.add_url_rule("/ubigeo/<code>", view_func=district)
 openlima.add_url_rule("/cumplimiento", view_func=compliance_index)
 openlima.add_url_rule("/cumplimiento/oficina/<name>", view_func=compliance_office)

@@ -39,6 +39,8 @@ PUBLIC_PAGES = [
     "/participa/",
     "/participa/espacio/{space}",
     "/servicios/",
+    "/buscar",
+    "/buscar?q=presupuesto",
     "/about",
 ]
 VIEWPORTS = [{"width": 390, "height": 844}, {"width": 1280, "height": 800}]

@@ -49,7 +49,7 @@ def space_update_schema():
 
 
 def space_list_schema():
-    return {"space_type": [optional, v.limaactiva_space_type]}
+    return {"space_type": [optional, v.limaactiva_space_type], "q": [optional, v.limaactiva_text]}
 
 
 # The fields of a session that its forms and ``limaactiva_session_update`` change (the

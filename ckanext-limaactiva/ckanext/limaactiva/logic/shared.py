@@ -62,6 +62,24 @@ def validate(data_dict: dict, schema: dict, context: dict) -> dict:
     return data
 
 
+def matching_words(query, text, words: str | None):
+    """``query`` narrowed to rows whose ``text`` (an SQL expression) holds every word of
+    ``words``, ignoring case and Spanish accents; ``%`` and ``_`` are matched literally."""
+    for word in (words or "").split():
+        pattern = (
+            "%"
+            + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        query = query.filter(
+            sa.func.translate(sa.func.lower(text), "áéíóúüñ", "aeiouun").like(
+                sa.func.translate(sa.func.lower(pattern), "áéíóúüñ", "aeiouun"),
+                escape="\\",
+            )
+        )
+    return query
+
+
 def fail(field: str, message: str):
     raise tk.ValidationError({field: [message]})
 

@@ -13,6 +13,7 @@ from ckanext.limaactiva.logic import schema as schemas
 from ckanext.limaactiva.logic.shared import (
     commit,
     fail,
+    matching_words,
     validate,
 )
 from ckanext.limaactiva.model import Service
@@ -139,16 +140,5 @@ def limaactiva_service_list(context, data_dict):
     text = sa.func.concat_ws(
         " ", Service.title, Service.description, Service.office, Service.requirements
     )
-    for word in (data.get("q") or "").split():
-        pattern = (
-            "%"
-            + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            + "%"
-        )
-        query = query.filter(
-            sa.func.translate(sa.func.lower(text), "áéíóúüñ", "aeiouun").like(
-                sa.func.translate(sa.func.lower(pattern), "áéíóúüñ", "aeiouun"),
-                escape="\\",
-            )
-        )
+    query = matching_words(query, text, data.get("q"))
     return [_service_dict(s) for s in query.order_by(Service.title)]

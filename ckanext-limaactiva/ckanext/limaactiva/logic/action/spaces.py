@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 
 from ckanext.limaactiva import participation as rules
 from ckanext.limaactiva.logic import notify
@@ -13,6 +14,7 @@ from ckanext.limaactiva.logic.shared import (
     commit,
     current_user,
     fail,
+    matching_words,
     phase_errors,
     space_dict,
     space_or_404,
@@ -152,10 +154,16 @@ def limaactiva_space_list(context, data_dict):
     """All spaces, newest first.
 
     :param space_type: optional filter
+    :param q: optional words, each found in the title, description, civic education
+        text or responsible office, ignoring case and accents
     """
     tk.check_access("limaactiva_space_list", context, data_dict)
     data = validate(data_dict, schemas.space_list_schema(), context)
     query = model.Session.query(Space)
     if data.get("space_type"):
         query = query.filter(Space.space_type == data["space_type"])
+    text = sa.func.concat_ws(
+        " ", Space.title, Space.description, Space.civic_education, Space.responsible_office
+    )
+    query = matching_words(query, text, data.get("q"))
     return [space_dict(space) for space in query.order_by(Space.created.desc())]
