@@ -56,6 +56,13 @@ def browser():
         chromium.close()
 
 
+def inject_axe(page, axe_script: str) -> None:
+    """Load axe-core into ``page`` through the browser's devtools protocol: every page has
+    a CSP that refuses an inline ``<script>`` (``page.add_script_tag``) without its nonce."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(Path(axe_script).read_text(encoding="utf-8") + "\n;undefined")
+
+
 @pytest.fixture(scope="session")
 def axe_script() -> str:
     """axe-core from the repository's package-lock.json (`npm ci` when missing)."""
@@ -66,11 +73,17 @@ def axe_script() -> str:
 
 
 @pytest.fixture
+def load_axe(axe_script):
+    """``load_axe(page)``: axe-core loaded into the page (see :func:`inject_axe`)."""
+    return lambda page: inject_axe(page, axe_script)
+
+
+@pytest.fixture
 def axe_violations(axe_script):
     """``axe_violations(page, within=None)``: axe-core's serious and critical violations on
     the page (or inside the element matching ``within``)."""
     def serious(page, within=None) -> list[dict]:
-        page.add_script_tag(path=axe_script)
+        inject_axe(page, axe_script)
         violations = page.evaluate(
             "async (within) => (await axe.run((within && document.querySelector(within)) || document))"
             ".violations.map(v => ({id: v.id, impact: v.impact,"

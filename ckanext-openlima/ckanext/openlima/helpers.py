@@ -8,7 +8,9 @@ from typing import Any, Optional
 import ckan.plugins.toolkit as tk
 from openlima_common import clock
 
+from ckanext.openlima import csp
 from ckanext.openlima.harvest.helpers import openlima_harvest_provenance
+from ckanext.openlima.markdown import render_markdown
 from ckanext.openlima.logic import vocabularies
 
 __all__ = [
@@ -34,6 +36,9 @@ __all__ = [
     "openlima_facet_label",
     "openlima_licence_title",
     "render_datetime",
+    "render_markdown",
+    "openlima_csp_nonce",
+    "openlima_own_image",
 ]
 
 
@@ -286,3 +291,13 @@ def openlima_render_date(value: Any) -> str:
         except (TypeError, ValueError):
             return ""
     return _format_day(day) if day else ""
+
+
+def openlima_csp_nonce() -> str:
+    """This request's script nonce, for the few inline scripts the portal keeps (csp.py)."""
+    return csp.nonce()
+
+
+def openlima_own_image(url: str | None, placeholder: str) -> str:
+    """An office's or group's logo if the portal serves it, else ``placeholder`` (csp.py)."""
+    return csp.own_image(url, placeholder)

@@ -104,12 +104,14 @@ class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
     # IMiddleware: count dataset views and downloads after each request; CSRF exemptions
     # of API-token requests last that request only (ckanext/openlima/csrf.py); the DCAT
     # catalogue view checks its parameters (dcat/feeds.py); CORS for reading (cors.py);
-    # bad input anywhere gets a clear 400/403/404, never a 500 (request_guard.py)
+    # bad input anywhere gets a clear 400/403/404, never a 500 (request_guard.py); a CSP
+    # on every HTML page (csp.py)
     def make_middleware(self, app, config):
         if hasattr(app, "after_request"):
             from ckan.config.middleware.flask_app import csrf
 
             from ckanext.openlima.cors import add_read_cors_headers
+            from ckanext.openlima.csp import add_content_security_policy
             from ckanext.openlima.csrf import scope_token_exemptions
             from ckanext.openlima.dcat import feeds
             from ckanext.openlima.metrics.tracking import count_usage
@@ -117,6 +119,7 @@ class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
 
             app.after_request(count_usage)
             app.after_request(add_read_cors_headers)
+            app.after_request(add_content_security_policy)
             scope_token_exemptions(csrf)
             feeds.install(app)
             request_guard.install(app)

@@ -397,6 +397,9 @@ def test_the_table_preview_works_in_a_browser_without_serious_axe_violations(
     context = browser.new_context(locale="es-PE")
     try:
         page = context.new_page()
+        refused: list[str] = []  # the portal's CSP must refuse nothing the view needs
+        page.on("console", lambda message: refused.append(message.text)
+                if "Content Security Policy" in message.text else None)
         page.goto(f"{portal.url}/dataset/{resource['package_id']}/resource/{resource['id']}",
                   wait_until="load", timeout=120_000)
         assert "Vista de datos:" in page.content()
@@ -411,6 +414,7 @@ def test_the_table_preview_works_in_a_browser_without_serious_axe_violations(
         assert "Jesús María" in page.inner_text("body")
         violations = axe_violations(page)
         assert violations == [], json.dumps(violations)
+        assert refused == []
     finally:
         context.close()
 

@@ -16,7 +16,7 @@ pytestmark = [
 
 
 def test_main_pages_have_no_serious_or_critical_axe_violations(portal_server, valid_dataset, office,
-                                                               browser, axe_script):
+                                                               browser, load_axe):
     sysadmin = {"user": factories.Sysadmin()["name"]}
     dataset = helpers.call_action("package_create", context=dict(sysadmin), **copy.deepcopy(valid_dataset))
     other = copy.deepcopy(valid_dataset)
@@ -35,7 +35,7 @@ def test_main_pages_have_no_serious_or_critical_axe_violations(portal_server, va
             response = page.goto(portal_server.url + path)
             assert response.status == 200, path
             assert page.get_attribute("html", "lang") == "es", path
-            page.add_script_tag(path=axe_script)
+            load_axe(page)
             # WCAG 2.1 A/AA and best practices, stricter than the shared whole-page check
             violations = page.evaluate(
                 "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "

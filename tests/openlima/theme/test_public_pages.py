@@ -4,7 +4,9 @@
 added here. Each is opened in Debian's Chromium at 390×844 (a phone) and 1280×800, in
 Spanish and in English, and fails on: horizontal scrolling, a broken title ("Participa -
 - Open Lima"), raw vocabulary URIs or slugs in the visible text, English words of the UI on a Spanish page, and axe-core's serious or
-critical violations (checked once per language, at phone width).
+critical violations (checked once per language, at phone width), and anything the
+portal's Content Security Policy refused (an inline script without its nonce, a
+third-party image: ckanext/openlima/csp.py).
 """
 from __future__ import annotations
 
@@ -126,6 +128,9 @@ def test_public_pages_on_phone_and_desktop_in_spanish_and_english(public_catalog
             context = browser.new_context(viewport=viewport, locale="es-PE" if lang == "es" else "en-GB")
             try:
                 page = context.new_page()
+                refused: list[str] = []
+                page.on("console", lambda message: refused.append(message.text)
+                        if "Content Security Policy" in message.text else None)
                 for path in paths:
                     url = server.url + (path if lang == "es" else "/en" + path)
                     response = page.goto(url)
@@ -133,7 +138,8 @@ def test_public_pages_on_phone_and_desktop_in_spanish_and_english(public_catalog
                     if response.status != 200:
                         problems[key] = [f"status {response.status}"]
                         continue
-                    found = _problems(page, lang, slugs)
+                    found = _problems(page, lang, slugs) + [f"CSP: {text[:160]}" for text in refused]
+                    refused.clear()
                     if viewport["width"] == 390:
                         found += [f"axe {v['id']} {v['nodes'][:2]}" for v in axe_violations(page)]
                     if found:
