@@ -9,6 +9,7 @@
 #   make lint    ruff
 #   make bench   benchmarks/run.py (arguments: BENCH_ARGS=..., SITE_COMPARE_ARGS=...)
 #   make bench-load  locust against `make prod`'s stack (benchmarks/load.py, LOAD_ARGS=...)
+#   make audit   pip-audit of the installed dependencies; says so when it could not check
 #   make conformance  DCAT-AP 3.0.1 SHACL check of the running portal's feeds
 #                (shapes from DCAT_AP_SHACL_DIR, default ../shared/standards)
 #
@@ -21,11 +22,11 @@ BIN    := $(VENV)/bin
 TESTS  ?= tests/
 PORT   ?= 5000
 
-.PHONY: run prod prod-tools bench-load install-bench test test-ckan-search browser-tools site lint bench conformance install install-test help
+.PHONY: run prod prod-tools bench-load install-bench audit install-audit test test-ckan-search browser-tools site lint bench conformance install install-test help
 .DEFAULT_GOAL := help
 
 help:
-	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
 
 # Create the venv when missing, and `pip install -e <target>` only when setup.py or
 # requirements/*.txt changed since the last install (a stamp keeps their hash).
@@ -121,6 +122,15 @@ install-bench:
 # time): benchmarks/results/load.json. Starts and stops its own `make prod` stack.
 bench-load: install-bench prod-tools
 	@$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
+
+# Known vulnerabilities of the installed Python packages (pip-audit, OSV then PyPI). Exit 2
+# when no service could be used from this machine: "nothing found" is never said unchecked.
+AUDIT_EXTRAS := .[test,audit]
+install-audit:
+	$(call install_into_venv,$(AUDIT_EXTRAS),audit)
+
+audit: install-audit
+	@$(BIN)/python -m openlima_stack.audit
 
 # Needs the portal of `make run` answering on PORT.
 conformance: install-test

@@ -54,7 +54,8 @@ setup(
     zip_safe=False,
     install_requires=read_requirements("ckan.txt") + read_requirements("base.txt"),
     extras_require={"test": read_requirements("test.txt"),
-                    "bench": read_requirements("bench.txt")},
+                    "bench": read_requirements("bench.txt"),
+                    "audit": read_requirements("audit.txt")},
     entry_points={
         "ckan.plugins": [
             "openlima = ckanext.openlima.plugin:OpenLimaPlugin",
