@@ -5,7 +5,11 @@ workers, production Argon2id cost, and in one run
    (``POST /denuncias/seguimiento``) measured one after another;
 2. with ``--attackers`` (20) concurrent clients sending wrong codes as fast as they can,
    each from its own loopback address (127.0.1.N, so each is a different client to the
-   per-client limit; the legitimate client is 127.0.0.1): the same two measurements.
+   per-client limit; the legitimate clients are others): the same two measurements;
+
+both against gunicorn alone (CKAN's own per-client limits, which count each worker's
+failures apart) and against Debian's nginx with ``deploy/nginx.conf`` in front of it, as
+production runs (its ``limit_req`` refuses a guesser's excess before a worker sees it).
 
 Reported: p50/p95 of each, the ratios attack/no-attack (the goal: close to 1 — a
 guesser must not take the workers, and others' failures must not delay a right code),
@@ -140,17 +144,126 @@ def prepare(ini: Path, reports: int) -> list[str]:
     return codes
 
 
-def measure(port: int, code: str, samples: int, checks: int) -> dict:
+def measure(port: int, code: str, samples: int, checks: int, phase: int) -> dict:
+    """The home page ``samples`` times (distinct URLs: no cache answers) and ``checks``
+    right-code checks, each from its own reporter address (a reporter checks once)."""
     home = Client(port, LEGITIMATE)
-    home_times = [home.request("GET", "/")[2] for _ in range(samples)]
-    reporter = Client(port, LEGITIMATE)
+    home_times = [home.request("GET", f"/?m={phase}-{n}")[2] for n in range(samples)]
     check_times, statuses = [], []
-    for _ in range(checks):
-        status, elapsed = reporter.check_code(code)
+    for n in range(checks):
+        status, elapsed = Client(port, f"127.0.{2 + phase}.{n + 1}").check_code(code)
         statuses.append(status)
         check_times.append(elapsed)
     return {"home_page": summary(home_times), "right_code_check": summary(check_times),
             "right_code_statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))}}
+
+
+def wait_until_up(port: int, process: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 600
+    while True:
+        try:
+            if Client(port, LEGITIMATE).request("GET", "/denuncias/", timeout=30)[0] == 200:
+                return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"{what} did not start")
+        time.sleep(0.5)
+
+
+def start_gunicorn(ini: Path, port: int, workers: int) -> subprocess.Popen:
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    return subprocess.Popen(
+        [gunicorn, "--chdir", str(REPO / "deploy"), "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--worker-class", "sync", "--timeout", "600",
+         "wsgi:application"],
+        env=dict(os.environ, CKAN_INI=str(ini)), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def start_nginx(app_port: int, scratch: Path) -> tuple[subprocess.Popen, int]:
+    """Debian's nginx with deploy/nginx.conf in front of gunicorn, as `make prod` runs it."""
+    sys.path.insert(0, str(REPO / "stack"))
+    from openlima_stack import prod
+
+    state = Path(tempfile.mkdtemp(prefix="lh-attack-nginx-"))
+    state.chmod(0o755)  # nginx's workers (www-data when root) must reach it
+    ports = prod.Ports(site=free_port(), ckan=free_port(), app=app_port)
+    env = prod.production_environment(
+        postgres_url="postgresql://postgres@127.0.0.1:5432/postgres",
+        redis_url="redis://127.0.0.1:6379/5", ports=ports, state=state,
+        environ={"PATH": os.environ.get("PATH", "")})
+    conf = prod.render_nginx(env, state / "nginx")
+    process = subprocess.Popen(
+        [prod.NGINX_BINARY, "-p", str(state / "nginx"), "-c", str(conf), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return process, ports.ckan
+
+
+def run_topology(front_port: int, master: subprocess.Popen, code: str, args: argparse.Namespace,
+                 phase: int) -> dict:
+    """Quiet, then under attack, against whatever answers on ``front_port``."""
+    Client(front_port, LEGITIMATE).check_code(code)  # every worker warm: a few requests
+    for n in range(args.workers * 2):
+        Client(front_port, LEGITIMATE).request("GET", f"/?warm={phase}-{n}")
+
+    print("==> without attack", flush=True)
+    rss_before = workers_rss_mib(master.pid)
+    quiet = measure(front_port, code, args.samples, args.checks, 2 * phase)
+
+    print(f"==> with {args.attackers} concurrent wrong-code clients", flush=True)
+    stop = threading.Event()
+    outcome: dict[int, int] = {}
+    lock = threading.Lock()
+    peak_rss = [rss_before]
+
+    def attacker(index: int) -> None:
+        client = Client(front_port, f"127.0.1.{index + 1}")
+        token = None
+        while not stop.is_set():
+            wrong = "".join(secrets.choice("0123456789") for _ in range(28))
+            try:
+                token = token or client.csrf()
+                status, _text, _t = client.request(
+                    "POST", "/denuncias/seguimiento", {"_csrf_token": token, "codigo": wrong})
+            except (OSError, AttributeError):  # AttributeError: a 429 page has no form
+                status = 0
+            with lock:
+                outcome[status] = outcome.get(status, 0) + 1
+
+    def watch_memory() -> None:
+        while not stop.is_set():
+            peak_rss[0] = max(peak_rss[0], workers_rss_mib(master.pid))
+            stop.wait(0.2)
+
+    threads = [threading.Thread(target=attacker, args=(i,), daemon=True)
+               for i in range(args.attackers)]
+    threads.append(threading.Thread(target=watch_memory, daemon=True))
+    for thread in threads:
+        thread.start()
+    time.sleep(args.warmup)  # the attack runs a while before we measure
+    attack_started = time.perf_counter()
+    attacked = measure(front_port, code, args.samples, args.checks, 2 * phase + 1)
+    attack_seconds = time.perf_counter() - attack_started + args.warmup
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    def ratio(key: str) -> float:
+        return round(attacked[key]["p95_s"] / quiet[key]["p95_s"], 2)
+
+    attempts = sum(outcome.values())
+    return {
+        "without_attack": quiet,
+        "with_attack": attacked,
+        "ratio_p95_attack_to_quiet": {"home_page": ratio("home_page"),
+                                      "right_code_check": ratio("right_code_check")},
+        "attackers_got": {"requests": attempts,
+                          "per_second": round(attempts / attack_seconds, 1),
+                          "by_status": {str(k): v for k, v in sorted(outcome.items())}},
+        "workers_rss_mib": {"before_attack": rss_before, "peak_during_attack": peak_rss[0]},
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -164,104 +277,65 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args(argv)
 
-    port = free_port()
     scratch = Path(tempfile.mkdtemp(prefix="lh-attack-"))
     (scratch / "evidencias").mkdir(mode=0o700)
     ini = scratch / "bench.ini"
+    port = free_port()
     ini.write_text(
         "[app:main]\n"
         f"use = config:{Path(args.ini).resolve()}\n"
         f"ckanext.limahonesta.pepper = {secrets.token_urlsafe(48)}\n"
         f"ckanext.limahonesta.storage_path = {scratch / 'evidencias'}\n"
         f"ckan.site_url = http://127.0.0.1:{port}\n")
+    # behind nginx, CKAN sees only the proxy: the per-client limits are nginx's
+    # (config/production.ini does the same)
+    proxied_ini = scratch / "behind-nginx.ini"
+    proxied_ini.write_text("[app:main]\n"
+                           f"use = config:{ini}\n"
+                           "ckanext.limahonesta.client_limits_at_proxy = true\n")
     print("==> preparing the scratch database and three reports", flush=True)
     code = prepare(ini, 3)[0]
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
 
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    server = subprocess.Popen(
-        [gunicorn, "--chdir", str(REPO / "deploy"), "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--worker-class", "sync", "--timeout", "600",
-         "wsgi:application"],
-        env=dict(os.environ, CKAN_INI=str(ini)), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
+    topologies = {}
+    print("==> gunicorn alone (the per-client limits in CKAN)", flush=True)
+    server = start_gunicorn(ini, port, args.workers)
     try:
-        deadline = time.monotonic() + 600
-        while True:
-            try:
-                if Client(port, LEGITIMATE).request("GET", "/denuncias/", timeout=30)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start")
-            time.sleep(0.5)
-        Client(port, LEGITIMATE).check_code(code)  # every worker warm: a few requests
-        for _ in range(args.workers * 2):
-            Client(port, LEGITIMATE).request("GET", "/")
-
-        print("==> without attack", flush=True)
-        rss_before = workers_rss_mib(server.pid)
-        quiet = measure(port, code, args.samples, args.checks)
-
-        print(f"==> with {args.attackers} concurrent wrong-code clients", flush=True)
-        stop = threading.Event()
-        outcome: dict[int, int] = {}
-        lock = threading.Lock()
-        peak_rss = [rss_before]
-
-        def attacker(index: int) -> None:
-            client = Client(port, f"127.0.1.{index + 1}")
-            token = client.csrf()
-            while not stop.is_set():
-                wrong = "".join(secrets.choice("0123456789") for _ in range(28))
-                try:
-                    status, _text, _t = client.request(
-                        "POST", "/denuncias/seguimiento", {"_csrf_token": token, "codigo": wrong})
-                except OSError:
-                    status = 0
-                with lock:
-                    outcome[status] = outcome.get(status, 0) + 1
-
-        def watch_memory() -> None:
-            while not stop.is_set():
-                peak_rss[0] = max(peak_rss[0], workers_rss_mib(server.pid))
-                stop.wait(0.2)
-
-        threads = [threading.Thread(target=attacker, args=(i,), daemon=True)
-                   for i in range(args.attackers)]
-        threads.append(threading.Thread(target=watch_memory, daemon=True))
-        for thread in threads:
-            thread.start()
-        time.sleep(args.warmup)  # the attack runs a while before we measure
-        attack_started = time.perf_counter()
-        attacked = measure(port, code, args.samples, args.checks)
-        attack_seconds = time.perf_counter() - attack_started + args.warmup
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=120)
+        wait_until_up(port, server, "gunicorn")
+        topologies["gunicorn"] = run_topology(port, server, code, args, 0)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=120)
 
-    def ratio(key: str) -> float:
-        return round(attacked[key]["p95_s"] / quiet[key]["p95_s"], 2)
+    print("==> nginx (deploy/nginx.conf) in front of gunicorn, as in production", flush=True)
+    server = start_gunicorn(proxied_ini, port, args.workers)
+    nginx = None
+    try:
+        wait_until_up(port, server, "gunicorn")
+        nginx, front = start_nginx(port, scratch)
+        wait_until_up(front, nginx, "nginx")
+        topologies["nginx"] = run_topology(front, server, code, args, 1)
+    finally:
+        if nginx is not None:
+            os.killpg(nginx.pid, signal.SIGTERM)
+            nginx.wait(timeout=60)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=120)
 
-    attempts = sum(outcome.values())
     results = {
-        "setup": {"server": f"gunicorn, {args.workers} sync workers", "attackers": args.attackers,
+        "setup": {"server": f"gunicorn, {args.workers} sync workers; then nginx "
+                  "(deploy/nginx.conf, its limit_req for Lima Honesta) in front of it",
+                  "attackers": args.attackers,
                   "attacker_addresses": f"127.0.1.1-127.0.1.{args.attackers}",
-                  "legitimate_address": LEGITIMATE, "argon2id": "production defaults "
+                  "legitimate_addresses": "127.0.0.1 (home page), one 127.0.N.M per right-code check",
+                  "home_page": "GET /?m=<n>: a distinct URL each time, so no cache answers",
+                  "argon2id": "production defaults "
                   "(ckanext.limahonesta.kdf_opslimit / kdf_memlimit_mib)",
                   "warmup_seconds": args.warmup},
-        "without_attack": quiet,
-        "with_attack": attacked,
-        "ratio_p95_attack_to_quiet": {"home_page": ratio("home_page"),
-                                      "right_code_check": ratio("right_code_check")},
-        "attackers_got": {"requests": attempts,
-                          "per_second": round(attempts / attack_seconds, 1),
-                          "by_status": {str(k): v for k, v in sorted(outcome.items())}},
-        "workers_rss_mib": {"before_attack": rss_before, "peak_during_attack": peak_rss[0]},
-        "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()},
+        **topologies,
+        "machine": {"cpus": os.cpu_count(), "load_average_at_start": load_at_start},
+        "measured_at": time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()),
+        "command": "python benchmarks/limahonesta_attack_bench.py (make bench)",
     }
     out = HERE / "results" / "limahonesta_attack.json"
     out.parent.mkdir(exist_ok=True)

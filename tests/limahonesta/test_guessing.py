@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 
 import pytest
 
@@ -160,3 +161,21 @@ def test_the_last_argon2id_slot_is_kept_for_clients_without_failures(
     finally:
         os.close(fd)
     assert case_number in post_code(app, code, GUESSER, status=200).body
+
+
+def test_a_suspect_client_never_waits_for_an_argon2id_slot(app, monkeypatch, ckan_config,
+                                                           honesta_config):
+    """Guessers queued for a slot would hold the web workers the other pages need: a
+    client with failed checks is refused at once, however long others may wait."""
+    monkeypatch.setitem(ckan_config, "ckanext.limahonesta.kdf_wait_ms", 10_000)
+    assert post_code(app, WRONG[0], GUESSER).status_code == 400  # now a suspect client
+    directory = honesta_config["ckanext.limahonesta.storage_path"] + "-kdf-slots"
+    fd = os.open(os.path.join(directory, "slot-0"), os.O_RDWR)  # every slot a suspect may use
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        started = time.monotonic()
+        busy = post_code(app, WRONG[1], GUESSER, status=503)
+        assert time.monotonic() - started < 5  # not the 10 s a client without failures may wait
+        assert busy.headers["Retry-After"] == "2"
+    finally:
+        os.close(fd)

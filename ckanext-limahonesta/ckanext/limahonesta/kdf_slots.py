@@ -10,9 +10,11 @@ threads. A run that finds no free slot within ``kdf_wait_ms`` raises ``Busy`` an
 request is answered 503 with ``Retry-After`` — nothing waits longer than that, so a flood
 of checks cannot hold the workers, and memory stays below slots × memlimit.
 
-Fairness: while a client has failed code checks in the window it is *suspect* and may
-use every slot but the last; that slot stays for everybody else (submissions, reviewers,
-reporters without failures), so a crowd of guessers cannot keep a right code waiting.
+Fairness: while a client has failed code checks in the window it is *suspect*: it may
+use every slot but the last, which stays for everybody else (submissions, reviewers,
+reporters without failures), so a crowd of guessers cannot keep a right code waiting;
+and it never waits for a slot (503 at once), so guessers queued behind one another
+cannot hold the web workers that the portal's other pages need.
 
 Without a private storage directory the bound is per process only (logged once).
 """
@@ -108,7 +110,7 @@ def _try_file_slot(directory: str, size: int) -> Optional[int]:
 def slot() -> Iterator[None]:
     """Hold one Argon2id slot for the duration of the block, or raise ``Busy``."""
     size = concurrency()
-    wait = max(0, tk.config.get("ckanext.limahonesta.kdf_wait_ms")) / 1000.0
+    wait = 0.0 if _suspect.get() else max(0, tk.config.get("ckanext.limahonesta.kdf_wait_ms")) / 1000.0
     deadline = time.monotonic() + wait
     semaphore = _semaphore(size)
     if not semaphore.acquire(timeout=wait):

@@ -87,7 +87,7 @@ def policy_for(endpoint: str | None, script_nonce: str) -> str:
         f"frame-src {own} {REMOTE}" if remote else f"frame-src {own}",
         f"object-src {own} {REMOTE}" if remote else "object-src 'none'",
         "base-uri 'self'",
-        "form-action 'self'",
+        f"form-action {own}",  # CKAN's login answers with a redirect to ckan.site_url
     ]
     if endpoint not in EMBEDDABLE_ENDPOINTS:
         directives.append("frame-ancestors 'self'")

@@ -21,7 +21,7 @@ OWN = {"'self'", "http://test.ckan.net"}  # the page's origin and ckan.site_url'
 # every directive a page has, and the sources it may name
 STRICT = {"default-src": OWN, "img-src": OWN | {"data:"}, "media-src": OWN | {"data:"},
           "connect-src": OWN, "frame-src": OWN, "object-src": {"'none'"},
-          "base-uri": {"'self'"}, "form-action": {"'self'"}, "frame-ancestors": {"'self'"}}
+          "base-uri": {"'self'"}, "form-action": OWN, "frame-ancestors": {"'self'"}}
 
 
 def _directives(policy: str) -> dict[str, set[str]]:
