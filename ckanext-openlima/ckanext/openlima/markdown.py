@@ -53,9 +53,9 @@ def without_remote_images(html: str) -> str:
         if not src.lower().startswith(("http://", "https://", "//")):
             return ""  # nothing a visitor could follow
         label = attrs.get("alt") or attrs.get("title") or urlsplit(src).netloc
+        kind = tk._("Imagen externa")
         return (f'<a href="{escape(src)}" class="openlima-external-image" '
-                f'rel="nofollow noopener noreferrer">{escape(tk._("Imagen externa"))}: '
-                f"{escape(label)}</a>")
+                f'rel="nofollow noopener noreferrer">{escape(kind)}: {escape(label)}</a>')
     return _IMG.sub(replace, html)
 
 

@@ -414,7 +414,7 @@ def test_the_table_preview_works_in_a_browser_without_serious_axe_violations(
         assert "Jesús María" in page.inner_text("body")
         violations = axe_violations(page)
         assert violations == [], json.dumps(violations)
-        assert refused == []
+        assert refused == [], json.dumps(refused, indent=1)
     finally:
         context.close()
 
