@@ -223,7 +223,7 @@ def test_follow_pages_and_their_refusals(app, space, proposal, make_citizen):
         "/participa/seguir", data={"object_type": "usuario", "object_id": "x"},
         headers=auth(citizen),
     )
-    assert bad.status_code == 400 and "Solo se pueden seguir propuestas o espacios" in (
+    assert bad.status_code == 400 and "Solo se pueden seguir propuestas, espacios o compromisos" in (
         bad.body
     )
     assert app.post(

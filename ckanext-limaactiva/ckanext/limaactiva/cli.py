@@ -44,6 +44,29 @@ def announce_phases():
     )
 
 
+@limaactiva.command("send-digests")
+def send_digests():
+    """Send the daily digest of notices to whoever chose it (run hourly; each person
+    gets one a Lima day, from ckanext.limaactiva.digest_hour)."""
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    result = tk.get_action("limaactiva_notice_digest_send")(
+        {"user": site_user["name"]}, {}
+    )
+    if result["waiting"]:
+        click.echo("Aún no es la hora de los resúmenes (hora de Lima).")
+    else:
+        click.echo(f"{result['sent']} resúmenes enviados.")
+
+
+@limaactiva.command("watch")
+def watch():
+    """Notices for what moved in followed datasets, offices and commitments (run every
+    ten minutes)."""
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    result = tk.get_action("limaactiva_followed_announce")({"user": site_user["name"]}, {})
+    click.echo(f"{result['notices']} avisos, {result['emailed']} correos.")
+
+
 @limaactiva.command("publish")
 def publish():
     """Create or refresh the CKAN dataset of the participation exports."""

@@ -19,6 +19,7 @@ __all__ = [
     "limaactiva_follow_state",
     "limaactiva_unread_notices",
     "limaactiva_office_title",
+    "limaactiva_notice_settings",
 ]
 
 _LABELS = {
@@ -93,6 +94,10 @@ def limaactiva_notification_text(notice: Any) -> str:
     ``limaactiva_notification_list`` or a notification row)."""
     kind, reason = _field(notice, "kind"), _field(notice, "reason")
     title, detail = _field(notice, "title"), _field(notice, "detail")
+    from ckanext.limaactiva.logic import notice_mail
+
+    if kind in notice_mail.CATALOGUE_KINDS:
+        return notice_mail.notice_text(kind, title, detail)
     if kind == "phase":
         return tk._("El espacio «{title}» pasó a la fase: {phase}").format(
             title=title, phase=limaactiva_label("phase", detail)
@@ -145,3 +150,17 @@ def limaactiva_office_title(name: str) -> str:
     except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
         return name
     return office.get("title") or name
+
+
+def limaactiva_notice_settings() -> dict:
+    """The logged-in person's e-mail choice for notices, and how many notices wait for
+    their next digest (for the dashboard's form)."""
+    from ckanext.limaactiva.logic import notice_mail
+
+    if not tk.current_user.is_authenticated:
+        return {}
+    settings = tk.get_action("limaactiva_notice_settings_show")(
+        {"user": tk.current_user.name}, {}
+    )
+    settings["waiting"] = notice_mail.count_unsent_digest(tk.current_user.id)
+    return settings

@@ -17,7 +17,8 @@ SITE_ID = "openlima_schedule_test"
 # without a loaded plan: an interval job runs when the scheduler starts, then is retried
 SCHEDULE = ("limaactiva_snapshot = 15; plan_snapshot = 3600; limahonesta_purge = off; "
             "limahonesta_reminders = off; limahonesta_publish = off; link_checks = off; "
-            "site_build = off; harvest_run = off; limaactiva_phases = off")
+            "site_build = off; harvest_run = off; limaactiva_phases = off; "
+            "limaactiva_digest = off; limaactiva_watch = off")
 
 
 def wait_for(condition, timeout: float, what: str, processes=()):

@@ -63,6 +63,11 @@ __all__ = [
     "limaactiva_notification_mark_read",
     "limaactiva_phase_announce",
     "limaactiva_pending_answer_list",
+    "limaactiva_notice_settings_show",
+    "limaactiva_notice_settings_update",
+    "limaactiva_notice_unsubscribe",
+    "limaactiva_notice_digest_send",
+    "limaactiva_followed_announce",
 ]
 
 
@@ -274,4 +279,20 @@ limaactiva_unfollow_by_token = tk.auth_allow_anonymous_access(_public)
 def limaactiva_phase_announce(context, data_dict):
     return _refuse(
         tk._("Solo un administrador del sistema puede anunciar cambios de fase.")
+    )
+
+
+limaactiva_notice_settings_show = _logged_in
+limaactiva_notice_settings_update = _logged_in
+# the link of a notice e-mail carries its own proof (an HMAC of the account)
+limaactiva_notice_unsubscribe = tk.auth_allow_anonymous_access(_public)
+
+
+def limaactiva_notice_digest_send(context, data_dict):
+    return _refuse(tk._("Solo un administrador del sistema puede enviar los resúmenes."))
+
+
+def limaactiva_followed_announce(context, data_dict):
+    return _refuse(
+        tk._("Solo un administrador del sistema puede revisar las novedades seguidas.")
     )

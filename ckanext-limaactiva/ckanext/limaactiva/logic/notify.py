@@ -45,14 +45,16 @@ __all__ = [
     "limaactiva_phase_announce",
 ]
 
-OBJECT_TYPES = ("proposal", "space")
+OBJECT_TYPES = ("proposal", "space", "commitment")
 NOTIFICATION_LIMIT = 50
 
 
 def _object_type(value: Any) -> str:
     value = str(value).strip()
     if value not in OBJECT_TYPES:
-        raise tk.Invalid(tk._("Solo se pueden seguir propuestas o espacios."))
+        raise tk.Invalid(
+            tk._("Solo se pueden seguir propuestas, espacios o compromisos.")
+        )
     return value
 
 
@@ -64,13 +66,34 @@ def _target_schema() -> dict:
 
 
 def _visible_object(object_type: str, object_id: str, context: dict):
-    """The proposal or space (by id or name), as its public page would find it."""
+    """The proposal, space or commitment (by id or name), as its public page would find
+    it. A commitment is read through the commitments dashboard's action."""
+    if object_type == "commitment":
+        return _commitment(object_id)
     if object_type == "space":
         space = rules.find_space(object_id)
         if space is None:
             raise tk.ObjectNotFound(tk._("Espacio de participación no encontrado."))
         return space
     return proposal_or_404(object_id, context)
+
+
+class _Followed:
+    """What the follow rows need of a commitment: its name (its stable key) and title."""
+
+    def __init__(self, commitment: dict):
+        self.id = commitment["name"]
+        self.title = commitment.get("title") or commitment["name"]
+
+
+def _commitment(id_or_name: str) -> _Followed:
+    try:
+        commitment = tk.get_action("openlima_commitment_show")(
+            {"ignore_auth": True}, {"id": id_or_name}
+        )
+    except KeyError:  # the commitments dashboard is not enabled
+        raise tk.ObjectNotFound(tk._("Compromiso no encontrado."))
+    return _Followed(commitment)
 
 
 def _user(context: dict) -> model.User:
@@ -154,6 +177,11 @@ def limaactiva_unfollow(context, data_dict):
     if data["object_type"] == "space":
         space = rules.find_space(object_id)
         object_id = space.id if space else object_id
+    elif data["object_type"] == "commitment":
+        try:
+            object_id = _commitment(object_id).id
+        except tk.ObjectNotFound:
+            pass
     model.Session.execute(
         sa.delete(Follow).where(
             Follow.user_id == user.id,
@@ -215,6 +243,11 @@ def limaactiva_follow_list(context, data_dict):
 
 
 def _title(object_type: str, object_id: str) -> str | None:
+    if object_type == "commitment":
+        try:
+            return _commitment(object_id).title
+        except tk.ObjectNotFound:
+            return None
     if object_type == "space":
         space = model.Session.get(Space, object_id)
         return space.title if space else None
@@ -223,6 +256,12 @@ def _title(object_type: str, object_id: str) -> str | None:
 
 
 def _url(object_type: str, object_id: str, external: bool = False) -> str:
+    if object_type == "dataset":
+        return tk.url_for("dataset.read", id=object_id, _external=external)
+    if object_type == "organization":
+        return tk.url_for("organization.read", id=object_id, _external=external)
+    if object_type == "commitment":
+        return tk.url_for("openlima_plan.commitment", name=object_id, _external=external)
     if object_type == "space":
         space = model.Session.get(Space, object_id)
         return tk.url_for(
@@ -397,18 +436,20 @@ def deliver(
     rows: Iterable[tuple[Notification, str | None]], answer: str | None = None
 ) -> int:
     """E-mail the notices just committed, one message per person (best effort: a mail
-    server that is down leaves the notice on the dashboard). Returns the number sent."""
+    server that is down leaves the notice on the dashboard). Only people who chose
+    immediate e-mail are mailed here; the digest mails the others' notices once a day
+    (``delivery``, ``notice_mail``). Returns the number sent."""
+    from ckanext.limaactiva.logic import notice_mail
+
     sent = 0
     for row, follow_id in rows:
         user = model.User.get(row.user_id)
         if user is None or not user.email or user.state != "active":
             continue
+        if notice_mail.delivery_mode(user.id) != "immediate":
+            continue
         subject, body = _message(row, answer)
-        footer = [
-            tk._("Sus avisos y lo que sigue: {link}").format(
-                link=tk.url_for("limaactiva_dashboard.notifications", _external=True)
-            )
-        ]
+        footer = [notice_mail.mail_footer(user.id)]
         if follow_id:
             footer.append(
                 tk._("Dejar de seguir con un clic: {link}").format(
@@ -420,7 +461,12 @@ def deliver(
                 )
             )
         try:
-            tk.mail_user(user, subject, body + "\n\n--\n" + "\n".join(footer))
+            tk.mail_user(
+                user,
+                subject,
+                body + "\n\n--\n" + "\n".join(footer),
+                headers=notice_mail.mail_headers(user.id),
+            )
         except Exception:  # noqa: BLE001 - the notice stays on the dashboard
             log.warning("notice e-mail to %s failed", row.user_id)
             continue

@@ -368,6 +368,8 @@ def export(name: str):
 
 
 def _followed_page(object_type: str, object_id: str):
+    if object_type == "commitment":
+        return tk.url_for("openlima_plan.commitment", name=object_id)
     if object_type == "space":
         try:
             space_dict = call_action("limaactiva_space_show", {"id": object_id})

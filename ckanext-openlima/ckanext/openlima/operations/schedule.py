@@ -125,6 +125,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
                 "30 5 * * *", "limaactiva", _click_command("limaactiva", "snapshot")),
     PeriodicJob("limaactiva_phases", N_("Lima Activa: avisar cambios de fase"),
                 "5 * * * *", "limaactiva", _click_command("limaactiva", "announce-phases")),
+    # hourly; each person who chose the digest gets one a Lima day, from its digest_hour
+    PeriodicJob("limaactiva_digest", N_("Lima Activa: enviar resúmenes diarios de avisos"),
+                "10 * * * *", "limaactiva", _click_command("limaactiva", "send-digests")),
+    PeriodicJob("limaactiva_watch",
+                N_("Lima Activa: avisos de conjuntos, oficinas y compromisos seguidos"),
+                "*/10 * * * *", "limaactiva", _click_command("limaactiva", "watch")),
     PeriodicJob("plan_snapshot", N_("Compromisos: corte diario de indicadores"),
                 "45 5 * * *", "openlima_plan", _click_command("openlima", "plan", "snapshot")),
     PeriodicJob("link_checks", N_("Catálogo: comprobar enlaces de todos los conjuntos"),

@@ -106,13 +106,22 @@ def _proposals_taken_up(commitment: dict[str, Any]) -> list[dict[str, Any]]:
     return proposals
 
 
+def _followable() -> bool:
+    """Whether people can follow commitments (through Lima Activa, when it is enabled)."""
+    try:
+        tk.get_action("limaactiva_follow_show")
+    except KeyError:
+        return False
+    return True
+
+
 def _render_commitment(data: dict[str, Any], form_errors: Optional[dict[str, Any]] = None,
                        form_values: Optional[dict[str, Any]] = None, status: int = 200):
     plan = pm.Session.get(pm.ActionPlan, data["plan_id"])
     return tk.render(
         "openlima_plan/commitment.html",
         {"commitment": data, "plan": plan, "can_edit": _can_edit(data["id"]),
-         "proposals": _proposals_taken_up(data),
+         "proposals": _proposals_taken_up(data), "followable": _followable(),
          "form_errors": form_errors or {}, "form_values": form_values or {},
          "assessors": vocab.ASSESSORS, "completion_levels": vocab.COMPLETION_LEVELS},
     ), status

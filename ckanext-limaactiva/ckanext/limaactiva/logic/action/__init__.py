@@ -65,6 +65,13 @@ from ckanext.limaactiva.logic.action.votes import (
     limaactiva_vote_cast,
     limaactiva_vote_show,
 )
+from ckanext.limaactiva.logic.delivery import (
+    limaactiva_notice_digest_send,
+    limaactiva_notice_settings_show,
+    limaactiva_notice_settings_update,
+    limaactiva_notice_unsubscribe,
+    limaactiva_followed_announce,
+)
 from ckanext.limaactiva.logic.moderation import (
     limaactiva_audit_list,
     limaactiva_flag_create,
@@ -133,4 +140,9 @@ __all__ = [
     "limaactiva_notification_mark_read",
     "limaactiva_phase_announce",
     "limaactiva_pending_answer_list",
+    "limaactiva_notice_settings_show",
+    "limaactiva_notice_settings_update",
+    "limaactiva_notice_unsubscribe",
+    "limaactiva_notice_digest_send",
+    "limaactiva_followed_announce",
 ]
