@@ -208,6 +208,17 @@ def reviewer_key(context: dict[str, Any]) -> Optional[PrivateKey]:
     return key
 
 
+def require_reviewer(context: dict[str, Any]) -> tuple[str, PrivateKey]:
+    """The reviewer's user id and key from a session with its second factor, or 403:
+    one rule for every staff action (cases, the integrity register)."""
+    user_id = user_id_from_context(context)
+    key = reviewer_key(context)
+    if user_id is None or key is None:
+        raise tk.NotAuthorized(tk._("Se requiere una sesión de la Unidad de Integridad con "
+                                    "segundo factor."))
+    return user_id, key
+
+
 def case_key_for(case: Case, reviewer_id: str, key: PrivateKey) -> Optional[PrivateKey]:
     row = model.Session.get(CaseKey, (case.id, reviewer_id))
     if row is None:

@@ -342,13 +342,7 @@ def limahonesta_statistics_publish(context: dict[str, Any], data_dict: dict[str,
 # --------------------------------------------------------------------------- staff
 
 
-def _reviewer(context: dict[str, Any]):
-    user_id = staff.user_id_from_context(context)
-    key = staff.reviewer_key(context)
-    if user_id is None or key is None:
-        raise tk.NotAuthorized(tk._("Se requiere una sesión de la Unidad de Integridad con "
-                                    "segundo factor."))
-    return user_id, key
+_reviewer = staff.require_reviewer
 
 
 def _case(context: dict[str, Any], data_dict: dict[str, Any]):

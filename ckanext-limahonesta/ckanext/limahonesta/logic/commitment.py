@@ -20,7 +20,7 @@ import ckan.model as model  # offices are CKAN organisations (read-only here)
 import ckan.plugins.toolkit as tk
 from openlima_common import clock
 
-from .. import crypto, uploads
+from .. import crypto, staff, uploads
 from ..model import IntegritySignature, IntegritySignatureChange, audit, now
 from . import validators
 
@@ -184,8 +184,7 @@ def _signatures_by_office() -> dict[str, list[IntegritySignature]]:
 
 
 def _reviewer_id(context: dict[str, Any]) -> str:
-    from .action import _reviewer  # one rule for every staff action
-    return _reviewer(context)[0]
+    return staff.require_reviewer(context)[0]
 
 
 # --------------------------------------------------------------------------- public
