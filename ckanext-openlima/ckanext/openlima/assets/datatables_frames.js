@@ -45,4 +45,21 @@
   }
   new MutationObserver(mark).observe(document.documentElement, {childList: true, subtree: true});
   document.addEventListener('DOMContentLoaded', mark);
+
+  /* The view's buttons call its functions from inline onclick attributes, which the
+     portal's CSP does not run (ckanext/openlima/csp.py): the same calls, as listeners. */
+  /* global fitColText, copyModal, printModal */
+  function recordTitle() {
+    var table = document.getElementById('dtprv');
+    if (!table) { return ''; }
+    return table.getAttribute('data-package-name') + '\u2014' + table.getAttribute('data-resource-name');
+  }
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest && event.target.closest(
+      '#refit-button, #modalcopy-button, #modalprint-button');
+    if (!button) { return; }
+    if (button.id === 'refit-button' && typeof fitColText === 'function') { fitColText(); }
+    if (button.id === 'modalcopy-button' && typeof copyModal === 'function') { copyModal(recordTitle()); }
+    if (button.id === 'modalprint-button' && typeof printModal === 'function') { printModal(recordTitle()); }
+  });
 })();
