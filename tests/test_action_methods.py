@@ -15,7 +15,8 @@ WRITE_VERBS = ("_create", "_update", "_delete", "_publish", "_check", "_load", "
                "_close", "_answer", "_assign", "_grant", "_revoke", "_decide", "_confirm",
                "_request", "_register", "_unregister", "_rate", "_resolve", "_approve",
                "_update_status", "_pdudc_update", "_follow", "_unfollow", "_unfollow_by_token",
-               "_mark_read", "_announce", "_unsubscribe", "_send")
+               "_mark_read", "_announce", "_unsubscribe", "_send", "_moderate", "_record",
+               "_withdraw")
 # Reads that still refuse GET, and why.
 POST_ONLY = {
     "limahonesta_report_show_by_code": "the tracking code is a secret that must never travel in "

@@ -689,6 +689,7 @@ def limaactiva_survey_results(context, data_dict):
     }
 
 
+@tk.side_effect_free
 def limaactiva_survey_text_list(context, data_dict):
     """Free-text answers of a survey waiting for moderation (its office), oldest first.
 
