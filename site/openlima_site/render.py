@@ -8,6 +8,7 @@ import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Callable, Iterator
+from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
@@ -413,6 +414,36 @@ class Renderer:
              sorted({f.label for f in m.districts.values() if f.datasets}, key=fold)),
         ]
 
+    def other_kinds(self) -> list[dict[str, str]]:
+        """What the search page finds beside datasets (Pagefind indexes those): services,
+        participation spaces and commitments, each ``kind``, ``title``, ``text`` (the
+        words searched) and ``url``; only what the portal shows anybody."""
+        extras, ckan = self.model.catalogue.extras, self.model.ckan_url
+        records = []
+        for service in extras.get("limaactiva_service_list") or []:
+            if isinstance(service, dict) and service.get("title"):
+                records.append({
+                    "kind": "servicio", "title": service["title"],
+                    "text": " ".join(str(service.get(k) or "") for k in (
+                        "description", "requirements")),
+                    "url": f"{ckan}/servicios/?q={quote(service['title'])}"})
+        for space in extras.get("limaactiva_space_list") or []:
+            if isinstance(space, dict) and space.get("name"):
+                records.append({
+                    "kind": "espacio", "title": space.get("title") or space["name"],
+                    "text": str(space.get("description") or ""),
+                    "url": f"{ckan}/participa/espacio/{quote(space['name'])}"})
+        for index, commitment in enumerate(self.commitments, start=1):
+            records.append({
+                "kind": "compromiso",
+                "title": " ".join(p for p in (commitment["code"], commitment["title"]) if p),
+                "text": str(commitment.get("objective") or ""),
+                "url": f"{self.base}compromisos/#c-{index}"})
+        return records
+
+    def other_kinds_json(self) -> bytes:
+        return json.dumps(self.other_kinds(), ensure_ascii=False).encode("utf-8")
+
     def other_pages(self) -> Iterator[tuple[str, str | None, Callable[[], bytes]]]:
         """Everything but the dataset pages, as ``(path, key, make)``.
 
@@ -437,6 +468,7 @@ class Renderer:
             "distritos", "Distritos",
             "Conjuntos de datos según los distritos de Lima Metropolitana que cubren.",
             m.sorted_facets(m.districts))
+        yield "buscar/otros.json", None, self.other_kinds_json
         yield "buscar/index.html", None, lambda: self.page(
             "search.html", filters=self.search_filters(), bundles=self.search_bundles,
             canonical="buscar/")

@@ -22,6 +22,7 @@ OPTIONAL_ACTIONS = (
     "openlima_commitment_list",
     "openlima_compliance_summary",
     "openlima_metrics_show",
+    "limaactiva_service_list",
 )
 
 Progress = Callable[[str, int, int], None]
@@ -158,7 +159,7 @@ class CkanSource:
                         "id", "title", "place", "district", "starts_at", "closed")}
                         | {"space": space["name"]})
         catalogue.extras["limaactiva_space_list"] = [
-            {key: space.get(key) for key in ("name", "title")}
+            {key: space.get(key) for key in ("name", "title", "description")}
             for space in spaces if isinstance(space, dict) and space.get("name")]
         catalogue.extras["limaactiva_session_list"] = sessions
 

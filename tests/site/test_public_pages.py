@@ -8,6 +8,7 @@ serious and critical violations.
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -31,7 +32,8 @@ PUBLIC_PAGES = {
     "temas/{theme}/": "one theme's datasets",
     "distritos/": "the 43 districts and the whole city",
     "distritos/{district}/": "one district (where the portal's /ubigeo/<code> leads)",
-    "buscar/": "search (Pagefind; without JavaScript a form to the portal's search)",
+    "buscar/": "search (Pagefind for datasets, buscar/otros.json for services, spaces and "
+               "commitments, a 'Tipo' filter; without JavaScript a form to the portal's search)",
     "compromisos/": "the commitments dashboard (when the plan is loaded)",
     "cumplimiento/": "the guideline compliance ranking (when the summary answers)",
     "404.html": "not found",
@@ -116,6 +118,9 @@ def walked_site(plan_loaded, tmp_path):
                 title="Asamblea vecinal de Miraflores", modality="in_person",
                 place="Parque Kennedy", district="150122",
                 starts_at=f"{today + datetime.timedelta(days=7)}T18:00")
+    call_action("limaactiva_service_create", dict(context), name="licencia-de-edificacion",
+                title="Licencia de edificación", office=office["name"], channel="in_person",
+                requirements="Planos firmados")
     out = tmp_path / "dist"
     build_site(out, "http://sitio.test", source=CkanSource(plan_loaded["server"].url))
     return {**plan_loaded, "out": out, "described": described}
@@ -198,6 +203,7 @@ def test_public_pages(browser, walked_site, serve_folder, axe_violations):
     check_commitments_tell_unreported_from_late(walked_site)
     site = serve_folder(walked_site["out"])
     check_search_without_javascript_goes_to_the_portals_search(browser, walked_site, site)
+    check_search_finds_services_spaces_and_commitments_by_kind(browser, walked_site, site)
     check_pages_on_a_phone_and_a_desktop(browser, walked_site, site, axe_violations)
 
 
@@ -244,6 +250,32 @@ def check_search_without_javascript_goes_to_the_portals_search(browser, walked_s
     assert not page.locator("#buscador").is_visible()  # the JavaScript search is hidden
     page.fill("#q-portal", "paraderos")
     page.press("#q-portal", "Enter")
-    page.wait_for_url(f"{walked_site['server'].url}/dataset/?q=paraderos")
-    assert "Paraderos con diccionario de datos" in page.locator("body").inner_text()
+    # the portal's one search: datasets, services, participation spaces and commitments
+    page.wait_for_url(f"{walked_site['server'].url}/buscar?q=paraderos")
+    assert "Paraderos con diccionario de datos" in page.locator("#resultados-datasets").inner_text()
+    assert page.locator("#resultados-commitments").count() == 1
+    context.close()
+
+
+def check_search_finds_services_spaces_and_commitments_by_kind(browser, walked_site, site):
+    """Beside the datasets, the search page finds services, spaces and commitments
+    (buscar/otros.json), grouped by kind, accents aside; "Tipo" keeps one kind."""
+    records = json.loads((walked_site["out"] / "buscar" / "otros.json").read_text(encoding="utf-8"))
+    assert {r["kind"] for r in records} == {"servicio", "espacio", "compromiso"}
+    context = browser.new_context(viewport=VIEWPORTS[0])
+    page = context.new_page()
+    page.goto(f"{site.url}/buscar/?q=LICENCIA+edificacion")
+    page.wait_for_selector("#otros-tipos section[data-kind=servicio]")
+    groups = page.locator("#otros-tipos").inner_text()
+    assert "Servicios (1)" in groups and "Licencia de edificación" in groups
+    assert "Espacios de participación (0)" in groups and "Compromisos (0)" in groups
+    page.goto(f"{site.url}/buscar/?q=plataforma&tipo=compromiso")
+    page.wait_for_selector("#otros-tipos section[data-kind=compromiso]")
+    assert page.locator("#otros-tipos section").count() == 1  # only the kind asked for
+    assert "Compromisos (3)" in page.locator("#otros-tipos").inner_text()
+    assert page.locator("#resultados li").count() == 0  # no datasets when a kind is chosen
+    page.goto(f"{site.url}/buscar/?q=participativo")
+    page.wait_for_selector("#otros-tipos section[data-kind=espacio]")
+    assert "Presupuesto participativo vecinal" in page.locator(
+        "#otros-tipos section[data-kind=espacio]").inner_text()
     context.close()

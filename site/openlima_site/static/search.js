@@ -9,6 +9,11 @@ const base = form.dataset.base || "/";
 // the catalogue (each bundle's page list and index chunks would).
 const bundles = (form.dataset.bundles || "").split(" ").filter(Boolean);
 const status = document.getElementById("estado");
+// The portal's one search (/buscar) finds services, spaces and commitments too: its link
+// carries the words typed here.
+const portalSearch = document.getElementById("buscar-en-el-portal");
+const portalSearchBase = portalSearch ? portalSearch.getAttribute("href") : "";
+if (portalSearch) document.getElementById("en-el-portal").hidden = false;
 const list = document.getElementById("resultados");
 let pagefind = null;
 let merging = null;
@@ -31,6 +36,63 @@ function mergeOthers(pf) {
       bundles.slice(1).map((bundle) => pf.mergeIndex(base + bundle + "/", { baseUrl: base })));
   }
   return merging;
+}
+
+// Services, participation spaces and commitments: a small list (buscar/otros.json)
+// searched here, every word found in the title or text, case and accents aside.
+const kindSelect = form.querySelector("select[data-kind]");
+const others = document.getElementById("otros-tipos");
+const KINDS = [["servicio", "Servicios"], ["espacio", "Espacios de participación"],
+               ["compromiso", "Compromisos"]];
+let records = null;
+
+function fold(text) {
+  return (text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+}
+
+async function otherRecords() {
+  if (records === null) {
+    try {
+      const response = await fetch(others.dataset.records);
+      records = response.ok ? await response.json() : [];
+    } catch (error) {
+      records = [];
+    }
+  }
+  return records;
+}
+
+async function showOthers(query, kind, ticket) {
+  const words = fold(query).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  if (words.length === 0 || kind === "conjunto") {
+    others.replaceChildren();
+    return;
+  }
+  const all = await otherRecords();
+  if (ticket !== latestRun) return;
+  const sections = [];
+  for (const [key, label] of KINDS) {
+    if (kind && kind !== key) continue;
+    const found = all.filter((r) => r.kind === key &&
+      words.every((w) => fold(r.title + " " + r.text).includes(w)));
+    const section = document.createElement("section");
+    const heading = document.createElement("h2");
+    heading.textContent = `${label} (${found.length})`;
+    const list = document.createElement("ul");
+    for (const record of found.slice(0, 20)) {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = record.url;
+      link.textContent = record.title;
+      item.append(link);
+      list.append(item);
+    }
+    section.className = "kind-group";
+    section.dataset.kind = key;
+    section.append(heading, list);
+    sections.push(section);
+  }
+  others.replaceChildren(...sections);
 }
 
 function chosenFilters() {
@@ -74,18 +136,30 @@ function resultItem(data) {
 async function run() {
   const query = form.q.value.trim();
   const filters = chosenFilters();
+  const kind = kindSelect ? kindSelect.value : "";
   const params = new URLSearchParams();
   if (query) params.set("q", query);
+  if (kind) params.set("tipo", kind);
   for (const [key, value] of Object.entries(filters)) params.set(key, value);
   history.replaceState(null, "", params.toString() ? "?" + params : location.pathname);
+  if (portalSearch) {
+    portalSearch.href = query ? portalSearchBase + "?q=" + encodeURIComponent(query) : portalSearchBase;
+  }
   if (!query && Object.keys(filters).length === 0) {
     latestRun++;
     status.textContent = "";
     list.replaceChildren();
+    others.replaceChildren();
     return;
   }
   status.textContent = "Buscando…";
   const ticket = ++latestRun;
+  await showOthers(query, kind, ticket);
+  if (kind && kind !== "conjunto") {
+    list.replaceChildren();
+    if (ticket === latestRun) status.textContent = "";
+    return;
+  }
   let pf;
   try {
     pf = await engine();
@@ -132,8 +206,10 @@ form.addEventListener("submit", (event) => {
 for (const select of form.querySelectorAll("select[data-filter]")) {
   select.addEventListener("change", () => run());
 }
+if (kindSelect) kindSelect.addEventListener("change", () => run());
 const initial = new URLSearchParams(location.search);
 form.q.value = initial.get("q") || "";
+if (kindSelect) kindSelect.value = initial.get("tipo") || "";
 for (const select of form.querySelectorAll("select[data-filter]")) {
   select.value = initial.get(select.dataset.filter) || "";
 }
