@@ -35,6 +35,7 @@ __all__ = [
     "openlima_render_date",
     "openlima_facet_label",
     "openlima_licence_title",
+    "openlima_search_suggestion",
     "render_datetime",
     "render_markdown",
     "openlima_csp_nonce",
@@ -115,6 +116,22 @@ def openlima_licence_title(pkg_dict: dict[str, Any]) -> str:
     if row:
         return vocabularies.label(row, tk.h.lang() or "es")
     return pkg_dict.get("license_title") or pkg_dict.get("license_id") or ""
+
+
+def openlima_search_suggestion(q: Any) -> Optional[dict[str, str]]:
+    """"Did you mean": the corrected query that ``package_search`` found for ``q`` in
+    this request (``openlima_search`` leaves it on ``g``) and the same page's address
+    with it, filters kept; None when there is none (or the engine is not in use)."""
+    found = getattr(tk.g, "openlima_search_suggestion", None)
+    if not found or not q or found.get("q") != q:
+        return None
+    args: dict[str, list[str]] = {}
+    for key, value in tk.request.args.items(multi=True):
+        if key not in ("q", "page"):
+            args.setdefault(key, []).append(value)
+    args["q"] = [found["suggestion"]]
+    return {"q": found["suggestion"],
+            "url": tk.h.url_for(tk.request.endpoint, **(tk.request.view_args or {}), **args)}
 
 
 def openlima_office_compliance(organization: str) -> dict[str, Any] | None:

@@ -78,11 +78,13 @@ class OpenLimaPlugin(p.SingletonPlugin, DefaultTranslation):
         self._enqueue_link_check(pkg_dict)
 
     def before_dataset_index(self, pkg_dict):
-        """Index themes and districts by their Spanish names (facets ``tema``, ``distrito``)."""
+        """Index themes and districts by their Spanish names (facets ``tema``, ``distrito``),
+        and the Spanish and English labels of the controlled values as searchable text."""
         from ckanext.openlima.logic import vocabularies
 
         pkg_dict["tema"] = vocabularies.labels_of("themes", pkg_dict.get("theme"))
         pkg_dict["distrito"] = vocabularies.district_names_of(pkg_dict.get("spatial_ubigeo"))
+        pkg_dict[vocabularies.LABELS_FIELD] = vocabularies.searchable_labels(pkg_dict)
         return pkg_dict
 
     # IFacets: search by EU theme and by district, in Spanish

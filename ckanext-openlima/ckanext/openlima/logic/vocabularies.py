@@ -28,6 +28,8 @@ __all__ = [
     "district_uri",
     "labels_of",
     "district_names_of",
+    "LABELS_FIELD",
+    "searchable_labels",
 ]
 
 # The province of Lima (= Lima Metropolitana): "the whole city" in spatial coverage.
@@ -163,3 +165,28 @@ def labels_of(name: str, uris: Any, lang: str = "es") -> list[str]:
 
 def district_names_of(ubigeos: Any) -> list[str]:
     return [row["name"] for row in (district(code) for code in _values(ubigeos)) if row]
+
+
+# The index field of a dataset's controlled labels. Solr's schema (CKAN's) copies
+# ``vocab_*`` into the searchable text; the PostgreSQL engine weighs it like tags.
+LABELS_FIELD = "vocab_openlima_labels"
+# dataset field -> vocabulary whose labels are searchable
+_LABELLED_FIELDS = {
+    "theme": "themes",
+    "frequency": "frequencies",
+    "language": "languages",
+    "access_rights": "access_rights",
+}
+
+
+def searchable_labels(pkg_dict: dict[str, Any]) -> list[str]:
+    """The Spanish and English labels of a dataset's themes, frequency, languages and
+    access rights, so that a search in either language finds it (``transport`` the
+    datasets of the theme Transporte)."""
+    labels: list[str] = []
+    for field, name in _LABELLED_FIELDS.items():
+        for lang in ("es", "en"):
+            for text in labels_of(name, pkg_dict.get(field), lang):
+                if text and text not in labels:
+                    labels.append(text)
+    return labels

@@ -13,6 +13,8 @@ TABLE = "openlima_search_index"
 # One row: bumped by every index write, in the writer's transaction. Search results
 # are cached (in Redis) under the generation they were computed at.
 STATE_TABLE = "openlima_search_state"
+# The words of public datasets, for "did you mean" (trigram similarity on ``folded``).
+VOCABULARY_TABLE = "openlima_search_vocabulary"
 TEXT_CONFIG = "openlima_es"
 # Fields the /dataset page facets on and filters by (CKAN's five, Open Lima's themes and
 # districts), also kept as "field:value" in one small text[] column: counting facets and
@@ -28,6 +30,7 @@ _DDL_LOCK_KEY = 726_415_001
 
 STATEMENTS = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     f"""
     DO $$
     BEGIN
@@ -107,6 +110,17 @@ STATEMENTS = [
     # a random start, so a recreated table never reuses generations cached before
     f"INSERT INTO {STATE_TABLE} (singleton, generation) "
     f"VALUES (true, (random() * 4e18)::bigint) ON CONFLICT DO NOTHING",
+    # ``word`` as written in the catalogue (lower case, accents kept: what a suggestion
+    # shows), ``folded`` without accents (what a typed word is compared with)
+    f"""
+    CREATE TABLE IF NOT EXISTS {VOCABULARY_TABLE} (
+        word text PRIMARY KEY,
+        folded text NOT NULL
+    )
+    """,
+    f"CREATE INDEX IF NOT EXISTS {VOCABULARY_TABLE}_folded_idx ON {VOCABULARY_TABLE} (folded)",
+    f"CREATE INDEX IF NOT EXISTS {VOCABULARY_TABLE}_trgm_idx ON {VOCABULARY_TABLE} "
+    f"USING gin (folded gin_trgm_ops)",
 ]
 
 # Solr field -> column holding its value(s); ``permission_labels`` is multi-valued.
@@ -122,6 +136,7 @@ COLUMN_FIELDS = {
 }
 
 DROP_STATEMENTS = [
+    f"DROP TABLE IF EXISTS {VOCABULARY_TABLE}",
     f"DROP TABLE IF EXISTS {STATE_TABLE}",
     f"DROP TABLE IF EXISTS {TABLE}",
     f"DROP SEQUENCE IF EXISTS {TABLE}_seq",

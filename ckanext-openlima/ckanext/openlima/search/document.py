@@ -18,6 +18,15 @@ from .schema import Field, get_schema
 
 WEIGHT_A = ("name", "title")
 WEIGHT_B = ("tags", "groups", "organization")
+# ``vocab_<name>``: tags of a controlled vocabulary (CKAN's own use of the prefix; Open
+# Lima's theme and other controlled labels, Spanish and English, are indexed as
+# ``vocab_openlima_labels``), weighted like tags
+WEIGHT_B_PREFIX = "vocab_"
+# What people read of a dataset, the source of the "did you mean" vocabulary (never
+# URLs, identifiers or extras: they are not words anyone means to type)
+VOCABULARY_KEYS = ("title", "name", "tags", "groups", "organization", "notes", "res_name",
+                   "res_description", "tema", "distrito")
+_WORD = re.compile(r"\b[^\W\d_]{4,40}\b")
 
 # PostgreSQL refuses a tsvector over 1 MB; Solr has no such limit, so a very long
 # description must not make a dataset unsaveable. Past this, text is not searchable.
@@ -120,13 +129,23 @@ def weighted_text(doc: dict[str, Any]) -> tuple[str, str, str]:
     schema = get_schema()
     a_parts = _texts(doc, WEIGHT_A)
     a_parts += [_readable_name(n) for n in _texts(doc, ["name"])]
-    b_parts = _texts(doc, WEIGHT_B)
+    b_keys = list(WEIGHT_B) + [key for key in doc if key.startswith(WEIGHT_B_PREFIX)]
+    b_parts = _texts(doc, b_keys)
     c_keys = []
     for key in doc:
-        if key in WEIGHT_A or key in WEIGHT_B:
+        if key in WEIGHT_A or key in b_keys:
             continue
         targets = schema.copy_targets(key)
         if key == "text" or "text" in targets or "urls" in targets:
             c_keys.append(key)
     c_parts = _texts(doc, c_keys)
     return tuple(" ".join(parts)[:MAX_TEXT_PER_WEIGHT] for parts in (a_parts, b_parts, c_parts))
+
+
+def vocabulary_words(doc: dict[str, Any]) -> list[str]:
+    """The distinct words (4 to 40 letters, lower case, accents kept) people read in
+    the dataset: its title, name, tags, groups, description, resources' names and
+    descriptions, themes, districts and controlled labels."""
+    keys = list(VOCABULARY_KEYS) + [key for key in doc if key.startswith(WEIGHT_B_PREFIX)]
+    text = " ".join(_texts(doc, keys))
+    return sorted(set(_WORD.findall(text.lower())))

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from ckan import model
 
-from . import cache, ddl, messages
+from . import cache, ddl, messages, vocabulary
 from .ddl import FACET_FIELDS, SORT_FIELDS
 from .document import as_list, index_fields, parse_date, weighted_text
 from .query import (RANK_WEIGHTS, Budget, Compiler, Limits, Params, QueryRefused,
@@ -86,11 +86,25 @@ class PostgresSearchConnection:
     # ------------------------------------------------------------ writes
 
     def add(self, docs: Iterable[dict[str, Any]], commit: bool = True, **kwargs: Any) -> str:
+        docs = list(docs)
         rows = [self._row(doc) for doc in docs]
 
         def write(session):
+            ids = [row["index_id"] for row in rows]
+            was_public = {found[0] for found in session.execute(
+                sa.text(f"SELECT index_id FROM {TABLE} WHERE index_id = ANY(:ids) "
+                        f"AND permission_labels @> ARRAY['public']"), {"ids": ids})}
+            leaving = [row["index_id"] for row in rows
+                       if row["index_id"] in was_public and not vocabulary.public(row)]
+            old_docs = [found[0] for found in session.execute(
+                sa.text(f"SELECT doc FROM {TABLE} WHERE index_id = ANY(:ids)"),
+                {"ids": leaving})] if leaving else []
             for row in rows:
                 session.execute(sa.text(_UPSERT), row)
+            vocabulary.add(session, [doc for doc, row in zip(docs, rows)
+                                     if vocabulary.public(row)])
+            if old_docs:
+                vocabulary.prune(session, old_docs)
             cache.mark_written(session)
 
         self._run(write, commit)
@@ -104,17 +118,13 @@ class PostgresSearchConnection:
 
         def remove(session):
             if id is not None:
-                session.execute(
-                    sa.text(f"DELETE FROM {TABLE} WHERE index_id = ANY(:ids)"),
-                    {"ids": [str(i) for i in as_list(id)]},
-                )
+                _delete(session, "index_id = ANY(:ids)",
+                        {"ids": [str(i) for i in as_list(id)]})
             if q is not None:
                 params = Params()
                 compiled = Compiler(params, self._analyzer(session),
                                     budget=Budget(limits())).parse(q)
-                session.execute(
-                    sa.text(f"DELETE FROM {TABLE} WHERE {compiled.condition}"), params.values
-                )
+                _delete(session, compiled.condition, params.values)
             cache.mark_written(session)
 
         self._run(remove, commit)
@@ -392,6 +402,27 @@ class PostgresSearchConnection:
                 log.warning("search index: value refused: %s", str(error)[:500])
                 raise SearchRefused(messages.failed())
         raise AssertionError("unreachable")
+
+
+# Deleting more public documents than this at once (``search-index clear``) does not
+# look at their words: the vocabulary is emptied when no public document is left, else
+# kept (a stale word is never offered: suggestions are checked by a search)
+PRUNE_AT_MOST = 1000
+
+
+def _delete(session, condition: str, values: dict[str, Any]) -> None:
+    public_ids = [found[0] for found in session.execute(
+        sa.text(f"SELECT index_id FROM {TABLE} WHERE ({condition}) "
+                f"AND permission_labels @> ARRAY['public'] LIMIT {PRUNE_AT_MOST + 1}"),
+        values)]
+    old_docs = None
+    if public_ids and len(public_ids) <= PRUNE_AT_MOST:
+        old_docs = [found[0] for found in session.execute(
+            sa.text(f"SELECT doc FROM {TABLE} WHERE index_id = ANY(:public_ids)"),
+            {"public_ids": public_ids})]
+    session.execute(sa.text(f"DELETE FROM {TABLE} WHERE {condition}"), values)
+    if public_ids:
+        vocabulary.prune(session, old_docs)
 
 
 _UPSERT = f"""
