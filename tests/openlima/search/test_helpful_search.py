@@ -125,3 +125,58 @@ class TestControlledLabelsInEnglish:
             assert [d["name"] for d in found["result"]["results"]] == [expected], q
         page = app.get("/en/dataset/", query_string={"q": "transport"})
         assert "rutas-de-buses" in page.body and "colegios" not in page.body
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
+class TestBooleanOperatorsInFreeText:
+    """CKAN asks for dismax, which reads OR as a word and requires every term: people
+    mean either (#18). Operators are the uppercase ones of Lucene and search engines."""
+
+    @pytest.fixture(autouse=True)
+    def budget(self, office):
+        make = lambda name, title: factories.Dataset(  # noqa: E731
+            owner_org=office["id"], name=name, title=title, notes="Datos municipales.")
+        make("presupuesto-anual", "Presupuesto anual")
+        make("ingresos-propios", "Ingresos propios")
+        make("presupuesto-e-ingresos", "Presupuesto e ingresos del año")
+        make("parques", "Parques zonales")
+
+    def names(self, q):
+        return [d["name"] for d in search(q=q)["results"]]
+
+    def test_or_finds_either_and_both_rank_first(self):
+        found = self.names("presupuesto OR ingresos")
+        assert sorted(found) == ["ingresos-propios", "presupuesto-anual",
+                                 "presupuesto-e-ingresos"]
+        assert found[0] == "presupuesto-e-ingresos"
+        assert sorted(self.names("presupuesto || parques")) == [
+            "parques", "presupuesto-anual", "presupuesto-e-ingresos"]
+
+    def test_and_adjacency_not_and_minus_stay_right(self):
+        assert self.names("presupuesto ingresos") == ["presupuesto-e-ingresos"]
+        assert self.names("presupuesto AND ingresos") == ["presupuesto-e-ingresos"]
+        assert self.names("presupuesto NOT ingresos") == ["presupuesto-anual"]
+        assert self.names("presupuesto -ingresos") == ["presupuesto-anual"]
+        assert self.names("presupuesto AND NOT ingresos") == ["presupuesto-anual"]
+
+    def test_or_binds_tighter_than_the_implicit_and_and_groups_work(self):
+        assert self.names("anual presupuesto OR ingresos") == ["presupuesto-anual"]
+        assert sorted(self.names("(propios OR anual) AND datos")) == [
+            "ingresos-propios", "presupuesto-anual"]
+
+    def test_quoted_phrases_with_operators(self):
+        assert sorted(self.names('"ingresos propios" OR parques')) == [
+            "ingresos-propios", "parques"]
+        assert self.names('"presupuesto anual" OR "parques anuales"') == ["presupuesto-anual"]
+
+    def test_lower_case_or_is_a_word_and_odd_input_still_answers(self, app):
+        # "or" in lower case is a word, not an operator: dismax and its mm as before
+        assert "presupuesto-anual" not in self.names("presupuesto or ingresos")
+        for q in ("presupuesto OR", "OR", "(presupuesto OR ingresos", "presupuesto OR ingr*s",
+                  "AND NOT", "presupuesto OR [ingresos", 'presupuesto OR "ingresos'):
+            response = app.get("/api/3/action/package_search", query_string={"q": q})
+            assert response.status_code == 200, q
+        assert sorted(self.names("(presupuesto OR ingresos")) == [
+            "ingresos-propios", "presupuesto-anual", "presupuesto-e-ingresos"]
+        assert sorted(self.names("presupuesto OR")) == ["presupuesto-anual",
+                                                        "presupuesto-e-ingresos"]

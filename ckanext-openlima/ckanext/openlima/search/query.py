@@ -333,6 +333,10 @@ class Compiler:
         text = (text or "").strip()
         if not text or text == "*:*":
             return Compiled("TRUE")
+        if _OPERATOR.search(text):
+            boolean = self._operators(text)
+            if boolean is not None:
+                return boolean
         # tsquery texts of the terms, by how they must match
         required: list[str] = []
         prohibited: list[str] = []
@@ -372,6 +376,36 @@ class Compiler:
         if not parts:
             return Compiled("FALSE")  # every term was a stop word
         return Compiled(" AND ".join(f"({p})" for p in parts), list(self.rank_queries))
+
+    def _operators(self, text: str) -> Optional[Compiled]:
+        """Free text with ``OR``, ``AND``, ``NOT`` (``||``, ``&&``) as people mean them.
+
+        Solr's dismax, which CKAN asks for, reads them as words and requires every term,
+        so ``presupuesto OR ingresos`` found only datasets with both. Here the words,
+        phrases, signs and parentheses become a Lucene query over the text (every other
+        special character escaped), like Solr's edismax: ``OR`` binds tighter than the
+        implicit AND (``lima presupuesto OR ingresos`` = lima and either), no ``mm``.
+        Unbalanced parentheses are dropped; None when it still cannot be read (then the
+        text is searched as dismax words).
+        """
+        for keep_groups in (True, False):
+            lucene_text = _as_lucene(text, keep_groups)
+            try:
+                tree = luqum_parse(lucene_text)
+            except Exception:  # luqum's ParseError and lexer errors on odd input
+                continue
+            rank_before = list(self.rank_queries)
+            try:
+                condition = self._node(tree, None, negated=False)
+            except RecursionError:
+                raise QueryRefused(messages.too_deep(self.budget.limits.max_depth))
+            except QueryRefused:
+                raise
+            except QuerySyntaxError:
+                self.rank_queries = rank_before
+                continue
+            return Compiled(condition, list(self.rank_queries))
+        return None
 
     # -- tree walking
 
@@ -615,6 +649,35 @@ def _phrase_text(value: str) -> str:
     if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
         return value[1:-1].replace('\\"', '"')
     return value
+
+
+# A boolean operator standing alone between spaces, as Lucene writes them
+_OPERATOR = re.compile(r"(?<!\S)(?:OR|AND|NOT|&&|\|\|)(?!\S)")
+_OPERATOR_WORDS = {"OR", "AND", "NOT", "&&", "||"}
+_LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+
+
+def _as_lucene(text: str, keep_groups: bool) -> str:
+    """Free text as a Lucene query of words, phrases, signs, operators and (if
+    ``keep_groups``) parentheses; every other special character escaped."""
+    out = []
+    pattern = r'([+\-]?)"([^"]*)"?|([()])|(\S+?)(?=[()]|\s|$)'
+    for match in re.finditer(pattern, text):
+        sign, phrase, paren, word = match.groups()
+        if phrase is not None:
+            if phrase.strip():
+                out.append(sign + '"' + phrase.replace("\\", " ") + '"')
+        elif paren is not None:
+            if keep_groups:
+                out.append(paren)
+        elif word in _OPERATOR_WORDS:
+            out.append({"||": "OR", "&&": "AND"}.get(word, word))  # luqum reads words only
+        elif word:
+            prefix = ""
+            if word[0] in "+-" and len(word) > 1:
+                prefix, word = word[0], word[1:]
+            out.append(prefix + _LUCENE_SPECIAL.sub(r"\\\1", word))
+    return " ".join(out)
 
 
 def _dismax_terms(text: str):
