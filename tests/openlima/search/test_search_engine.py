@@ -118,6 +118,66 @@ class TestIndexFollowsTheDatabase:
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
+class TestDeferredIndexing:
+    """``search-index rebuild`` defers its writes: they go in batches, one statement each
+    (#18), and the transaction still holds exactly what it indexed."""
+
+    @pytest.fixture
+    def statements(self):
+        seen = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            seen.append(statement)
+
+        engine = model.Session.get_bind()
+        sa.event.listen(engine, "before_cursor_execute", record)
+        yield seen
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+    def test_rebuild_writes_many_datasets_with_one_statement(self, office, statements):
+        for number in range(12):
+            factories.Dataset(owner_org=office["id"], name=f"registro-{number}",
+                              title=f"Registro municipal {number}")
+        private = factories.Dataset(owner_org=office["id"], name="registro-reservado",
+                                    title="Registro reservado", private=True)
+        model.Session.execute(sa.text(f"DELETE FROM {INDEX}"))
+        model.Session.commit()
+        statements.clear()
+        from ckan.lib.search import rebuild
+        rebuild(defer_commit=True)
+        upserts = [s for s in statements if s.lstrip().startswith(f"INSERT INTO {INDEX}")]
+        assert len(upserts) == 1
+        assert search(q="registro", rows=20)["count"] == 12
+        assert len(indexed_ids()) == 13 and private["id"] in indexed_ids()
+        rows = model.Session.execute(sa.text(
+            f"SELECT name, state, permission_labels, search_vector::text LIKE '%''registr''%' "
+            f"FROM {INDEX} WHERE name IN ('registro-3', 'registro-reservado') ORDER BY name"))
+        labels = {name: (state, list(permission), text) for name, state, permission, text in rows}
+        assert labels["registro-3"] == ("active", ["public"], True)
+        assert labels["registro-reservado"][0] == "active"
+        assert "public" not in labels["registro-reservado"][1]
+
+    def test_deferred_rows_are_seen_by_the_transaction_and_gone_with_its_rollback(self, office):
+        from ckan import logic
+        dataset = factories.Dataset(owner_org=office["id"], name="ferias", title="Ferias")
+        model.Session.execute(sa.text(f"DELETE FROM {INDEX}"))
+        model.Session.commit()
+        # what search.rebuild does for each dataset, before its own final commit
+        logic.index_update_package({"ignore_auth": True}, dataset["id"], defer_commit=True)
+        assert indexed_ids() == set()  # waiting in the session, not written yet
+        assert names(search(q="ferias")) == ["ferias"]  # a search of the transaction sees it
+        model.Session.rollback()
+        assert search(q="ferias")["count"] == 0 and indexed_ids() == set()
+        logic.index_update_package({"ignore_auth": True}, dataset["id"], defer_commit=True)
+        model.Session.rollback()  # never written: nothing waits for the next commit
+        model.Session.commit()
+        assert indexed_ids() == set()
+        logic.index_update_package({"ignore_auth": True}, dataset["id"], defer_commit=True)
+        model.Session.commit()  # written just before the commit
+        assert indexed_ids() == {dataset["id"]}
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
 class TestSpanishSearch:
     @pytest.fixture(autouse=True)
     def catalogue(self, clean_db, clean_index, with_plugins, office):

@@ -23,6 +23,7 @@ from typing import Any, Iterable, Optional
 import psycopg2.errors
 import pysolr
 import sqlalchemy as sa
+from sqlalchemy import event, orm
 
 from ckan import model
 
@@ -86,8 +87,31 @@ class PostgresSearchConnection:
     # ------------------------------------------------------------ writes
 
     def add(self, docs: Iterable[dict[str, Any]], commit: bool = True, **kwargs: Any) -> str:
+        """Index documents, in the caller's transaction.
+
+        ``commit=False`` is CKAN's deferred indexing (``search-index rebuild``): the rows
+        wait in the session (``PENDING``) and are written ``WRITE_BATCH`` at a time, by
+        one statement, before the session commits and before any search or delete
+        through the engine, so the transaction still holds exactly what it indexed.
+        """
         docs = list(docs)
         rows = [self._row(doc) for doc in docs]
+        session = model.Session
+        if not commit and not session().in_nested_transaction():
+            pending = session.info.setdefault(PENDING, {})
+            for doc, row in zip(docs, rows):
+                pending.pop(row["index_id"], None)  # written in the order last indexed
+                pending[row["index_id"]] = (doc, row)
+            if len(pending) >= WRITE_BATCH:
+                write_pending(session)
+            return ""
+        self._write(list(zip(docs, rows)), commit)
+        return ""
+
+    def _write(self, entries: list[tuple[dict[str, Any], dict[str, Any]]], commit: bool) -> None:
+        by_id = {row["index_id"]: (doc, row) for doc, row in entries}  # the last one wins
+        docs = [doc for doc, _row in by_id.values()]
+        rows = [row for _doc, row in by_id.values()]
 
         def write(session):
             ids = [row["index_id"] for row in rows]
@@ -99,8 +123,7 @@ class PostgresSearchConnection:
             old_docs = [found[0] for found in session.execute(
                 sa.text(f"SELECT doc FROM {TABLE} WHERE index_id = ANY(:ids)"),
                 {"ids": leaving})] if leaving else []
-            for row in rows:
-                session.execute(sa.text(_UPSERT), row)
+            session.execute(sa.text(_UPSERT), {"rows": _rows_json(rows)})
             vocabulary.add(session, [doc for doc, row in zip(docs, rows)
                                      if vocabulary.public(row)])
             if old_docs:
@@ -108,13 +131,13 @@ class PostgresSearchConnection:
             cache.mark_written(session)
 
         self._run(write, commit)
-        return ""
 
     def delete(self, id: Any = None, q: Optional[str] = None, commit: bool = True,
                **kwargs: Any) -> str:
         if id is None and q is None:
             raise ValueError('You must specify "id" or "q".')
         q = _without_nul(q)
+        write_pending()  # a deferred row must not outlive its own deletion
 
         def remove(session):
             if id is not None:
@@ -157,6 +180,7 @@ class PostgresSearchConnection:
     def search(self, q: Optional[str] = None, search_handler: Optional[str] = None,
                **kwargs: Any) -> pysolr.Results:
         started = time.monotonic()
+        write_pending()  # the transaction sees what it has indexed
         request = {key: _without_nul(value) for key, value in kwargs.items()}
         if q is None:
             q = request.pop("q", None)
@@ -425,37 +449,72 @@ def _delete(session, condition: str, values: dict[str, Any]) -> None:
         vocabulary.prune(session, old_docs)
 
 
-_UPSERT = f"""
-INSERT INTO {TABLE} (index_id, site_id, entity_type, entity_id, state, capacity, dataset_type,
-                    name, facet_values, {", ".join(SORT_FIELDS)},
-                    permission_labels, doc, fields, search_vector, seq)
-VALUES (
-    :index_id, :site_id, :entity_type, :entity_id, :state, :capacity, :dataset_type, :name,
-    CAST(:facet_values AS text[]), {", ".join(":" + name for name in SORT_FIELDS)},
-    CAST(:permission_labels AS text[]),
-    CAST(:doc AS jsonb), CAST(:fields AS jsonb),
-    setweight(to_tsvector('{CONFIG}', :weight_a), 'A')
-      || setweight(to_tsvector('{CONFIG}', :weight_b), 'B')
-      || setweight(to_tsvector('{CONFIG}', :weight_c), 'C'),
-    nextval('{TABLE}_seq')
+# Every column of an index row but the computed ones, as ``jsonb_to_recordset`` reads them
+_ROW_COLUMNS = (
+    ("index_id", "text"), ("site_id", "text"), ("entity_type", "text"),
+    ("entity_id", "text"), ("state", "text"), ("capacity", "text"),
+    ("dataset_type", "text"), ("name", "text"), ("facet_values", "text[]"),
+    *[(name, "text") for name in SORT_FIELDS], ("permission_labels", "text[]"),
+    ("doc", "jsonb"), ("fields", "jsonb"),
+    ("weight_a", "text"), ("weight_b", "text"), ("weight_c", "text"),
 )
+_STORED = [name for name, _type in _ROW_COLUMNS if not name.startswith("weight_")]
+
+# Any number of rows in one statement: one round trip per batch, not per dataset (#18:
+# statements, not SQL work, were most of what indexing added to CKAN's dictization)
+_UPSERT = f"""
+INSERT INTO {TABLE} ({", ".join(_STORED)}, search_vector, seq)
+SELECT {", ".join("new." + name for name in _STORED)},
+    setweight(to_tsvector('{CONFIG}', new.weight_a), 'A')
+      || setweight(to_tsvector('{CONFIG}', new.weight_b), 'B')
+      || setweight(to_tsvector('{CONFIG}', new.weight_c), 'C'),
+    nextval('{TABLE}_seq')
+FROM ROWS FROM (jsonb_to_recordset(CAST(:rows AS jsonb))
+    AS ({", ".join(f"{name} {kind}" for name, kind in _ROW_COLUMNS)}))
+    WITH ORDINALITY AS new({", ".join(name for name, _kind in _ROW_COLUMNS)}, position)
+ORDER BY new.position
 ON CONFLICT (index_id) DO UPDATE SET
-    site_id = EXCLUDED.site_id,
-    entity_type = EXCLUDED.entity_type,
-    entity_id = EXCLUDED.entity_id,
-    state = EXCLUDED.state,
-    capacity = EXCLUDED.capacity,
-    dataset_type = EXCLUDED.dataset_type,
-    name = EXCLUDED.name,
-    facet_values = EXCLUDED.facet_values,
-    {", ".join(f"{name} = EXCLUDED.{name}" for name in SORT_FIELDS)},
-    permission_labels = EXCLUDED.permission_labels,
-    doc = EXCLUDED.doc,
-    fields = EXCLUDED.fields,
+    {", ".join(f"{name} = EXCLUDED.{name}" for name in _STORED if name != "index_id")},
     search_vector = EXCLUDED.search_vector,
     seq = EXCLUDED.seq,
     indexed_at = now()
 """
+
+# Deferred writes waiting in a session (``add(commit=False)``): index_id -> (doc, row)
+PENDING = "openlima_search_pending"
+WRITE_BATCH = 200
+
+
+def _rows_json(rows: list[dict[str, Any]]) -> str:
+    """The rows as one JSON array; ``doc`` and ``fields`` are already JSON text."""
+    parts = []
+    for row in rows:
+        plain = {name: _without_nul(row[name]) for name, _kind in _ROW_COLUMNS
+                 if name not in ("doc", "fields")}
+        head = json.dumps(plain, ensure_ascii=False)
+        parts.append(f'{head[:-1]}, "doc": {row["doc"]}, "fields": {row["fields"]}}}')
+    return "[" + ", ".join(parts) + "]"
+
+
+def write_pending(session=None) -> None:
+    """Write the session's deferred index rows now (see ``PostgresSearchConnection.add``)."""
+    session = session or model.Session
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        PostgresSearchConnection()._write(list(pending.values()), commit=False)
+
+
+@event.listens_for(orm.Session, "before_commit")
+def _write_before_commit(session) -> None:
+    if session.info.get(PENDING):
+        write_pending(session)
+
+
+@event.listens_for(orm.Session, "after_transaction_end")
+def _forget_pending(session, transaction) -> None:
+    # committed (written just before) or rolled back (never written): nothing waits
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 def _restrict(tsquery: str, weight: str) -> str:
