@@ -133,7 +133,7 @@ def test_migrations_upgrade_a_database_holding_encrypted_cases(app, migrate_db_f
     model.Session.remove()
     migrate_db_for("limahonesta")
     assert model.Session.execute(sa.text(
-        "select version_num from limahonesta_alembic_version")).scalar() == "9c2d4f6a8b13"
+        "select version_num from limahonesta_alembic_version")).scalar() == "a1e3c5b7d902"
     assert model.Session.execute(sa.text(
         "select approved_by from limahonesta_reviewer")).scalar() == "migration"
     assert number in open_case(app, code).body

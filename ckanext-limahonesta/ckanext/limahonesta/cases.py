@@ -18,7 +18,7 @@ from nacl.public import PrivateKey
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from . import crypto, kdf_slots, throttle, unit, uploads
+from . import crypto, kdf_slots, reporter_notice, throttle, unit, uploads
 from .logic.validators import N_
 from .model import (Attachment, AuditEvent, Case, CaseExclusion, CaseKey, Identity,
                     IdentityRequest, Message, ReporterEvent, Reviewer, StatusChange, audit,
@@ -308,6 +308,7 @@ def reporter_view(case: Case, key: PrivateKey) -> dict[str, Any]:
         "can_write": case.status != "cerrada",
         "can_rate": case.status == "cerrada" and case.rating is None,
         "rating": case.rating,
+        "notice": reporter_notice.is_set(case.id),
     }
 
 
@@ -438,6 +439,7 @@ def delete_case(case_id: str, actor_id: Optional[str], reason: str) -> None:
     for table in (Attachment, Message, StatusChange, CaseKey, CaseExclusion, IdentityRequest):
         model.Session.query(table).filter(table.case_id == case_id).delete()
     model.Session.query(Identity).filter(Identity.case_id == case_id).delete()
+    reporter_notice.delete_for_case(case_id)
     model.Session.query(Case).filter(Case.id == case_id).delete()
     audit("case_deleted", actor_id=actor_id, case_id=case_id, detail=reason)
     model.Session.commit()

@@ -19,8 +19,8 @@ from redis import RedisError
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from .. import (cases, crypto, kdf_slots, pow as proof_of_work, refusals, staff, throttle, unit,
-               uploads)
+from .. import (cases, crypto, kdf_slots, pow as proof_of_work, refusals, reporter_notice, staff,
+               throttle, unit, uploads)
 from ..middleware import ENVIRON_TAG
 from ..model import (CHANNELS, OUTCOMES, STATUSES, Case, CaseExclusion, CaseKey, Identity,
                      IdentityRequest, Reviewer, audit, now, reporter_event)
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "limahonesta_pow_challenge_show", "limahonesta_report_create",
     "limahonesta_report_show_by_code", "limahonesta_report_message_create",
-    "limahonesta_report_rate", "limahonesta_statistics", "limahonesta_stats_show",
+    "limahonesta_report_rate", "limahonesta_report_notice_update", "limahonesta_statistics", "limahonesta_stats_show",
     "limahonesta_statistics_publish",
     "limahonesta_case_list", "limahonesta_case_show", "limahonesta_case_update_status",
     "limahonesta_message_create", "limahonesta_case_assign", "limahonesta_case_access_grant",
@@ -239,6 +239,33 @@ def limahonesta_report_message_create(context: dict[str, Any], data_dict: dict[s
     return {"success": True}
 
 
+def limahonesta_report_notice_update(context: dict[str, Any],
+                                     data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Ask for, or remove, the e-mail that says only "su caso tuvo movimiento" (README,
+    threat model #22). The address is sealed to the case key; it is deleted when the case
+    closes.
+
+    :param codigo: the tracking code (API); the web page uses its session instead
+    :param correo: the address; absent or empty together with ``quitar`` removes it
+    :param quitar: true to remove the notice and its address
+    :returns: ``{"notice": bool}``
+    """
+    tk.check_access("limahonesta_report_notice_update", context, data_dict)
+    errors: dict[str, list[str]] = {}
+    removing = tk.asbool(data_dict.get("quitar"))
+    address = None if removing else reporter_notice.clean_address(data_dict.get("correo"), errors)
+    if errors:
+        raise tk.ValidationError(errors)
+    case, _key = _reporter_case(context, data_dict)
+    if removing:
+        reporter_notice.remove(case)
+        return {"notice": False}
+    if case.status == "cerrada":
+        raise tk.ValidationError({"correo": [tk._("El caso está cerrado; ya no hay avisos.")]})
+    reporter_notice.set_address(case, address or "")
+    return {"notice": True}
+
+
 def limahonesta_report_rate(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
     """Rate the handling of one's closed case (1-5), once.
 
@@ -436,6 +463,7 @@ def limahonesta_case_update_status(context: dict[str, Any], data_dict: dict[str,
     if errors:
         raise tk.ValidationError(errors)
     cases.change_status(case, user_id, status, reason or "", outcome)
+    reporter_notice.tell(case, _key, closing=status == "cerrada")
     return cases.summary(case)
 
 
@@ -454,7 +482,10 @@ def limahonesta_message_create(context: dict[str, Any], data_dict: dict[str, Any
     files = _files(context, errors)
     if errors:
         raise tk.ValidationError(errors)
-    cases.staff_message(case, user_id, body or "", tk.asbool(data_dict.get("internal")), files)
+    internal = tk.asbool(data_dict.get("internal"))
+    cases.staff_message(case, user_id, body or "", internal, files)
+    if not internal:
+        reporter_notice.tell(case, _key, closing=False)
     return {"success": True}
 
 

@@ -15,7 +15,8 @@ from .. import staff
 __all__ = [
     "limahonesta_pow_challenge_show", "limahonesta_report_create",
     "limahonesta_report_show_by_code", "limahonesta_report_message_create",
-    "limahonesta_report_rate", "limahonesta_statistics", "limahonesta_stats_show",
+    "limahonesta_report_rate", "limahonesta_report_notice_update",
+    "limahonesta_statistics", "limahonesta_stats_show",
     "limahonesta_statistics_publish",
     "limahonesta_case_list", "limahonesta_case_show", "limahonesta_case_update_status",
     "limahonesta_message_create", "limahonesta_case_assign", "limahonesta_case_access_grant",
@@ -60,6 +61,7 @@ limahonesta_report_create = _make(_public, "limahonesta_report_create")
 limahonesta_report_show_by_code = _make(_public, "limahonesta_report_show_by_code")
 limahonesta_report_message_create = _make(_public, "limahonesta_report_message_create")
 limahonesta_report_rate = _make(_public, "limahonesta_report_rate")
+limahonesta_report_notice_update = _make(_public, "limahonesta_report_notice_update")
 limahonesta_statistics = _make(_public, "limahonesta_statistics")
 limahonesta_stats_show = _make(_public, "limahonesta_stats_show")
 

@@ -223,6 +223,23 @@ def rate():
     return _redirect("limahonesta_reporter.case")
 
 
+@reporter.route("/caso/aviso", methods=["POST"])
+def notice():
+    """Ask for, or remove, the content-free e-mail notice (reporter_notice.py)."""
+    context = _session_context()
+    if context is None:
+        return _expired()
+    try:
+        tk.get_action("limahonesta_report_notice_update")(
+            context, {"correo": tk.request.form.get("correo"),
+                      "quitar": tk.request.form.get("quitar")})
+    except tk.ValidationError as exc:
+        return _error_on_case(context, exc.error_dict)
+    except tk.NotAuthorized:
+        return _expired()
+    return _redirect("limahonesta_reporter.case")
+
+
 def _error_on_case(context: dict[str, Any], errors: dict[str, Any]):
     from .. import cases
     opened = cases.case_for_session(context["limahonesta_case_id"],
