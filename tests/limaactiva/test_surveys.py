@@ -513,3 +513,24 @@ def test_live_results_count_earlier_days_only(make_survey, space, make_citizen, 
     assert next_day["respondents"] == 5
     assert [c["count"] for c in next_day["questions"][0]["counts"]] == [0, 0, 5]
     assert [c["count"] for c in next_day["questions"][2]["counts"]] == [5, 0, 0, 0, 0]
+
+
+def test_a_required_text_is_not_answered_by_blanks(sysadmin, space, citizen):
+    survey = act(
+        "limaactiva_survey_create",
+        sysadmin,
+        space_id=space["id"],
+        title="Solo texto",
+        phase_key="prioritisation",
+        questions=[{"kind": "text", "text": "¿Qué propone?", "required": True}],
+    )
+    question_id = survey["questions"][0]["id"]
+    with pytest.raises(tk.ValidationError) as error:
+        act(
+            "limaactiva_survey_answer",
+            citizen,
+            id=survey["id"],
+            answers={question_id: "   \n  "},
+        )
+    assert error.value.error_dict[question_id] == ["Responda esta pregunta."]
+    assert rows("SELECT count(*) FROM limaactiva_survey_response") == [(0,)]

@@ -455,6 +455,8 @@ def _answer_rows(
         return []
     if question.kind == "text":
         text = _text(value, field, errors, MAX_ANSWER_TEXT)
+        if not text and question.required and field not in errors:
+            errors[field] = tk._("Responda esta pregunta.")
         return [{"text": text, "text_state": "pending"}] if text else []
     values = value if isinstance(value, list) else [value]
     if question.kind != "multiple" and len(values) != 1:
