@@ -30,8 +30,9 @@ from openlima_stack.services import Services, ensure_database, with_database, wi
 
 HERE = Path(__file__).resolve().parent
 BENCH_REDIS_DB = 3
-# The longest part of `make bench` (about 20 minutes at 10,000 datasets, Jekyll most of it,
-# and 35 at 100,000 on this project's shared 2-core machine): SITE_COMPARE_ARGS replaces it.
+# The longest part of `make bench` (on this project's 2-core machine shared with others'
+# tests: 18 minutes at 10,000 datasets, Jekyll most of it, and 70 at 100,000, Hugo and the
+# render profile most of it): SITE_COMPARE_ARGS replaces its arguments.
 SITE_COMPARE_DEFAULT = "--datasets 10000,100000"
 
 
