@@ -8,7 +8,7 @@ Measures, on this machine:
 * an incremental rebuild after changing one dataset;
 * peak memory of the builder and of Pagefind.
 
-Writes ``benchmarks/results/site.json``. Usage: ``python benchmarks/site.py [--datasets N]``.
+Writes ``benchmarks/results/site_render.json``. Usage: ``python benchmarks/site.py [--datasets N]``.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from openlima_site.render import Renderer
 from openlima_site.source import load_dump, save_dump
 from openlima_site.synthetic import make_catalogue
 
-RESULTS = Path(__file__).parent / "results" / "site.json"
+RESULTS = Path(__file__).parent / "results" / "site_render.json"
 RENDER_RUNS = 3
 
 

@@ -18,7 +18,7 @@ The tools run one after the other, and the whole comparison ``--rounds`` times
 figures. Ours is also profiled: render-only time in memory vs. the build's stages.
 
 Hugo and Jekyll are installed with apt-get when missing (as the Makefile does for nginx).
-Writes ``benchmarks/results/site_compare.json``.
+Writes ``benchmarks/results/site.json`` (the record issue 20 asks for; benchmarks/site.py writes site_render.json).
 
 Usage: ``python benchmarks/site_compare.py [--datasets N[,N...]] [--rounds R]
 [--tools ours,hugo,jekyll] [--jekyll-up-to N]``. ``--datasets 10000,100000`` measures both
@@ -49,7 +49,7 @@ from openlima_site.synthetic import make_catalogue
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "site_compare"
-RESULTS = HERE / "results" / "site_compare.json"
+RESULTS = HERE / "results" / "site.json"
 SITE_URL, CKAN_URL = "http://sitio.test", "http://ckan.test"
 TOOLS = ("ours", "hugo", "jekyll")
 
