@@ -7,7 +7,8 @@ workers, production Argon2id cost, and in one run
    each from its own loopback address (127.0.1.N, so each is a different client to the
    per-client limit; the legitimate clients are others): the same two measurements;
 
-both against gunicorn alone (CKAN's own per-client limits, which count each worker's
+The guessers run in a process of their own at the lowest CPU priority (``attack``), as
+clients on other machines would. Measured both against gunicorn alone (CKAN's own per-client limits, which count each worker's
 failures apart) and against Debian's nginx with ``deploy/nginx.conf`` in front of it, as
 production runs (its ``limit_req`` refuses a guesser's excess before a worker sees it).
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import re
 import secrets
@@ -200,22 +202,13 @@ def start_nginx(app_port: int, scratch: Path) -> tuple[subprocess.Popen, int]:
     return process, ports.ckan
 
 
-def run_topology(front_port: int, master: subprocess.Popen, code: str, args: argparse.Namespace,
-                 phase: int) -> dict:
-    """Quiet, then under attack, against whatever answers on ``front_port``."""
-    Client(front_port, LEGITIMATE).check_code(code)  # every worker warm: a few requests
-    for n in range(args.workers * 2):
-        Client(front_port, LEGITIMATE).request("GET", f"/?warm={phase}-{n}")
-
-    print("==> without attack", flush=True)
-    rss_before = workers_rss_mib(master.pid)
-    quiet = measure(front_port, code, args.samples, args.checks, 2 * phase)
-
-    print(f"==> with {args.attackers} concurrent wrong-code clients", flush=True)
-    stop = threading.Event()
+def attack(front_port: int, count: int, stop, results) -> None:
+    """The guessers, in a process of their own at the lowest CPU priority: a real attacker's
+    clients run on other machines, so here they must neither share the measuring client's
+    interpreter lock nor take the CPU before the server does."""
+    os.nice(19)
     outcome: dict[int, int] = {}
     lock = threading.Lock()
-    peak_rss = [rss_before]
 
     def attacker(index: int) -> None:
         client = Client(front_port, f"127.0.1.{index + 1}")
@@ -231,23 +224,50 @@ def run_topology(front_port: int, master: subprocess.Popen, code: str, args: arg
             with lock:
                 outcome[status] = outcome.get(status, 0) + 1
 
-    def watch_memory() -> None:
-        while not stop.is_set():
-            peak_rss[0] = max(peak_rss[0], workers_rss_mib(master.pid))
-            stop.wait(0.2)
-
-    threads = [threading.Thread(target=attacker, args=(i,), daemon=True)
-               for i in range(args.attackers)]
-    threads.append(threading.Thread(target=watch_memory, daemon=True))
+    threads = [threading.Thread(target=attacker, args=(i,), daemon=True) for i in range(count)]
     for thread in threads:
         thread.start()
+    for thread in threads:
+        thread.join()
+    results.put(outcome)
+
+
+def run_topology(front_port: int, master: subprocess.Popen, code: str, args: argparse.Namespace,
+                 phase: int) -> dict:
+    """Quiet, then under attack, against whatever answers on ``front_port``."""
+    Client(front_port, LEGITIMATE).check_code(code)  # every worker warm: a few requests
+    for n in range(args.workers * 2):
+        Client(front_port, LEGITIMATE).request("GET", f"/?warm={phase}-{n}")
+
+    print("==> without attack", flush=True)
+    rss_before = workers_rss_mib(master.pid)
+    quiet = measure(front_port, code, args.samples, args.checks, 2 * phase)
+
+    print(f"==> with {args.attackers} concurrent wrong-code clients", flush=True)
+    context = multiprocessing.get_context("fork")
+    stop = context.Event()
+    results = context.Queue()
+    attackers = context.Process(target=attack, args=(front_port, args.attackers, stop, results))
+    peak_rss = [rss_before]
+    watching = threading.Event()
+
+    def watch_memory() -> None:
+        while not watching.is_set():
+            peak_rss[0] = max(peak_rss[0], workers_rss_mib(master.pid))
+            watching.wait(0.2)
+
+    watcher = threading.Thread(target=watch_memory, daemon=True)
+    attackers.start()
+    watcher.start()
     time.sleep(args.warmup)  # the attack runs a while before we measure
     attack_started = time.perf_counter()
     attacked = measure(front_port, code, args.samples, args.checks, 2 * phase + 1)
     attack_seconds = time.perf_counter() - attack_started + args.warmup
     stop.set()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcome = results.get(timeout=300)
+    attackers.join(timeout=120)
+    watching.set()
+    watcher.join(timeout=10)
 
     def ratio(key: str) -> float:
         return round(attacked[key]["p95_s"] / quiet[key]["p95_s"], 2)
