@@ -25,6 +25,7 @@ from .services import (
     StackError,
     database_name,
     ensure_database,
+    free_port,
     port_answers,
     redact,
     say,
@@ -159,9 +160,10 @@ def command_run(args: argparse.Namespace) -> int:
         datastore_urls = prepare_datastore(database_url, state)
 
         steps("Configuración: .openlima/development.ini")
+        outbox_port = free_port(8025)
         ini = config.write_development_ini(
             state, database_url=database_url, redis_url=services.redis.url, port=port,
-            datastore_urls=datastore_urls,
+            datastore_urls=datastore_urls, outbox_port=outbox_port,
         )
         plugins = config.enabled_plugins(ini)
         if os.environ.get("CKAN_SOLR_URL"):
@@ -181,6 +183,12 @@ def command_run(args: argparse.Namespace) -> int:
         # Before the web server, so that jobs queued while it starts (link checks, loads)
         # are taken at once. Stopped with everything else on Ctrl-C.
         steps("Tareas en segundo plano: ckan jobs worker y ckan openlima scheduler")
+        # Mail of the portal (notices, digests, password resets) goes to files: nothing is sent
+        outbox = state / "outbox"
+        group.start("correo", [sys.executable, "-m", "openlima_stack.outbox",
+                               "--port", str(outbox_port), "--directory", str(outbox)],
+                    prefix="    [correo] ")
+        say(f"    correo: nada sale de esta máquina; cada mensaje queda en {outbox}/*.eml")
         worker = group.start("tareas", ckan_tasks.worker_command(ini), prefix="    [tareas] ")
         say(f"    cola de tareas en {redact(services.redis.url)} (pid {worker.pid})")
         # The one scheduler of periodic jobs (they run in the worker above).

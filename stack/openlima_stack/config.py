@@ -147,7 +147,8 @@ def render_ini(base_ini: Path, settings: Mapping[str, str], header: str) -> str:
 def development_settings(*, secrets_: Mapping[str, str], database_url: str, redis_url: str,
                          port: int, storage_path: Path,
                          environ: Optional[Mapping[str, str]] = None,
-                         datastore_urls: Optional[tuple[str, str]] = None) -> dict[str, str]:
+                         datastore_urls: Optional[tuple[str, str]] = None,
+                         outbox_port: Optional[int] = None) -> dict[str, str]:
     environ = os.environ if environ is None else environ
     site_url = environ.get("CKAN_SITE_URL") or f"http://127.0.0.1:{port}"
     settings = {
@@ -169,6 +170,10 @@ def development_settings(*, secrets_: Mapping[str, str], database_url: str, redi
         settings["ckanext.openlima.site_url"] = environ["OPENLIMA_SITE_URL"].rstrip("/")
     if datastore_urls is not None:
         settings["ckan.datastore.write_url"], settings["ckan.datastore.read_url"] = datastore_urls
+    if outbox_port is not None:
+        # mail goes to the outbox (outbox.py): files in <state>/outbox, nothing sent
+        settings["smtp.server"] = f"127.0.0.1:{outbox_port}"
+        settings["smtp.mail_from"] = "Open Lima (desarrollo) <no-responder@localhost>"
     dev_ini = CONFIG_DIR / "development.ini"
     plugins = enabled_plugins(dev_ini, environ)
     for plugin, (option, name) in PLUGIN_SECRETS.items():
@@ -181,7 +186,8 @@ def development_settings(*, secrets_: Mapping[str, str], database_url: str, redi
 
 def write_development_ini(directory: Path, *, database_url: str, redis_url: str, port: int,
                           environ: Optional[Mapping[str, str]] = None,
-                          datastore_urls: Optional[tuple[str, str]] = None) -> Path:
+                          datastore_urls: Optional[tuple[str, str]] = None,
+                          outbox_port: Optional[int] = None) -> Path:
     """Write ``<state>/development.ini`` for ``make run`` and return its path."""
     directory = Path(directory)
     storage = directory / "storage"
@@ -189,7 +195,7 @@ def write_development_ini(directory: Path, *, database_url: str, redis_url: str,
     settings = development_settings(
         secrets_=load_or_create_secrets(directory), database_url=database_url,
         redis_url=redis_url, port=port, storage_path=storage, environ=environ,
-        datastore_urls=datastore_urls,
+        datastore_urls=datastore_urls, outbox_port=outbox_port,
     )
     path = directory / "development.ini"
     write_private(path, render_ini(
