@@ -173,7 +173,7 @@ def development_settings(*, secrets_: Mapping[str, str], database_url: str, redi
     if outbox_port is not None:
         # mail goes to the outbox (outbox.py): files in <state>/outbox, nothing sent
         settings["smtp.server"] = f"127.0.0.1:{outbox_port}"
-        settings["smtp.mail_from"] = "Open Lima (desarrollo) <no-responder@localhost>"
+        settings["smtp.mail_from"] = "no-responder@localhost"  # CKAN adds the site title
     dev_ini = CONFIG_DIR / "development.ini"
     plugins = enabled_plugins(dev_ini, environ)
     for plugin, (option, name) in PLUGIN_SECRETS.items():

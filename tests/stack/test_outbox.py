@@ -81,6 +81,7 @@ def test_make_run_sends_the_portals_mail_to_the_outbox(tmp_path):
         database_url="postgresql://x/y", redis_url="redis://x/0", port=5000,
         storage_path=Path(tmp_path), environ={}, outbox_port=8026)
     assert settings["smtp.server"] == "127.0.0.1:8026"
+    assert settings["smtp.mail_from"] == "no-responder@localhost"  # CKAN writes "<title> <address>"
     assert "smtp.server" not in config.development_settings(
         secrets_={"SECRET_KEY": "k", "JWT_SECRET": "j", "LIMAHONESTA_PEPPER": "p", "LIMAACTIVA_DNI_HMAC_KEY": "d"},
         database_url="postgresql://x/y", redis_url="redis://x/0", port=5000,
