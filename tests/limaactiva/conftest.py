@@ -13,6 +13,7 @@ import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from openlima_common import clock
+from werkzeug.serving import make_server
 
 
 def today() -> datetime.date:
@@ -161,3 +162,15 @@ def smtp_sink(ckan_config, monkeypatch):
         yield sink
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def server(app):
+    """The test app over real HTTP on 127.0.0.1, for the browser tests."""
+    httpd = make_server("127.0.0.1", 0, app.app, threaded=False)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=10)

@@ -5,29 +5,16 @@ directory, office and edit pages (the space and session edit forms are submitted
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
 import ckan.model as model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
-from werkzeug.serving import make_server
 from openlima_common import clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins", "clean_db")]
 
 PASSWORD = "vecina-de-lima-2026"
-
-
-@pytest.fixture
-def server(app):
-    httpd = make_server("127.0.0.1", 0, app.app, threaded=False)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=10)
 
 
 def stored_title(action: str, id_: str) -> str:

@@ -6,29 +6,16 @@ critical violation on the survey, its forms, the moderation queue and the result
 from __future__ import annotations
 
 import datetime
-import threading
 
 import ckan.model as model
 import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from openlima_common import clock
-from werkzeug.serving import make_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins", "clean_db")]
 
 PASSWORD = "vecina-de-lima-2026"
-
-
-@pytest.fixture
-def server(app):
-    httpd = make_server("127.0.0.1", 0, app.app, threaded=False)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=10)
 
 
 @pytest.fixture(autouse=True)
