@@ -13,7 +13,7 @@ import pytest
 from .conftest import (all_table_bytes, case_id_by_number, csrf, db_dump_text, open_case,
                        submit_report)
 
-pytestmark = pytest.mark.usefixtures("honesta_db")
+pytestmark = pytest.mark.usefixtures("with_plugins", "honesta_db", "clean_redis")
 
 ADDRESS = "vecina.reservada@example.org"
 
