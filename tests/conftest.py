@@ -7,10 +7,14 @@ After the first reset CKAN only deletes rows, so the migrations run once per ses
 """
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import re
 import string
+import socket
 import subprocess
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -203,3 +207,44 @@ def _format_fields(text: str) -> set[str]:
 def translation_catalogue():
     """``translation_catalogue("limaactiva")``: that extension's catalogues and checks."""
     return TranslationCatalogue
+
+
+class _Sink:
+    """Messages received by the local SMTP server: parsed (``message``), as sent (``raw``)."""
+
+    def __init__(self):
+        self.messages = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(
+                {"to": list(envelope.rcpt_tos), "message": message, "raw": envelope.content,
+                 "subject": str(message["Subject"]),
+                 "body": message.get_body(("plain",)).get_content()}
+            )
+        return "250 OK"
+
+    def to(self, address: str) -> list[dict]:
+        with self._lock:
+            return [m for m in self.messages if address in m["to"]]
+
+
+@pytest.fixture
+def smtp_sink(ckan_config, monkeypatch):
+    """A real SMTP server (aiosmtpd) on a free local port; CKAN's mailer is pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = _Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(ckan_config, "smtp.server", f"127.0.0.1:{port}")
+    monkeypatch.setitem(ckan_config, "smtp.starttls", False)
+    try:
+        yield sink
+    finally:
+        controller.stop()

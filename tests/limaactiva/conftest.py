@@ -4,9 +4,6 @@ everything on, and citizens whose e-mail is confirmed (through the sysadmin acti
 from __future__ import annotations
 
 import datetime
-import email
-import email.policy
-import socket
 import threading
 
 import pytest
@@ -121,47 +118,6 @@ def make_proposal(citizen):
 @pytest.fixture
 def proposal(make_proposal, space):
     return make_proposal(space)
-
-
-class _Sink:
-    """Messages received by the local SMTP server, as ``email.message`` objects."""
-
-    def __init__(self):
-        self.messages = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
-            self.messages.append(
-                {"to": list(envelope.rcpt_tos), "message": message,
-                 "subject": str(message["Subject"]),
-                 "body": message.get_body(("plain",)).get_content()}
-            )
-        return "250 OK"
-
-    def to(self, address: str) -> list[dict]:
-        with self._lock:
-            return [m for m in self.messages if address in m["to"]]
-
-
-@pytest.fixture
-def smtp_sink(ckan_config, monkeypatch):
-    """A real SMTP server (aiosmtpd) on a free local port; CKAN's mailer is pointed at it."""
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(ckan_config, "smtp.server", f"127.0.0.1:{port}")
-    monkeypatch.setitem(ckan_config, "smtp.starttls", False)
-    try:
-        yield sink
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -3,10 +3,6 @@ used only when the case moves, for one content-free e-mail; gone when the case c
 Mail is read from a real SMTP server (aiosmtpd)."""
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
-import threading
 
 import pytest
 
@@ -16,42 +12,6 @@ from .conftest import (all_table_bytes, case_id_by_number, csrf, db_dump_text, o
 pytestmark = pytest.mark.usefixtures("with_plugins", "honesta_db", "clean_redis")
 
 ADDRESS = "vecina.reservada@example.org"
-
-
-class _Sink:
-    def __init__(self):
-        self.messages: list[dict] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
-            self.messages.append({"to": list(envelope.rcpt_tos), "raw": envelope.content,
-                                  "subject": str(message["Subject"]),
-                                  "body": message.get_body(("plain",)).get_content()})
-        return "250 OK"
-
-    def to(self, address: str) -> list[dict]:
-        with self._lock:
-            return [m for m in self.messages if address in m["to"]]
-
-
-@pytest.fixture
-def smtp_sink(ckan_config, monkeypatch):
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(ckan_config, "smtp.server", f"127.0.0.1:{port}")
-    monkeypatch.setitem(ckan_config, "smtp.starttls", False)
-    try:
-        yield sink
-    finally:
-        controller.stop()
 
 
 def ask_for_notice(app, code, address=ADDRESS, status=303):
